@@ -1,0 +1,207 @@
+using System.Runtime.CompilerServices;
+using HybridInference.Internal;
+using HybridInference.Telemetry;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace HybridInference.CircuitBreaker;
+
+/// <summary>
+/// Guards the local lane with a Polly circuit breaker: when the ratio of failed local attempts over the sampling
+/// window passes the threshold, the circuit opens and calls fail fast with <see cref="BrokenCircuitException"/>
+/// until the break is over. The router reads the state and sends routable traffic to the cloud meanwhile.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Failures are exceptions (timeouts included) and answers that fail the request's
+/// <see cref="HybridRequest.LocalResponseCheck"/> (schema validation). Not failures: the caller's cancellation, and
+/// a <see cref="ContextWindowExceededException"/>, which says the prompt was too long, not that the server is sick.
+/// </para>
+/// <para>
+/// A stream counts as one attempt that ends when the stream ends, so a failure mid-stream counts as well. The
+/// state is exposed through <see cref="GetService"/> as a <see cref="CircuitBreakerStateProvider"/>.
+/// </para>
+/// </remarks>
+internal sealed class CircuitBreakerChatClient : DelegatingChatClient
+{
+    private readonly ResiliencePipeline<LocalAttempt> _pipeline;
+    private readonly CircuitBreakerStateProvider _state = new();
+
+    public CircuitBreakerChatClient(IChatClient innerClient, RoutingOptions options, TimeProvider timeProvider, ILogger logger)
+        : base(innerClient)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+
+        var breakDuration = options.BreakDuration;
+        _pipeline = new ResiliencePipelineBuilder<LocalAttempt> { TimeProvider = timeProvider }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<LocalAttempt>
+            {
+                FailureRatio = options.EscalationThreshold,
+                SamplingDuration = options.SamplingWindow,
+                MinimumThroughput = options.MinimumThroughput,
+                BreakDuration = breakDuration,
+                StateProvider = _state,
+                ShouldHandle = static args => new ValueTask<bool>(IsFailure(args.Outcome, args.Context.CancellationToken)),
+                OnOpened = args =>
+                {
+                    Log.CircuitOpened(logger, args.BreakDuration, args.Outcome.Exception);
+                    return default;
+                },
+                OnClosed = _ =>
+                {
+                    Log.CircuitClosed(logger);
+                    return default;
+                },
+                OnHalfOpened = _ =>
+                {
+                    Log.CircuitHalfOpened(logger);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>Gets the breaker's state.</summary>
+    public CircuitBreakerStateProvider State => _state;
+
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            var outcome = await _pipeline.ExecuteOutcomeAsync(
+                static async (context, state) =>
+                {
+                    try
+                    {
+                        var response = await state.Client.InnerClient.GetResponseAsync(state.Messages, state.Options, context.CancellationToken).ConfigureAwait(false);
+                        var check = HybridRequest.Find(state.Options) is { LocalResponseCheck: { } c } request && !c.Passes(response, request);
+                        return Outcome.FromResult(new LocalAttempt(response, check));
+                    }
+                    catch (Exception ex)
+                    {
+                        return Outcome.FromException<LocalAttempt>(ex);
+                    }
+                },
+                context,
+                (Client: this, Messages: messages, Options: options)).ConfigureAwait(false);
+
+            outcome.ThrowIfException();
+            return outcome.Result.Response!;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var attempt = new StreamingAttempt(InnerClient, messages, options);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        var execution = _pipeline.ExecuteOutcomeAsync(static (context, attempt) => attempt.RunAsync(context.CancellationToken), context, attempt).AsTask();
+        try
+        {
+            // Either the stream has produced its first update (or ended empty), or the breaker rejected the call
+            // or the backend failed before anything came.
+            await Task.WhenAny(attempt.Started, execution).ConfigureAwait(false);
+            if (!attempt.Started.IsCompleted)
+            {
+                (await execution.ConfigureAwait(false)).ThrowIfException();
+                yield break;
+            }
+
+            if (!await attempt.Started.ConfigureAwait(false))
+            {
+                yield break;
+            }
+
+            yield return attempt.Updates!.Current;
+            while (true)
+            {
+                ChatResponseUpdate update;
+                try
+                {
+                    if (!await attempt.Updates.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    update = attempt.Updates.Current;
+                }
+                catch (Exception ex)
+                {
+                    attempt.Finish(ex);
+                    throw;
+                }
+
+                yield return update;
+            }
+        }
+        finally
+        {
+            // Ends the pipeline's callback, so the breaker records the stream's outcome exactly once.
+            attempt.Finish(null);
+            await execution.ConfigureAwait(false);
+            if (attempt.Updates is not null)
+            {
+                await attempt.Updates.DisposeAsync().ConfigureAwait(false);
+            }
+
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    public override object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType == typeof(CircuitBreakerStateProvider)
+            ? _state
+            : base.GetService(serviceType, serviceKey);
+    }
+
+    private static bool IsFailure(Outcome<LocalAttempt> outcome, CancellationToken cancellationToken) => outcome.Exception switch
+    {
+        null => outcome.Result.FailedCheck,
+        OperationCanceledException when cancellationToken.IsCancellationRequested => false,
+        ContextWindowExceededException => false,
+        _ => true,
+    };
+
+    /// <summary>
+    /// A stream run inside the breaker's pipeline: the pipeline's callback starts the stream, reports the first
+    /// update, and completes only when the caller has finished reading, with the stream's outcome.
+    /// </summary>
+    private sealed class StreamingAttempt(IChatClient inner, IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        private readonly TaskCompletionSource<bool> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<Outcome<LocalAttempt>> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<bool> Started => _started.Task;
+
+        public IAsyncEnumerator<ChatResponseUpdate>? Updates { get; private set; }
+
+        public async ValueTask<Outcome<LocalAttempt>> RunAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                Updates = inner.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                _started.TrySetResult(await Updates.MoveNextAsync().ConfigureAwait(false));
+            }
+            catch (Exception ex)
+            {
+                return Outcome.FromException<LocalAttempt>(ex);
+            }
+
+            return await _finished.Task.ConfigureAwait(false);
+        }
+
+        public void Finish(Exception? exception) =>
+            _finished.TrySetResult(exception is null ? Outcome.FromResult(default(LocalAttempt)) : Outcome.FromException<LocalAttempt>(exception));
+    }
+}

@@ -1,0 +1,63 @@
+using System.Buffers;
+
+namespace HybridInference.Classification;
+
+/// <summary>
+/// Finds any of a set of keywords in text, case-insensitively and at word boundaries, in one vectorised pass.
+/// A keyword ending in <c>*</c> matches as a prefix (<c>diagnos*</c> matches "diagnosis" and "diagnose").
+/// </summary>
+/// <remarks>Immutable and thread-safe; build it once at start-up.</remarks>
+internal sealed class KeywordMatcher
+{
+    private readonly SearchValues<string> _values;
+    private readonly (string Word, bool Prefix)[] _keywords;
+
+    public KeywordMatcher(IEnumerable<string> keywords)
+    {
+        _keywords = keywords
+            .Select(k => k.Trim())
+            .Where(k => k.Length > 0 && k != "*")
+            .Select(k => k.EndsWith('*') ? (k[..^1], true) : (k, false))
+            .Distinct()
+            .ToArray();
+        _values = SearchValues.Create(_keywords.Select(k => k.Word).ToArray(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    public bool IsEmpty => _keywords.Length == 0;
+
+    public bool Matches(ReadOnlySpan<char> text)
+    {
+        if (_keywords.Length == 0)
+        {
+            return false;
+        }
+
+        var offset = 0;
+        while (offset < text.Length)
+        {
+            var found = text[offset..].IndexOfAny(_values);
+            if (found < 0)
+            {
+                return false;
+            }
+
+            var start = offset + found;
+            if (start == 0 || !char.IsLetterOrDigit(text[start - 1]))
+            {
+                foreach (var (word, prefix) in _keywords)
+                {
+                    var rest = text[start..];
+                    if (rest.StartsWith(word, StringComparison.OrdinalIgnoreCase)
+                        && (prefix || rest.Length == word.Length || !char.IsLetterOrDigit(rest[word.Length])))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            offset = start + 1;
+        }
+
+        return false;
+    }
+}

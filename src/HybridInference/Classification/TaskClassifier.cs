@@ -1,0 +1,163 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.AI;
+
+namespace HybridInference.Classification;
+
+/// <summary>
+/// Builds a request's <see cref="TaskProfile"/>: category (explicit, or by rules), estimated prompt tokens,
+/// whether JSON is required, and the data policy.
+/// </summary>
+/// <remarks>
+/// The rules are compiled once: keywords into one vectorised matcher per category, patterns into one
+/// non-backtracking expression per category (linear time on any input). Per request, the classifier reads the
+/// user and system text once per category that has rules. Thread-safe.
+/// </remarks>
+internal sealed class TaskClassifier
+{
+    private static readonly TaskCategory[] MostDemandingFirst = [TaskCategory.SafetyCritical, TaskCategory.Complex, TaskCategory.Routine];
+
+    private readonly ClassificationOptions _options;
+    private readonly ITokenCounter _tokenCounter;
+    private readonly (TaskCategory Category, KeywordMatcher? Keywords, Regex? Pattern)[] _rules;
+
+    public TaskClassifier(ClassificationOptions options, ITokenCounter tokenCounter)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(tokenCounter);
+        _options = options;
+        _tokenCounter = tokenCounter;
+        _rules = MostDemandingFirst
+            .Select(category => Compile(category, options))
+            .Where(rule => rule.Keywords is not null || rule.Pattern is not null)
+            .ToArray();
+    }
+
+    public TaskProfile Classify(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+
+        var tokens = _tokenCounter.CountPromptTokens(messages, options);
+        var (category, source) = options.GetTaskCategory() is { } explicitCategory
+            ? (explicitCategory, CategorySource.Explicit)
+            : Categorize(messages, options);
+
+        return new TaskProfile(
+            category,
+            source,
+            tokens,
+            options?.MaxOutputTokens,
+            options?.ResponseFormat is ChatResponseFormatJson,
+            options.GetDataPolicy() ?? _options.DefaultDataPolicy);
+    }
+
+    private (TaskCategory, CategorySource) Categorize(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        var best = ((TaskCategory, CategorySource)?)null;
+        foreach (var rule in _rules)
+        {
+            if (MatchesText(rule.Keywords, rule.Pattern, messages, options))
+            {
+                best = (rule.Category, CategorySource.Rule);
+                break; // Rules are ordered most demanding first.
+            }
+        }
+
+        if (_options.ToolsCategory is { } toolsCategory && options?.Tools is { Count: > 0 } && (best is null || best.Value.Item1 < toolsCategory))
+        {
+            best = (toolsCategory, CategorySource.Tools);
+        }
+
+        if (_options.ComplexConversationMessages > 0
+            && (best is null || best.Value.Item1 < TaskCategory.Complex)
+            && CountExceeds(messages, _options.ComplexConversationMessages))
+        {
+            best = (TaskCategory.Complex, CategorySource.ConversationLength);
+        }
+
+        return best ?? (_options.DefaultCategory, CategorySource.Default);
+    }
+
+    private static bool MatchesText(KeywordMatcher? keywords, Regex? pattern, IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        if (options?.Instructions is { } instructions && Matches(keywords, pattern, instructions))
+        {
+            return true;
+        }
+
+        foreach (var message in messages)
+        {
+            if (message.Role != ChatRole.User && message.Role != ChatRole.System)
+            {
+                continue;
+            }
+
+            var contents = message.Contents;
+            for (var i = 0; i < contents.Count; i++)
+            {
+                if (contents[i] is TextContent text && Matches(keywords, pattern, text.Text))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Matches(KeywordMatcher? keywords, Regex? pattern, string text) =>
+        (keywords is not null && keywords.Matches(text)) || (pattern is not null && pattern.IsMatch(text));
+
+    private static bool CountExceeds(IEnumerable<ChatMessage> messages, int limit)
+    {
+        if (messages is IReadOnlyCollection<ChatMessage> collection)
+        {
+            return collection.Count > limit;
+        }
+
+        var count = 0;
+        foreach (var _ in messages)
+        {
+            if (++count > limit)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static (TaskCategory Category, KeywordMatcher? Keywords, Regex? Pattern) Compile(TaskCategory category, ClassificationOptions options)
+    {
+        var keywords = new List<string>();
+        var patterns = new List<string>();
+        if (options.UseBuiltInRules)
+        {
+            keywords.AddRange(category switch
+            {
+                TaskCategory.SafetyCritical => BuiltInRules.SafetyCritical,
+                TaskCategory.Complex => BuiltInRules.Complex,
+                _ => [],
+            });
+        }
+
+        foreach (var rule in options.Rules)
+        {
+            if (rule.Category == category)
+            {
+                keywords.AddRange(rule.Keywords);
+                if (!string.IsNullOrWhiteSpace(rule.Pattern))
+                {
+                    patterns.Add(rule.Pattern);
+                }
+            }
+        }
+
+        var matcher = keywords.Count > 0 ? new KeywordMatcher(keywords) : null;
+        var regex = patterns.Count > 0
+            ? new Regex(
+                string.Join('|', patterns.Select(p => $"(?:{p})")),
+                RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)
+            : null;
+        return (category, matcher is { IsEmpty: false } ? matcher : null, regex);
+    }
+}

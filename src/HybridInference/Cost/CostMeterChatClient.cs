@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using HybridInference.Internal;
+using HybridInference.Telemetry;
+using Microsoft.Extensions.AI;
+
+namespace HybridInference.Cost;
+
+/// <summary>
+/// The outermost part of the chain: starts the request's state, measures the whole request (every attempt, retry
+/// and escalation), records the task metrics, and attaches the <see cref="RouteOutcome"/> to the response.
+/// </summary>
+/// <remarks>
+/// The caller's <see cref="ChatOptions"/> are never changed: the request state travels on a copy. A stream gets one
+/// extra, content-free update at its end that carries the outcome.
+/// </remarks>
+internal sealed class CostMeterChatClient : DelegatingChatClient
+{
+    private readonly HybridInferenceMetrics _metrics;
+    private readonly TimeProvider _timeProvider;
+
+    public CostMeterChatClient(IChatClient innerClient, HybridInferenceMetrics metrics, TimeProvider timeProvider)
+        : base(innerClient)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _metrics = metrics;
+        _timeProvider = timeProvider;
+    }
+
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        RequestGuard.ThrowIfInvalid(messages);
+        var request = Begin(ref options);
+        using var activity = StartActivity();
+        var started = _timeProvider.GetTimestamp();
+        try
+        {
+            var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            (response.AdditionalProperties ??= [])[HybridRequest.OutcomePropertyKey] = BuildOutcome(request, started, activity);
+            return response;
+        }
+        finally
+        {
+            RecordTask(request);
+        }
+    }
+
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        RequestGuard.ThrowIfInvalid(messages);
+        var request = Begin(ref options);
+        using var activity = StartActivity();
+        var started = _timeProvider.GetTimestamp();
+        try
+        {
+            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return update;
+            }
+
+            var last = new ChatResponseUpdate { AdditionalProperties = [] };
+            last.AdditionalProperties[HybridRequest.OutcomePropertyKey] = BuildOutcome(request, started, activity);
+            yield return last;
+        }
+        finally
+        {
+            RecordTask(request);
+        }
+    }
+
+    private static HybridRequest Begin(ref ChatOptions? options)
+    {
+        // A fresh state per call on a copy of the options (Clone copies AdditionalProperties too).
+        var request = new HybridRequest();
+        options = options?.Clone() ?? new ChatOptions();
+        options.AdditionalProperties ??= [];
+        options.AdditionalProperties[HybridRequest.PropertyKey] = request;
+        return request;
+    }
+
+    private static Activity? StartActivity() =>
+        HybridInferenceTelemetry.ActivitySource.StartActivity("hybrid_inference.request", ActivityKind.Internal);
+
+    private RouteOutcome BuildOutcome(HybridRequest request, long started, Activity? activity)
+    {
+        var profile = request.Profile;
+        var decision = request.Decision ?? new RouteDecision(RouteTarget.Local, RouteReason.Default);
+        var backend = request.LastBackend;
+        var outcome = new RouteOutcome
+        {
+            Target = backend?.Lane ?? (decision.Target == RouteTarget.Cloud ? BackendLane.Cloud : BackendLane.Local),
+            Backend = backend?.Name ?? "unknown",
+            Model = request.LastModel,
+            Category = profile?.Category ?? TaskCategory.Routine,
+            Decision = decision.Target,
+            DecisionReason = decision.Reason,
+            Attempts = request.Attempts,
+            EscalationReason = request.Escalation,
+            ValidationFailures = request.ValidationFailures,
+            EstimatedPromptTokens = profile?.EstimatedPromptTokens ?? 0,
+            InputTokens = request.InputTokens,
+            OutputTokens = request.OutputTokens,
+            CostUsd = request.CostUsd,
+            CloudBaselineCostUsd = request.CloudBaselineCostUsd,
+            Duration = _timeProvider.GetElapsedTime(started),
+        };
+
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("hybrid.category", HybridInferenceTelemetry.ToTag(outcome.Category));
+            activity.SetTag("hybrid.route", HybridInferenceTelemetry.ToTag(outcome.Target));
+            activity.SetTag("hybrid.decision_reason", outcome.DecisionReason.ToString());
+            activity.SetTag("hybrid.escalation_reason", HybridInferenceTelemetry.ToTag(outcome.EscalationReason));
+            activity.SetTag("hybrid.attempts", outcome.Attempts);
+            activity.SetTag("hybrid.cost_usd", outcome.CostUsd);
+        }
+
+        return outcome;
+    }
+
+    private void RecordTask(HybridRequest request)
+    {
+        if (request.LastBackend is { } backend)
+        {
+            _metrics.RecordTaskCost(backend.Lane, request.CostUsd);
+        }
+
+        if (request.Escalation != EscalationReason.None)
+        {
+            _metrics.RecordEscalation(request.Escalation);
+        }
+    }
+}

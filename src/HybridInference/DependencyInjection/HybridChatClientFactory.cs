@@ -1,0 +1,100 @@
+using HybridInference.Cost;
+using HybridInference.Internal;
+using HybridInference.Pools;
+using HybridInference.Telemetry;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HybridInference.DependencyInjection;
+
+/// <summary>Builds the hybrid client from the validated options and the registered backends.</summary>
+internal static class HybridChatClientFactory
+{
+    public static IChatClient Create(IServiceProvider services)
+    {
+        // Resolving the options runs every validator: a bad configuration fails here with all its problems listed.
+        var options = services.GetRequiredService<IOptions<HybridInferenceOptions>>().Value;
+        var registrations = services.GetServices<BackendRegistration>().ToList();
+        var metrics = services.GetRequiredService<HybridInferenceMetrics>();
+        var time = ChainServices.Time(services);
+        var logger = ChainServices.Logger<HybridInferenceBuilder>(services);
+
+        var localInfos = Describe(BackendLane.Local, options.Local.Backends, registrations);
+        var cloudInfos = Describe(BackendLane.Cloud, options.Cloud.Backends, registrations);
+        var costs = new CostCalculator(options, cloudInfos.Select(i => i.Info));
+        foreach (var (info, _) in cloudInfos)
+        {
+            if (costs.FindPrice(info) is null)
+            {
+                Log.CloudModelNotPriced(logger, info.Name, info.Model ?? "(not configured)");
+            }
+        }
+
+        var localPool = CreatePool(BackendLane.Local, localInfos, services, costs, metrics, time, logger);
+        var cloudPool = cloudInfos.Count == 0 ? null : CreatePool(BackendLane.Cloud, cloudInfos, services, costs, metrics, time, logger);
+        var policy = services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit);
+
+        return new ChatClientChainBuilder(localPool)
+            .UseCostMeter()
+            .UseTaskClassifier(options.Classification)
+            .UseHybridRouter(cloudPool, policy)
+            .UseSchemaValidatingFallback(cloudPool, options.Routing.FallbackMaxRetries)
+            .UseCircuitBreaker(options.Routing)
+            .Build(services);
+    }
+
+    /// <summary>
+    /// Lists a lane's backends: configured ones in configuration order, then those registered only by code in
+    /// registration order. Code registrations supply the client; configuration supplies model, window and weight.
+    /// </summary>
+    private static List<(BackendInfo Info, BackendRegistration Registration)> Describe(
+        BackendLane lane, IList<BackendOptions> configured, List<BackendRegistration> registrations)
+    {
+        var result = new List<(BackendInfo, BackendRegistration)>();
+        foreach (var backend in configured)
+        {
+            var registration = registrations.First(r => r.Lane == lane && string.Equals(r.Name, backend.Name, StringComparison.OrdinalIgnoreCase));
+            result.Add((new BackendInfo(backend.Name, lane, backend.Provider ?? "unknown", backend.Model, backend.ContextWindow), registration));
+        }
+
+        foreach (var registration in registrations)
+        {
+            if (registration.Lane == lane && !configured.Any(b => string.Equals(b.Name, registration.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                result.Add((new BackendInfo(registration.Name, lane, "unknown", Model: null, ContextWindow: null), registration));
+            }
+        }
+
+        return result;
+    }
+
+    private static BackendPoolChatClient CreatePool(
+        BackendLane lane,
+        List<(BackendInfo Info, BackendRegistration Registration)> backends,
+        IServiceProvider services,
+        CostCalculator costs,
+        HybridInferenceMetrics metrics,
+        TimeProvider time,
+        ILogger logger)
+    {
+        var clients = new List<BackendChatClient>(backends.Count);
+        foreach (var (info, registration) in backends)
+        {
+            var client = registration.Factory(services)
+                ?? throw new InvalidOperationException($"The client factory of backend '{info.Name}' returned null.");
+
+            // Fill in what configuration left open from what the client says of itself.
+            var metadata = client.GetService<ChatClientMetadata>();
+            var described = info with
+            {
+                Provider = info.Provider != "unknown" ? info.Provider : metadata?.ProviderName ?? "unknown",
+                Model = info.Model ?? metadata?.DefaultModelId,
+            };
+            clients.Add(new BackendChatClient(client, described, costs, metrics, time));
+        }
+
+        return new BackendPoolChatClient(lane, clients, logger);
+    }
+}

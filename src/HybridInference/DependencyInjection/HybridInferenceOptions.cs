@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+
+namespace HybridInference;
+
+/// <summary>All settings of the hybrid client; bound from the configuration section <c>HybridInference</c>.</summary>
+public sealed class HybridInferenceOptions
+{
+    /// <summary>The name of the configuration section these options are usually bound from.</summary>
+    public const string SectionName = "HybridInference";
+
+    /// <summary>Gets the routing, fallback and circuit-breaker settings.</summary>
+    [ValidateObjectMembers]
+    public RoutingOptions Routing { get; } = new();
+
+    /// <summary>Gets the classification rules.</summary>
+    [ValidateObjectMembers]
+    public ClassificationOptions Classification { get; } = new();
+
+    /// <summary>Gets the local backends.</summary>
+    [ValidateObjectMembers]
+    public LocalLaneOptions Local { get; } = new();
+
+    /// <summary>Gets the cloud backends.</summary>
+    [ValidateObjectMembers]
+    public CloudLaneOptions Cloud { get; } = new();
+
+    /// <summary>Gets the price table, keyed by model name (case-insensitive).</summary>
+    public IDictionary<string, ModelPrice> Pricing { get; } = new Dictionary<string, ModelPrice>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets the cost of local inference for local models not in <see cref="Pricing"/>.</summary>
+    [ValidateObjectMembers]
+    public LocalCostOptions LocalCost { get; } = new();
+
+    /// <summary>Gets the telemetry and record-keeping settings.</summary>
+    [ValidateObjectMembers]
+    public ObservabilityOptions Observability { get; } = new();
+}

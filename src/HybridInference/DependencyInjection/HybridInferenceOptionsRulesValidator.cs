@@ -1,0 +1,136 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace HybridInference.DependencyInjection;
+
+/// <summary>
+/// Checks the rules of <see cref="HybridInferenceOptions"/> that span several values: a local backend exists, names are
+/// unique, every configured backend has a client, the local context limit fits the local windows, rules compile.
+/// Each error names the configuration key.
+/// </summary>
+internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRegistration> registrations) : IValidateOptions<HybridInferenceOptions>
+{
+    private const string Prefix = HybridInferenceOptions.SectionName;
+
+    public ValidateOptionsResult Validate(string? name, HybridInferenceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        var registered = registrations.ToList();
+
+        CheckBackends(options.Local.Backends, BackendLane.Local, "Local", registered, errors);
+        CheckBackends(options.Cloud.Backends, BackendLane.Cloud, "Cloud", registered, errors);
+
+        if (options.Local.Backends.Count == 0 && !registered.Exists(r => r.Lane == BackendLane.Local))
+        {
+            errors.Add($"{Prefix}:Local:Backends: no local backend is configured. Add one in configuration or with AddLocalBackend(name, factory).");
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var registration in registered)
+        {
+            if (!seen.Add(registration.Name))
+            {
+                errors.Add($"Backend name '{registration.Name}' is registered more than once with AddLocalBackend/AddCloudBackend; names must be unique.");
+            }
+        }
+
+        var configured = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var backendName in options.Local.Backends.Select(b => b.Name).Concat(options.Cloud.Backends.Select(b => b.Name)))
+        {
+            if (!string.IsNullOrWhiteSpace(backendName) && !configured.Add(backendName))
+            {
+                errors.Add($"{Prefix}: backend name '{backendName}' appears more than once under Local:Backends and Cloud:Backends; names must be unique.");
+            }
+        }
+
+        var largestWindow = options.Local.Backends.Max(b => b.ContextWindow);
+        if (largestWindow is { } window && options.Routing.LocalContextLimit > window)
+        {
+            errors.Add($"{Prefix}:Routing:LocalContextLimit ({options.Routing.LocalContextLimit}) is larger than the largest local ContextWindow ({window}); requests would be routed to a local model that cannot hold them.");
+        }
+
+        foreach (var (model, price) in options.Pricing)
+        {
+            if (price is null)
+            {
+                errors.Add($"{Prefix}:Pricing:{model} has no prices.");
+            }
+            else if (price.InputPerMillionTokens < 0 || price.OutputPerMillionTokens < 0
+                || double.IsNaN(price.InputPerMillionTokens) || double.IsNaN(price.OutputPerMillionTokens))
+            {
+                errors.Add($"{Prefix}:Pricing:{model}: prices must not be negative.");
+            }
+        }
+
+        CheckRules(options.Classification, errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckBackends(IList<BackendOptions> backends, BackendLane lane, string section, List<BackendRegistration> registered, List<string> errors)
+    {
+        for (var i = 0; i < backends.Count; i++)
+        {
+            var backend = backends[i];
+            var key = $"{Prefix}:{section}:Backends:{i}";
+            if (string.IsNullOrWhiteSpace(backend.Name))
+            {
+                continue; // The generated validator reports the missing name.
+            }
+
+            var registration = registered.Find(r => string.Equals(r.Name, backend.Name, StringComparison.OrdinalIgnoreCase));
+            if (registration is null)
+            {
+                errors.Add($"{key} ('{backend.Name}', provider '{backend.Provider ?? "none"}'): no client for this backend. Register one with Add{section}Backend(\"{backend.Name}\", factory).");
+            }
+            else if (registration.Lane != lane)
+            {
+                errors.Add($"{key} ('{backend.Name}') is configured as a {section.ToLowerInvariant()} backend but registered with Add{registration.Lane}Backend.");
+            }
+
+            if (backend.Endpoint is { IsAbsoluteUri: false })
+            {
+                errors.Add($"{key}:Endpoint must be an absolute URL such as http://localhost:8000/v1.");
+            }
+        }
+    }
+
+    private static void CheckRules(ClassificationOptions classification, List<string> errors)
+    {
+        for (var i = 0; i < classification.Rules.Count; i++)
+        {
+            var rule = classification.Rules[i];
+            var key = $"{Prefix}:Classification:Rules:{i}";
+            if (!Enum.IsDefined(rule.Category))
+            {
+                errors.Add($"{key}:Category is not a task category (Routine, Complex, SafetyCritical).");
+            }
+
+            if (rule.Keywords.All(string.IsNullOrWhiteSpace) && string.IsNullOrWhiteSpace(rule.Pattern))
+            {
+                errors.Add($"{key} has neither Keywords nor a Pattern; it would never match.");
+            }
+
+            if (!string.IsNullOrWhiteSpace(rule.Pattern))
+            {
+                try
+                {
+                    _ = new Regex(rule.Pattern, RegexOptions.NonBacktracking);
+                }
+                catch (ArgumentException ex)
+                {
+                    errors.Add($"{key}:Pattern is not a valid regular expression: {ex.Message}");
+                }
+                catch (NotSupportedException ex)
+                {
+                    errors.Add($"{key}:Pattern uses a construct that linear-time matching does not support: {ex.Message}");
+                }
+            }
+        }
+
+        if (!Enum.IsDefined(classification.DefaultCategory))
+        {
+            errors.Add($"{Prefix}:Classification:DefaultCategory is not a task category (Routine, Complex, SafetyCritical).");
+        }
+    }
+}

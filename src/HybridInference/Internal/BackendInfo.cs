@@ -1,0 +1,13 @@
+namespace HybridInference.Internal;
+
+/// <summary>What the chain knows about one configured backend: its name, lane, provider, model and limits.</summary>
+/// <param name="Name">The backend's unique name.</param>
+/// <param name="Lane">Local or cloud.</param>
+/// <param name="Provider">The kind of server, as configured or as the client reports it.</param>
+/// <param name="Model">The configured model, if any.</param>
+/// <param name="ContextWindow">The model's context window in tokens, if declared.</param>
+internal sealed record BackendInfo(string Name, BackendLane Lane, string Provider, string? Model, int? ContextWindow)
+{
+    /// <summary>Gets the value of the <c>target</c> metric tag.</summary>
+    public string LaneTag { get; } = Lane == BackendLane.Local ? "local" : "cloud";
+}

@@ -1,0 +1,28 @@
+namespace HybridInference.Internal;
+
+/// <summary>Every default value of the library, in one place; options and docs refer here.</summary>
+internal static class Defaults
+{
+    public const int LocalContextLimit = 4096;
+    public const int FallbackMaxRetries = 1;
+    public const int FallbackMaxRetriesLimit = 5;
+    public const double EscalationThreshold = 0.15;
+    public const string SamplingWindowText = "00:01:00";
+    public static readonly TimeSpan SamplingWindow = TimeSpan.FromMinutes(1);
+    public const int MinimumThroughput = 20;
+    public const string BreakDurationText = "00:00:30";
+    public static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(30);
+
+    /// <summary>Polly's smallest sampling and break durations.</summary>
+    public const string MinimumDurationText = "00:00:00.500";
+
+    public const string MaximumDurationText = "1.00:00:00";
+    public const int CloudRequestsPerMinute = 1000;
+    public const int BackendWeight = 1;
+    public const int MaximumBackendWeight = 1000;
+    public const int RetentionDays = 90;
+    public const int ComplexConversationMessages = 20;
+
+    /// <summary>How many validation errors a retry prompt quotes at most.</summary>
+    public const int RetryPromptMaxErrors = 8;
+}

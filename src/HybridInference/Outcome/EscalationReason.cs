@@ -1,0 +1,26 @@
+namespace HybridInference;
+
+/// <summary>Why a request was served by the cloud instead of locally.</summary>
+public enum EscalationReason
+{
+    /// <summary>The request was not escalated.</summary>
+    None = 0,
+
+    /// <summary>The task is complex or safety-critical (metric tag <c>category</c>).</summary>
+    Category = 1,
+
+    /// <summary>The prompt is too long for local backends, by estimate or by a server's rejection (metric tag <c>context_limit</c>).</summary>
+    ContextLimit = 2,
+
+    /// <summary>The local circuit breaker is open (metric tag <c>circuit_open</c>).</summary>
+    CircuitOpen = 3,
+
+    /// <summary>A local backend failed before producing output (metric tag <c>local_error</c>).</summary>
+    LocalError = 4,
+
+    /// <summary>Local JSON output failed schema validation after every retry (metric tag <c>validation_failed</c>).</summary>
+    ValidationFailed = 5,
+
+    /// <summary>A custom <see cref="IRoutingPolicy"/> chose the cloud (metric tag <c>policy</c>).</summary>
+    Policy = 6,
+}

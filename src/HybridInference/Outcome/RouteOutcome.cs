@@ -1,0 +1,59 @@
+namespace HybridInference;
+
+/// <summary>
+/// What happened to one request inside the hybrid client: where it ran, why, how many attempts it took and what it
+/// cost. Read it with <see cref="RouteOutcomeExtensions.GetRouteOutcome(Microsoft.Extensions.AI.ChatResponse)"/>.
+/// </summary>
+public sealed class RouteOutcome
+{
+    /// <summary>Gets the lane that produced the returned answer.</summary>
+    public required BackendLane Target { get; init; }
+
+    /// <summary>Gets the name of the backend that produced the returned answer.</summary>
+    public required string Backend { get; init; }
+
+    /// <summary>Gets the model that produced the returned answer, as the backend reported it (or as configured).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Gets the task category the request was classified as.</summary>
+    public required TaskCategory Category { get; init; }
+
+    /// <summary>Gets the router's decision.</summary>
+    public required RouteTarget Decision { get; init; }
+
+    /// <summary>Gets the reason for the router's decision.</summary>
+    public required RouteReason DecisionReason { get; init; }
+
+    /// <summary>Gets the number of backend calls made for the request, retries and escalation included.</summary>
+    public required int Attempts { get; init; }
+
+    /// <summary>Gets a value indicating whether the answer came from the cloud.</summary>
+    public bool Escalated => EscalationReason != EscalationReason.None;
+
+    /// <summary>Gets why the request went to the cloud, or <see cref="EscalationReason.None"/>.</summary>
+    public required EscalationReason EscalationReason { get; init; }
+
+    /// <summary>Gets the number of local answers that failed JSON Schema validation.</summary>
+    public required int ValidationFailures { get; init; }
+
+    /// <summary>Gets the estimated prompt size the router decided on.</summary>
+    public required int EstimatedPromptTokens { get; init; }
+
+    /// <summary>Gets the input tokens of every attempt, as the backends reported them.</summary>
+    public required long InputTokens { get; init; }
+
+    /// <summary>Gets the output tokens of every attempt, as the backends reported them.</summary>
+    public required long OutputTokens { get; init; }
+
+    /// <summary>Gets the cost of every attempt in US dollars, from the configured price table.</summary>
+    public required double CostUsd { get; init; }
+
+    /// <summary>
+    /// Gets what the returned answer's tokens would have cost on the cheapest configured cloud model: the all-cloud
+    /// baseline that savings are measured against. Zero when no cloud model is priced.
+    /// </summary>
+    public required double CloudBaselineCostUsd { get; init; }
+
+    /// <summary>Gets the wall-clock time of the whole request, every attempt included.</summary>
+    public required TimeSpan Duration { get; init; }
+}

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using HybridInference.Cost;
+using HybridInference.Internal;
+using HybridInference.Telemetry;
+using HybridInference.Tokens;
+using Microsoft.Extensions.AI;
+
+namespace HybridInference.Pools;
+
+/// <summary>
+/// Wraps one backend's client: counts each call as an attempt of the request, meters its tokens, cost and duration,
+/// traces it, and refuses a local-only request if it ever reaches a cloud backend.
+/// </summary>
+internal sealed class BackendChatClient : DelegatingChatClient
+{
+    private readonly CostCalculator _costs;
+    private readonly HybridInferenceMetrics _metrics;
+    private readonly TimeProvider _timeProvider;
+    private readonly ModelPrice? _price;
+
+    public BackendChatClient(IChatClient innerClient, BackendInfo info, CostCalculator costs, HybridInferenceMetrics metrics, TimeProvider timeProvider)
+        : base(innerClient)
+    {
+        Info = info;
+        _costs = costs;
+        _metrics = metrics;
+        _timeProvider = timeProvider;
+        _price = costs.FindPrice(info);
+    }
+
+    public BackendInfo Info { get; }
+
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var request = BeginAttempt(options);
+        using var activity = StartActivity(request);
+        var started = _timeProvider.GetTimestamp();
+        ChatResponse response;
+        try
+        {
+            response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Fail(activity, ex, started);
+            throw;
+        }
+
+        Complete(request, activity, response.Usage, response.ModelId, response.Text, started);
+        return response;
+    }
+
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var request = BeginAttempt(options);
+        using var activity = StartActivity(request);
+        var started = _timeProvider.GetTimestamp();
+        UsageDetails? usage = null;
+        string? modelId = null;
+        var outputChars = 0;
+
+        IAsyncEnumerator<ChatResponseUpdate> updates;
+        try
+        {
+            updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            Fail(activity, ex, started);
+            throw;
+        }
+
+        try
+        {
+            while (true)
+            {
+                ChatResponseUpdate update;
+                try
+                {
+                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    update = updates.Current;
+                }
+                catch (Exception ex)
+                {
+                    Fail(activity, ex, started);
+                    throw;
+                }
+
+                modelId ??= update.ModelId;
+                foreach (var content in update.Contents)
+                {
+                    switch (content)
+                    {
+                        case UsageContent usageContent:
+                            (usage ??= new UsageDetails()).Add(usageContent.Details);
+                            break;
+                        case TextContent text:
+                            outputChars += text.Text.Length;
+                            break;
+                    }
+                }
+
+                yield return update;
+            }
+        }
+        finally
+        {
+            await updates.DisposeAsync().ConfigureAwait(false);
+        }
+
+        // Without reported usage, estimate output from its length (about four characters a token).
+        Complete(request, activity, usage ?? new UsageDetails { OutputTokenCount = (outputChars + 3) / 4 }, modelId, text: null, started);
+    }
+
+    private HybridRequest? BeginAttempt(ChatOptions? options)
+    {
+        var request = HybridRequest.Find(options);
+        if (Info.Lane == BackendLane.Cloud
+            && (request?.Profile?.DataPolicy == DataPolicy.LocalOnly || options.GetDataPolicy() == DataPolicy.LocalOnly))
+        {
+            // Defence in depth: the router and the fallback never send a local-only request here.
+            throw new LocalBackendUnavailableException(
+                $"A local-only request reached cloud backend '{Info.Name}' and was refused before anything was sent.");
+        }
+
+        var category = TaskCategory.Routine;
+        if (request is not null)
+        {
+            request.Attempts++;
+            request.LastBackend = Info;
+            category = request.Profile?.Category ?? TaskCategory.Routine;
+        }
+
+        _metrics.RecordDispatch(Info, category);
+        return request;
+    }
+
+    private Activity? StartActivity(HybridRequest? request)
+    {
+        var activity = HybridInferenceTelemetry.ActivitySource.StartActivity($"chat {Info.Model ?? Info.Name}", ActivityKind.Client);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(HybridInferenceTelemetry.GenAiOperationName, HybridInferenceTelemetry.ChatOperation);
+            activity.SetTag(HybridInferenceTelemetry.GenAiProviderName, Info.Provider);
+            activity.SetTag(HybridInferenceTelemetry.GenAiRequestModel, Info.Model);
+            activity.SetTag("hybrid.backend", Info.Name);
+            activity.SetTag("hybrid.lane", Info.LaneTag);
+            activity.SetTag("hybrid.attempt", request?.Attempts);
+        }
+
+        return activity;
+    }
+
+    private void Fail(Activity? activity, Exception exception, long started)
+    {
+        var errorType = exception.GetType().FullName;
+        activity?.SetStatus(ActivityStatusCode.Error, errorType);
+        activity?.SetTag(HybridInferenceTelemetry.ErrorType, errorType);
+        _metrics.RecordOperation(Info, responseModel: null, inputTokens: null, outputTokens: null, _timeProvider.GetElapsedTime(started).TotalSeconds, errorType);
+    }
+
+    private void Complete(HybridRequest? request, Activity? activity, UsageDetails? usage, string? modelId, string? text, long started)
+    {
+        var elapsed = _timeProvider.GetElapsedTime(started);
+        var input = usage?.InputTokenCount ?? request?.Profile?.EstimatedPromptTokens ?? 0;
+        var output = usage?.OutputTokenCount ?? (text is null ? 0 : HeuristicTokenCounter.CountText(text));
+        var price = modelId is null || string.Equals(modelId, Info.Model, StringComparison.OrdinalIgnoreCase)
+            ? _price
+            : _costs.FindPrice(modelId) ?? _price;
+        var cost = _costs.Cost(Info.Lane, price, input, output, elapsed);
+
+        if (request is not null)
+        {
+            request.InputTokens += input;
+            request.OutputTokens += output;
+            request.CostUsd += cost;
+            request.CloudBaselineCostUsd = _costs.CloudBaseline(input, output);
+            request.LastModel = modelId ?? Info.Model;
+        }
+
+        _metrics.RecordOperation(Info, modelId, input, output, elapsed.TotalSeconds, errorType: null);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(HybridInferenceTelemetry.GenAiResponseModel, modelId);
+            activity.SetTag("gen_ai.usage.input_tokens", input);
+            activity.SetTag("gen_ai.usage.output_tokens", output);
+            activity.SetTag("hybrid.cost_usd", cost);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+using HybridInference.Internal;
+
+namespace HybridInference;
+
+/// <summary>One backend in <c>HybridInference:Local:Backends</c> or <c>HybridInference:Cloud:Backends</c>.</summary>
+/// <remarks>
+/// A backend's client comes from a factory registered under the same <see cref="Name"/> with
+/// <c>AddLocalBackend</c>/<c>AddCloudBackend</c>, or from a provider package that knows <see cref="Provider"/>.
+/// </remarks>
+public sealed class BackendOptions
+{
+    /// <summary>Gets or sets the backend's name, unique across both lanes; it names the backend in metrics and outcomes.</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Every backend needs a Name.")]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the kind of server (<c>vllm</c>, <c>ollama</c>, <c>llamacpp</c>, <c>tgi</c>, <c>localai</c>, <c>mlx</c>, <c>openai</c>, <c>anthropic</c>, ...).</summary>
+    public string? Provider { get; set; }
+
+    /// <summary>Gets or sets the server's base address, for example <c>http://localhost:8000/v1</c>.</summary>
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>Gets or sets the model the backend serves; also the key into <c>HybridInference:Pricing</c>.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>Gets or sets the model's context window in tokens; requests that need more are not sent to it. At least 1 when set.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "A backend's ContextWindow must be a positive number of tokens.")]
+    public int? ContextWindow { get; set; }
+
+    /// <summary>Gets or sets the backend's share of traffic relative to its lane's other backends. Default 1; 1 to 1000.</summary>
+    [Range(1, Defaults.MaximumBackendWeight, ErrorMessage = "A backend's Weight must be between 1 and 1000.")]
+    public int Weight { get; set; } = Defaults.BackendWeight;
+
+    /// <summary>Gets or sets the API key. It is a secret: it never appears in logs, exceptions, traces or metrics.</summary>
+    public string? ApiKey { get; set; }
+}

@@ -1,0 +1,162 @@
+using System.Runtime.CompilerServices;
+using HybridInference.Internal;
+using HybridInference.Telemetry;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace HybridInference.Pools;
+
+/// <summary>
+/// One lane's backends as a single client: tries them in order, skips those whose context window the request does
+/// not fit, and fails over to the next backend when one fails before any output reached the caller.
+/// </summary>
+/// <remarks>
+/// Streaming fails over only until the first update has been yielded; after that a failure reaches the caller.
+/// A caller's cancellation is never failed over.
+/// </remarks>
+internal sealed class BackendPoolChatClient : IChatClient
+{
+    private readonly BackendChatClient[] _backends;
+    private readonly ILogger _logger;
+
+    public BackendPoolChatClient(BackendLane lane, IReadOnlyList<BackendChatClient> backends, ILogger logger)
+    {
+        if (backends.Count == 0)
+        {
+            throw new ArgumentException("A pool needs at least one backend.", nameof(backends));
+        }
+
+        Lane = lane;
+        _backends = [.. backends];
+        _logger = logger;
+    }
+
+    public BackendLane Lane { get; }
+
+    public IReadOnlyList<BackendChatClient> Backends => _backends;
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var required = HybridRequest.Find(options)?.Profile?.RequiredContextTokens ?? 0;
+        Exception? lastError = null;
+        for (var i = 0; i < _backends.Length; i++)
+        {
+            var backend = _backends[i];
+            if (!Fits(backend, required))
+            {
+                continue;
+            }
+
+            try
+            {
+                return await backend.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (CanFailOver(ex, cancellationToken) && HasNext(i, required))
+            {
+                Log.FailingOver(_logger, backend.Info.Name, Lane, ex);
+                lastError = ex;
+            }
+        }
+
+        throw NoBackendFits(required, lastError);
+    }
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var required = HybridRequest.Find(options)?.Profile?.RequiredContextTokens ?? 0;
+        Exception? lastError = null;
+        for (var i = 0; i < _backends.Length; i++)
+        {
+            var backend = _backends[i];
+            if (!Fits(backend, required))
+            {
+                continue;
+            }
+
+            var updates = backend.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            try
+            {
+                bool hasFirst;
+                try
+                {
+                    hasFirst = await updates.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (CanFailOver(ex, cancellationToken) && HasNext(i, required))
+                {
+                    Log.FailingOver(_logger, backend.Info.Name, Lane, ex);
+                    lastError = ex;
+                    continue;
+                }
+
+                // Committed: from here on this backend's stream is the answer, failures included.
+                if (hasFirst)
+                {
+                    yield return updates.Current;
+                    while (await updates.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        yield return updates.Current;
+                    }
+                }
+
+                yield break;
+            }
+            finally
+            {
+                await updates.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        throw NoBackendFits(required, lastError);
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    public void Dispose()
+    {
+        foreach (var backend in _backends)
+        {
+            backend.Dispose();
+        }
+    }
+
+    private static bool Fits(BackendChatClient backend, int requiredTokens) =>
+        backend.Info.ContextWindow is not { } window || requiredTokens <= window;
+
+    private static bool CanFailOver(Exception exception, CancellationToken cancellationToken) =>
+        !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested);
+
+    private bool HasNext(int index, int requiredTokens)
+    {
+        for (var i = index + 1; i < _backends.Length; i++)
+        {
+            if (Fits(_backends[i], requiredTokens))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private Exception NoBackendFits(int requiredTokens, Exception? lastError)
+    {
+        if (lastError is not null)
+        {
+            return lastError;
+        }
+
+        var largest = 0;
+        foreach (var backend in _backends)
+        {
+            largest = Math.Max(largest, backend.Info.ContextWindow ?? 0);
+        }
+
+        return new ContextWindowExceededException(
+            $"The request needs about {requiredTokens} tokens (prompt plus requested output) but the largest {HybridInferenceTelemetry.ToTag(Lane)} context window is {largest} tokens.");
+    }
+}

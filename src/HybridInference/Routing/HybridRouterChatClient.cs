@@ -1,0 +1,141 @@
+using HybridInference.Classification;
+using HybridInference.Internal;
+using HybridInference.Telemetry;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+
+namespace HybridInference.Routing;
+
+/// <summary>
+/// Chooses the lane for each classified request: asks the <see cref="IRoutingPolicy"/> for its preference, then
+/// enforces the constraints no policy may override (local-only data stays local, offline mode stays local, an open
+/// local breaker sends routable traffic to the cloud).
+/// </summary>
+/// <remarks>
+/// Built on <see cref="RoutingChatClient"/>: the local lane it selects is the schema-validating fallback over the
+/// local backends, which also escalates local failures; the cloud lane is the cloud pool.
+/// </remarks>
+#pragma warning disable MEAI001 // RoutingChatClient is experimental; we follow it and say so in the README.
+internal sealed class HybridRouterChatClient : RoutingChatClient
+{
+    private readonly IChatClient _localLane;
+    private readonly IChatClient? _cloudLane;
+    private readonly IRoutingPolicy _policy;
+    private readonly TaskClassifier? _classifier;
+    private readonly CircuitBreakerStateProvider? _localCircuit;
+    private readonly int? _largestLocalWindow;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance of the <see cref="HybridRouterChatClient"/> class.</summary>
+    /// <param name="localLane">The local lane: the schema-validating fallback over the local backends.</param>
+    /// <param name="cloudLane">The cloud lane, or <see langword="null"/> for offline mode.</param>
+    /// <param name="policy">The routing rules.</param>
+    /// <param name="largestLocalWindow">The largest declared local context window, if any backend declares one.</param>
+    /// <param name="classifier">Classifies requests that arrive without a profile (the router used on its own).</param>
+    /// <param name="logger">The logger for decisions.</param>
+    public HybridRouterChatClient(
+        IChatClient localLane, IChatClient? cloudLane, IRoutingPolicy policy, int? largestLocalWindow, TaskClassifier? classifier, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(localLane);
+        ArgumentNullException.ThrowIfNull(policy);
+        _localLane = localLane;
+        _cloudLane = cloudLane;
+        _policy = policy;
+        _largestLocalWindow = largestLocalWindow;
+        _classifier = classifier;
+        _logger = logger;
+        _localCircuit = localLane.GetService<CircuitBreakerStateProvider>();
+    }
+
+    /// <summary>Makes the routing decision for a profiled request.</summary>
+    /// <exception cref="ContextWindowExceededException">The request must run locally and fits no local window.</exception>
+    public RouteDecision Decide(TaskProfile profile)
+    {
+        var preferred = _policy.Decide(profile);
+        var localTarget = profile.RequiresJson ? RouteTarget.LocalWithFallback : RouteTarget.Local;
+        var mustStayLocal = profile.DataPolicy == DataPolicy.LocalOnly || _cloudLane is null;
+
+        if (mustStayLocal)
+        {
+            if (_largestLocalWindow is { } window && profile.RequiredContextTokens > window)
+            {
+                throw new ContextWindowExceededException(profile.RequiredContextTokens, window);
+            }
+
+            return preferred.Target == RouteTarget.Cloud
+                ? new RouteDecision(localTarget, profile.DataPolicy == DataPolicy.LocalOnly ? RouteReason.LocalOnly : RouteReason.NoCloudBackend)
+                : preferred;
+        }
+
+        if (preferred.Target != RouteTarget.Cloud && _localCircuit is { CircuitState: CircuitState.Open or CircuitState.Isolated })
+        {
+            return new RouteDecision(RouteTarget.Cloud, RouteReason.CircuitOpen);
+        }
+
+        return preferred;
+    }
+
+    protected override ValueTask<IChatClient> SelectClientAsync(RoutingContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var options = context.ChatOptions;
+        var request = HybridRequest.Find(options);
+        if (request is null && options is not null)
+        {
+            // Used without the cost meter in front: the state lives on the routing context's own copy of the options.
+            request = new HybridRequest();
+            (options.AdditionalProperties ??= [])[HybridRequest.PropertyKey] = request;
+        }
+
+        var profile = request?.Profile ?? (_classifier ?? throw new InvalidOperationException(
+            "The request has no task profile: put the task classifier in front of the router, or give the router a classifier."))
+            .Classify(context.Messages, options);
+        var decision = Decide(profile);
+        if (request is not null)
+        {
+            request.Profile = profile;
+            request.Decision = decision;
+        }
+
+        Log.Routed(_logger, profile.Category, profile.EstimatedPromptTokens, decision.Target, decision.Reason);
+        if (decision.Target == RouteTarget.Cloud)
+        {
+            request?.Escalation = ToEscalation(decision.Reason);
+            return new ValueTask<IChatClient>(_cloudLane!);
+        }
+
+        return new ValueTask<IChatClient>(_localLane);
+    }
+
+    private static EscalationReason ToEscalation(RouteReason reason) => reason switch
+    {
+        RouteReason.Category => EscalationReason.Category,
+        RouteReason.ContextLimit => EscalationReason.ContextLimit,
+        RouteReason.CircuitOpen => EscalationReason.CircuitOpen,
+        _ => EscalationReason.Policy,
+    };
+
+    public override object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is null && serviceType.IsInstanceOfType(this))
+        {
+            return this;
+        }
+
+        return _localLane.GetService(serviceType, serviceKey) ?? _cloudLane?.GetService(serviceType, serviceKey);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _localLane.Dispose();
+            _cloudLane?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
+#pragma warning restore MEAI001

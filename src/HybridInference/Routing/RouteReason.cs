@@ -1,0 +1,29 @@
+namespace HybridInference;
+
+/// <summary>Why the router chose its <see cref="RouteTarget"/>.</summary>
+public enum RouteReason
+{
+    /// <summary>A routine task that fits the local context limit: local.</summary>
+    Default = 0,
+
+    /// <summary>The request asks for JSON output: local with validation and fallback.</summary>
+    JsonRequired = 1,
+
+    /// <summary>The task is complex or safety-critical: cloud.</summary>
+    Category = 2,
+
+    /// <summary>The prompt plus requested output exceeds <c>Routing:LocalContextLimit</c>: cloud.</summary>
+    ContextLimit = 3,
+
+    /// <summary>The local circuit breaker is open: cloud until local recovers.</summary>
+    CircuitOpen = 4,
+
+    /// <summary>The request is <see cref="DataPolicy.LocalOnly"/>: local, whatever the rules preferred.</summary>
+    LocalOnly = 5,
+
+    /// <summary>No cloud backend is configured (offline mode): local, whatever the rules preferred.</summary>
+    NoCloudBackend = 6,
+
+    /// <summary>A custom <see cref="IRoutingPolicy"/> chose the target for a reason of its own.</summary>
+    Policy = 7,
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using HybridInference.Internal;
+using Polly.CircuitBreaker;
+
+namespace HybridInference.Telemetry;
+
+/// <summary>The library's instruments on the <c>HybridInference</c> meter, with one method per thing measured.</summary>
+/// <remarks>Thread-safe. Recording allocates nothing: tags go in a <see cref="TagList"/> on the stack.</remarks>
+internal sealed class HybridInferenceMetrics
+{
+    private readonly Counter<long> _dispatches;
+    private readonly Counter<long> _escalations;
+    private readonly Counter<long> _validationFailures;
+    private readonly Histogram<double> _taskCost;
+    private readonly Histogram<int> _tokenUsage;
+    private readonly Histogram<double> _operationDuration;
+    private readonly Meter _meter;
+    private CircuitBreakerStateProvider? _localCircuit;
+
+    public HybridInferenceMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _meter = meterFactory.Create(HybridInferenceTelemetry.MeterName);
+        _dispatches = _meter.CreateCounter<long>(HybridInferenceTelemetry.Dispatches, description: "Backend calls, by lane, backend and task category.");
+        _escalations = _meter.CreateCounter<long>(HybridInferenceTelemetry.Escalations, description: "Requests answered by the cloud, by reason.");
+        _validationFailures = _meter.CreateCounter<long>(HybridInferenceTelemetry.ValidationFailures, description: "Local JSON answers that failed schema validation, by backend.");
+        _taskCost = _meter.CreateHistogram<double>(HybridInferenceTelemetry.TaskCost, HybridInferenceTelemetry.UnitUsd, "Cost of each request, every attempt included, by the lane that answered.");
+        _tokenUsage = _meter.CreateHistogram<int>(
+            HybridInferenceTelemetry.TokenUsage,
+            HybridInferenceTelemetry.UnitTokens,
+            "Number of input and output tokens used.",
+            tags: null,
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = Array.ConvertAll(HybridInferenceTelemetry.TokenBuckets, b => (int)Math.Min(b, int.MaxValue)) });
+        _operationDuration = _meter.CreateHistogram<double>(
+            HybridInferenceTelemetry.OperationDuration,
+            HybridInferenceTelemetry.UnitSeconds,
+            "GenAI operation duration.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HybridInferenceTelemetry.DurationBuckets });
+        _meter.CreateObservableGauge(
+            HybridInferenceTelemetry.CircuitState,
+            ObserveCircuit,
+            unit: null,
+            description: "State of the local circuit breaker: 0 closed, 1 open, 2 half-open.");
+    }
+
+    /// <summary>Makes <paramref name="stateProvider"/> the source of the local lane's circuit-state gauge.</summary>
+    public void ObserveLocalCircuit(CircuitBreakerStateProvider stateProvider) => _localCircuit = stateProvider;
+
+    public void RecordDispatch(BackendInfo backend, TaskCategory category)
+    {
+        if (_dispatches.Enabled)
+        {
+            var tags = new TagList
+            {
+                { HybridInferenceTelemetry.TargetTag, backend.LaneTag },
+                { HybridInferenceTelemetry.BackendTag, backend.Name },
+                { HybridInferenceTelemetry.CategoryTag, HybridInferenceTelemetry.ToTag(category) },
+            };
+            _dispatches.Add(1, tags);
+        }
+    }
+
+    public void RecordEscalation(EscalationReason reason)
+    {
+        if (_escalations.Enabled)
+        {
+            _escalations.Add(1, new KeyValuePair<string, object?>(HybridInferenceTelemetry.ReasonTag, HybridInferenceTelemetry.ToTag(reason)));
+        }
+    }
+
+    public void RecordValidationFailure(string backend)
+    {
+        if (_validationFailures.Enabled)
+        {
+            _validationFailures.Add(1, new KeyValuePair<string, object?>(HybridInferenceTelemetry.BackendTag, backend));
+        }
+    }
+
+    public void RecordTaskCost(BackendLane target, double costUsd)
+    {
+        if (_taskCost.Enabled)
+        {
+            _taskCost.Record(costUsd, new KeyValuePair<string, object?>(HybridInferenceTelemetry.TargetTag, HybridInferenceTelemetry.ToTag(target)));
+        }
+    }
+
+    public void RecordOperation(BackendInfo backend, string? responseModel, long? inputTokens, long? outputTokens, double seconds, string? errorType)
+    {
+        if (_operationDuration.Enabled)
+        {
+            var tags = GenAiTags(backend, responseModel);
+            if (errorType is not null)
+            {
+                tags.Add(HybridInferenceTelemetry.ErrorType, errorType);
+            }
+
+            _operationDuration.Record(seconds, tags);
+        }
+
+        if (_tokenUsage.Enabled)
+        {
+            if (inputTokens is { } input)
+            {
+                var tags = GenAiTags(backend, responseModel);
+                tags.Add(HybridInferenceTelemetry.GenAiTokenType, "input");
+                _tokenUsage.Record((int)Math.Min(input, int.MaxValue), tags);
+            }
+
+            if (outputTokens is { } output)
+            {
+                var tags = GenAiTags(backend, responseModel);
+                tags.Add(HybridInferenceTelemetry.GenAiTokenType, "output");
+                _tokenUsage.Record((int)Math.Min(output, int.MaxValue), tags);
+            }
+        }
+    }
+
+    private static TagList GenAiTags(BackendInfo backend, string? responseModel)
+    {
+        var tags = new TagList
+        {
+            { HybridInferenceTelemetry.GenAiOperationName, HybridInferenceTelemetry.ChatOperation },
+            { HybridInferenceTelemetry.GenAiProviderName, backend.Provider },
+        };
+        if (backend.Model is not null)
+        {
+            tags.Add(HybridInferenceTelemetry.GenAiRequestModel, backend.Model);
+        }
+
+        if (responseModel is not null)
+        {
+            tags.Add(HybridInferenceTelemetry.GenAiResponseModel, responseModel);
+        }
+
+        return tags;
+    }
+
+    private Measurement<int>[] ObserveCircuit()
+    {
+        if (_localCircuit is not { } circuit)
+        {
+            return [];
+        }
+
+        var state = circuit.CircuitState switch
+        {
+            Polly.CircuitBreaker.CircuitState.Closed => 0,
+            Polly.CircuitBreaker.CircuitState.HalfOpen => 2,
+            _ => 1, // Open and Isolated both keep traffic away.
+        };
+        return [new Measurement<int>(state, new KeyValuePair<string, object?>(HybridInferenceTelemetry.LaneTag, "local"))];
+    }
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+
+namespace HybridInference.Telemetry;
+
+/// <summary>Every telemetry name of the library: meter, activity source, instruments, units and tag keys (DESIGN.md section 3).</summary>
+internal static class HybridInferenceTelemetry
+{
+    public const string MeterName = "HybridInference";
+    public const string ActivitySourceName = "HybridInference";
+
+    public const string Dispatches = "hybrid_inference.dispatches";
+    public const string Escalations = "hybrid_inference.escalations";
+    public const string ValidationFailures = "hybrid_inference.validation_failures";
+    public const string TaskCost = "hybrid_inference.task.cost";
+    public const string CircuitState = "hybrid_inference.circuit.state";
+    public const string TokenUsage = "gen_ai.client.token.usage";
+    public const string OperationDuration = "gen_ai.client.operation.duration";
+
+    public const string UnitUsd = "USD";
+    public const string UnitTokens = "{token}";
+    public const string UnitSeconds = "s";
+
+    public const string TargetTag = "target";
+    public const string BackendTag = "backend";
+    public const string CategoryTag = "category";
+    public const string ReasonTag = "reason";
+    public const string LaneTag = "lane";
+
+    public const string GenAiOperationName = "gen_ai.operation.name";
+    public const string GenAiProviderName = "gen_ai.provider.name";
+    public const string GenAiRequestModel = "gen_ai.request.model";
+    public const string GenAiResponseModel = "gen_ai.response.model";
+    public const string GenAiTokenType = "gen_ai.token.type";
+    public const string ErrorType = "error.type";
+    public const string ChatOperation = "chat";
+
+    /// <summary>The source of every span: one per request, one per backend attempt.</summary>
+    public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
+
+    /// <summary>Bucket boundaries the GenAI conventions advise for token usage.</summary>
+    public static readonly double[] TokenBuckets = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
+
+    /// <summary>Bucket boundaries the GenAI conventions advise for operation duration, in seconds.</summary>
+    public static readonly double[] DurationBuckets = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+
+    public static string ToTag(TaskCategory category) => category switch
+    {
+        TaskCategory.Routine => "routine",
+        TaskCategory.Complex => "complex",
+        TaskCategory.SafetyCritical => "safety_critical",
+        _ => "unknown",
+    };
+
+    public static string ToTag(EscalationReason reason) => reason switch
+    {
+        EscalationReason.Category => "category",
+        EscalationReason.ContextLimit => "context_limit",
+        EscalationReason.CircuitOpen => "circuit_open",
+        EscalationReason.LocalError => "local_error",
+        EscalationReason.ValidationFailed => "validation_failed",
+        EscalationReason.Policy => "policy",
+        _ => "none",
+    };
+
+    public static string ToTag(BackendLane lane) => lane == BackendLane.Local ? "local" : "cloud";
+}
