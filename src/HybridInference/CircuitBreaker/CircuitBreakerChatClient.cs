@@ -28,6 +28,8 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
 {
     private readonly ResiliencePipeline<LocalAttempt> _pipeline;
     private readonly CircuitBreakerStateProvider _state = new();
+    private readonly TimeProvider _timeProvider;
+    private long _openUntilTicks;
 
     public CircuitBreakerChatClient(IChatClient innerClient, RoutingOptions options, TimeProvider timeProvider, ILogger logger)
         : base(innerClient)
@@ -36,6 +38,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
 
+        _timeProvider = timeProvider;
         var breakDuration = options.BreakDuration;
         _pipeline = new ResiliencePipelineBuilder<LocalAttempt> { TimeProvider = timeProvider }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<LocalAttempt>
@@ -48,6 +51,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
                 ShouldHandle = static args => new ValueTask<bool>(IsFailure(args.Outcome, args.Context.CancellationToken)),
                 OnOpened = args =>
                 {
+                    Volatile.Write(ref _openUntilTicks, (timeProvider.GetUtcNow() + args.BreakDuration).UtcTicks);
                     Log.CircuitOpened(logger, args.BreakDuration, args.Outcome.Exception);
                     return default;
                 },
@@ -67,6 +71,18 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
 
     /// <summary>Gets the breaker's state.</summary>
     public CircuitBreakerStateProvider State => _state;
+
+    /// <summary>
+    /// Gets a value indicating whether the breaker would reject a local call now. Polly moves an open circuit to
+    /// half-open only when a call arrives after the break, so the router must send one: once the break is over this
+    /// is <see langword="false"/> although the state still reads <see cref="CircuitState.Open"/>.
+    /// </summary>
+    public bool IsRejecting => _state.CircuitState switch
+    {
+        CircuitState.Isolated => true,
+        CircuitState.Open => _timeProvider.GetUtcNow().UtcTicks < Volatile.Read(ref _openUntilTicks),
+        _ => false,
+    };
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {

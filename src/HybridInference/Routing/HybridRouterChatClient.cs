@@ -1,9 +1,9 @@
+using HybridInference.CircuitBreaker;
 using HybridInference.Classification;
 using HybridInference.Internal;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
-using Polly.CircuitBreaker;
 
 namespace HybridInference.Routing;
 
@@ -23,7 +23,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     private readonly IChatClient? _cloudLane;
     private readonly IRoutingPolicy _policy;
     private readonly TaskClassifier? _classifier;
-    private readonly CircuitBreakerStateProvider? _localCircuit;
+    private readonly CircuitBreakerChatClient? _localCircuit;
     private readonly int? _largestLocalWindow;
     private readonly ILogger _logger;
 
@@ -45,7 +45,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         _largestLocalWindow = largestLocalWindow;
         _classifier = classifier;
         _logger = logger;
-        _localCircuit = localLane.GetService<CircuitBreakerStateProvider>();
+        _localCircuit = localLane.GetService<CircuitBreakerChatClient>();
     }
 
     /// <summary>Makes the routing decision for a profiled request.</summary>
@@ -68,7 +68,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
                 : preferred;
         }
 
-        if (preferred.Target != RouteTarget.Cloud && _localCircuit is { CircuitState: CircuitState.Open or CircuitState.Isolated })
+        if (preferred.Target != RouteTarget.Cloud && _localCircuit is { IsRejecting: true })
         {
             return new RouteDecision(RouteTarget.Cloud, RouteReason.CircuitOpen);
         }

@@ -1,0 +1,28 @@
+using System.Text.Json;
+
+namespace HybridInference.Tests.Chain;
+
+/// <summary>Requests and schemas the tests share.</summary>
+internal static class Requests
+{
+    public static readonly JsonElement PersonSchema = JsonDocument.Parse("""
+        {
+          "type": "object",
+          "properties": {
+            "name": { "type": "string" },
+            "age": { "type": "integer" },
+            "role": { "enum": ["admin", "user"] }
+          },
+          "required": ["name", "age"],
+          "additionalProperties": false
+        }
+        """).RootElement.Clone();
+
+    public const string ValidPerson = """{"name":"Ada","age":36,"role":"admin"}""";
+
+    public static ChatMessage[] User(string text) => [new ChatMessage(ChatRole.User, text)];
+
+    public static ChatOptions Json() => new() { ResponseFormat = ChatResponseFormat.ForJsonSchema(PersonSchema, "person") };
+
+    public static string LongText(int words) => string.Join(' ', Enumerable.Repeat("summarize", words));
+}
