@@ -35,6 +35,6 @@ public sealed class ClassificationOptions
     /// <summary>
     /// Gets or sets the number of messages above which a conversation counts as complex. Default 20; 0 turns the rule off.
     /// </summary>
-    [Range(0, int.MaxValue, ErrorMessage = "HybridInference:Classification:ComplexConversationMessages must not be negative.")]
+    [Range(0, int.MaxValue)]
     public int ComplexConversationMessages { get; set; } = Defaults.ComplexConversationMessages;
 }

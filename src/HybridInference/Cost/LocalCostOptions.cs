@@ -9,14 +9,14 @@ namespace HybridInference;
 public sealed class LocalCostOptions
 {
     /// <summary>Gets or sets the price of a million local input tokens in US dollars. Default 0.</summary>
-    [Range(0.0, double.MaxValue, ErrorMessage = "HybridInference:LocalCost:InputPerMillionTokens must not be negative.")]
+    [Range(0.0, double.MaxValue)]
     public double InputPerMillionTokens { get; set; }
 
     /// <summary>Gets or sets the price of a million local output tokens in US dollars. Default 0.</summary>
-    [Range(0.0, double.MaxValue, ErrorMessage = "HybridInference:LocalCost:OutputPerMillionTokens must not be negative.")]
+    [Range(0.0, double.MaxValue)]
     public double OutputPerMillionTokens { get; set; }
 
     /// <summary>Gets or sets the price of one second of local GPU time (measured as the attempt's duration) in US dollars. Default 0.</summary>
-    [Range(0.0, double.MaxValue, ErrorMessage = "HybridInference:LocalCost:PerGpuSecond must not be negative.")]
+    [Range(0.0, double.MaxValue)]
     public double PerGpuSecond { get; set; }
 }

@@ -6,10 +6,10 @@ namespace HybridInference;
 public sealed class ModelPrice
 {
     /// <summary>Gets or sets the price of a million input (prompt) tokens. At least 0.</summary>
-    [Range(0.0, double.MaxValue, ErrorMessage = "A price's InputPerMillionTokens must not be negative.")]
+    [Range(0.0, double.MaxValue)]
     public double InputPerMillionTokens { get; set; }
 
     /// <summary>Gets or sets the price of a million output (completion) tokens. At least 0.</summary>
-    [Range(0.0, double.MaxValue, ErrorMessage = "A price's OutputPerMillionTokens must not be negative.")]
+    [Range(0.0, double.MaxValue)]
     public double OutputPerMillionTokens { get; set; }
 }

@@ -11,7 +11,7 @@ namespace HybridInference;
 public sealed class BackendOptions
 {
     /// <summary>Gets or sets the backend's name, unique across both lanes; it names the backend in metrics and outcomes.</summary>
-    [Required(AllowEmptyStrings = false, ErrorMessage = "Every backend needs a Name.")]
+    [Required(AllowEmptyStrings = false, ErrorMessage = "{0} is required: every backend needs a unique name.")]
     public string Name { get; set; } = string.Empty;
 
     /// <summary>Gets or sets the kind of server (<c>vllm</c>, <c>ollama</c>, <c>llamacpp</c>, <c>tgi</c>, <c>localai</c>, <c>mlx</c>, <c>openai</c>, <c>anthropic</c>, ...).</summary>
@@ -24,11 +24,11 @@ public sealed class BackendOptions
     public string? Model { get; set; }
 
     /// <summary>Gets or sets the model's context window in tokens; requests that need more are not sent to it. At least 1 when set.</summary>
-    [Range(1, int.MaxValue, ErrorMessage = "A backend's ContextWindow must be a positive number of tokens.")]
+    [Range(1, int.MaxValue)]
     public int? ContextWindow { get; set; }
 
     /// <summary>Gets or sets the backend's share of traffic relative to its lane's other backends. Default 1; 1 to 1000.</summary>
-    [Range(1, Defaults.MaximumBackendWeight, ErrorMessage = "A backend's Weight must be between 1 and 1000.")]
+    [Range(1, Defaults.MaximumBackendWeight)]
     public int Weight { get; set; } = Defaults.BackendWeight;
 
     /// <summary>Gets or sets the API key. It is a secret: it never appears in logs, exceptions, traces or metrics.</summary>

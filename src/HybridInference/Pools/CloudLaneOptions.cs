@@ -8,7 +8,7 @@ namespace HybridInference;
 public sealed class CloudLaneOptions
 {
     /// <summary>Gets or sets the cloud request budget per minute across all cloud backends. Default 1000; at least 1.</summary>
-    [Range(1, int.MaxValue, ErrorMessage = "HybridInference:Cloud:RequestsPerMinute must be at least 1.")]
+    [Range(1, int.MaxValue)]
     public int RequestsPerMinute { get; set; } = Defaults.CloudRequestsPerMinute;
 
     /// <summary>Gets the cloud backends in fallback order; none means offline mode (everything runs locally).</summary>

@@ -10,37 +10,37 @@ public sealed class RoutingOptions
     /// Gets or sets the largest number of tokens (estimated prompt plus requested output) sent to a local backend;
     /// larger requests go to the cloud. Default 4096; at least 1.
     /// </summary>
-    [Range(1, int.MaxValue, ErrorMessage = "HybridInference:Routing:LocalContextLimit must be a positive number of tokens.")]
+    [Range(1, int.MaxValue)]
     public int LocalContextLimit { get; set; } = Defaults.LocalContextLimit;
 
     /// <summary>
     /// Gets or sets how many times invalid local JSON output is retried locally with a constrained prompt before the
     /// request escalates. Default 1; 0 to 5.
     /// </summary>
-    [Range(0, Defaults.FallbackMaxRetriesLimit, ErrorMessage = "HybridInference:Routing:FallbackMaxRetries must be between 0 and 5.")]
+    [Range(0, Defaults.FallbackMaxRetriesLimit)]
     public int FallbackMaxRetries { get; set; } = Defaults.FallbackMaxRetries;
 
     /// <summary>
     /// Gets or sets the ratio of failed local attempts over <see cref="SamplingWindow"/> that opens the local circuit
     /// breaker and sends routable traffic to the cloud. Default 0.15; greater than 0, at most 1.
     /// </summary>
-    [Range(0.0, 1.0, MinimumIsExclusive = true, ErrorMessage = "HybridInference:Routing:EscalationThreshold must be greater than 0 and at most 1.")]
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
     public double EscalationThreshold { get; set; } = Defaults.EscalationThreshold;
 
     /// <summary>Gets or sets the rolling window over which local failures are counted. Default one minute; 0.5 s to one day.</summary>
-    [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText, ErrorMessage = "HybridInference:Routing:SamplingWindow must be between 00:00:00.5 and 1.00:00:00.")]
+    [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
     public TimeSpan SamplingWindow { get; set; } = Defaults.SamplingWindow;
 
     /// <summary>
     /// Gets or sets how many local attempts the window must hold before the breaker may open. Default 20; at least 2.
     /// </summary>
-    [Range(2, int.MaxValue, ErrorMessage = "HybridInference:Routing:MinimumThroughput must be at least 2.")]
+    [Range(2, int.MaxValue)]
     public int MinimumThroughput { get; set; } = Defaults.MinimumThroughput;
 
     /// <summary>
     /// Gets or sets how long the breaker stays open before it lets one trial request through. Default 30 seconds;
     /// 0.5 s to one day.
     /// </summary>
-    [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText, ErrorMessage = "HybridInference:Routing:BreakDuration must be between 00:00:00.5 and 1.00:00:00.")]
+    [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
     public TimeSpan BreakDuration { get; set; } = Defaults.BreakDuration;
 }

@@ -7,7 +7,7 @@ namespace HybridInference;
 public sealed class ObservabilityOptions
 {
     /// <summary>Gets or sets how many days of cost records are kept. Default 90; 1 to 36500.</summary>
-    [Range(1, 36500, ErrorMessage = "HybridInference:Observability:RetentionDays must be between 1 and 36500.")]
+    [Range(1, 36500)]
     public int RetentionDays { get; set; } = Defaults.RetentionDays;
 
     /// <summary>
