@@ -72,11 +72,9 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
 
     private static HybridRequest Begin(ref ChatOptions? options)
     {
-        // A fresh state per call on a copy of the options (Clone copies AdditionalProperties too).
+        // A fresh state per call, on a copy of the caller's options (which are never changed).
         var request = new HybridRequest();
-        options = options?.Clone() ?? new ChatOptions();
-        options.AdditionalProperties ??= [];
-        options.AdditionalProperties[HybridRequest.PropertyKey] = request;
+        options = new HybridChatOptions(options, request);
         return request;
     }
 

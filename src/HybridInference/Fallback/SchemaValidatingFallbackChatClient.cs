@@ -121,7 +121,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
         }
 
         // Local failed before any output reached the caller: escalate as a stream.
-        var escalation = BeginEscalation(request, failure);
+        var escalation = BeginEscalation(request, options, failure);
         await foreach (var update in escalation.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
         {
             yield return update;
@@ -171,7 +171,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
         }
 
         request.LocalResponseCheck = null;
-        if (!MayEscalate(request))
+        if (!MayEscalate(request, options))
         {
             throw new OutputValidationException(
                 $"The local answer failed JSON Schema validation after {request.ValidationFailures} attempt(s) and the request may not leave the machine: {Describe(result.Errors!)}",
@@ -179,7 +179,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
                 response);
         }
 
-        var escalation = BeginEscalation(request, EscalationReason.ValidationFailed, exception: null);
+        var escalation = BeginEscalation(request, options, EscalationReason.ValidationFailed, exception: null);
         var escalated = await escalation.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         var cloudResult = ResponseValidation.Validate(_validator, json.Schema, escalated);
         if (!cloudResult.IsValid)
@@ -208,9 +208,9 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
     }
 
     private Task<ChatResponse> EscalateAfterErrorAsync(HybridRequest request, Exception exception, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken) =>
-        BeginEscalation(request, exception).GetResponseAsync(messages, options, cancellationToken);
+        BeginEscalation(request, options, exception).GetResponseAsync(messages, options, cancellationToken);
 
-    private IChatClient BeginEscalation(HybridRequest request, Exception exception)
+    private IChatClient BeginEscalation(HybridRequest request, ChatOptions options, Exception exception)
     {
         var reason = exception switch
         {
@@ -218,12 +218,12 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
             ContextWindowExceededException => EscalationReason.ContextLimit,
             _ => EscalationReason.LocalError,
         };
-        return BeginEscalation(request, reason, exception);
+        return BeginEscalation(request, options, reason, exception);
     }
 
-    private IChatClient BeginEscalation(HybridRequest request, EscalationReason reason, Exception? exception)
+    private IChatClient BeginEscalation(HybridRequest request, ChatOptions options, EscalationReason reason, Exception? exception)
     {
-        if (!MayEscalate(request))
+        if (!MayEscalate(request, options))
         {
             var why = _escalation is null ? "no cloud backend is configured" : "the request is local-only";
             var what = reason switch
@@ -240,8 +240,8 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
         return _escalation!;
     }
 
-    private bool MayEscalate(HybridRequest request) =>
-        _escalation is not null && request.Profile?.DataPolicy != DataPolicy.LocalOnly;
+    private bool MayEscalate(HybridRequest request, ChatOptions options) =>
+        _escalation is not null && (request.Profile?.DataPolicy ?? options.GetDataPolicy()) != DataPolicy.LocalOnly;
 
     private static bool IsEscalatable(Exception exception, CancellationToken cancellationToken) => exception switch
     {

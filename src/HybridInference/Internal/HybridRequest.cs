@@ -5,17 +5,14 @@ namespace HybridInference.Internal;
 
 /// <summary>
 /// The state of one request as it moves through the chain: profile, decision, attempts, usage and cost. The cost
-/// meter creates it and carries it in <see cref="ChatOptions.AdditionalProperties"/> (which survives
-/// <see cref="ChatOptions.Clone"/>), every other part reads and adds to it.
+/// meter creates it and carries it on a <see cref="HybridChatOptions"/> copy of the caller's options (it survives
+/// <see cref="ChatOptions.Clone"/>); every other part reads and adds to it.
 /// </summary>
 /// <remarks>
 /// Attempts of one request run one after another, never at once, so the fields need no synchronisation.
 /// </remarks>
 internal sealed class HybridRequest
 {
-    /// <summary>The key of the request state in <see cref="ChatOptions.AdditionalProperties"/>.</summary>
-    public const string PropertyKey = "HybridInference.Request";
-
     /// <summary>The key of the <see cref="RouteOutcome"/> in a response's additional properties.</summary>
     public const string OutcomePropertyKey = "HybridInference.RouteOutcome";
 
@@ -60,10 +57,7 @@ internal sealed class HybridRequest
     public JsonSchemaValidationResult LastCheckResult { get; set; }
 
     /// <summary>Gets the request state carried by <paramref name="options"/>, if any.</summary>
-    public static HybridRequest? Find(ChatOptions? options) =>
-        options?.AdditionalProperties is { } properties && properties.TryGetValue(PropertyKey, out var value)
-            ? value as HybridRequest
-            : null;
+    public static HybridRequest? Find(ChatOptions? options) => (options as HybridChatOptions)?.Request;
 
     /// <summary>
     /// Gets the request state carried by <paramref name="options"/>; when there is none, attaches a new one to a
@@ -77,9 +71,7 @@ internal sealed class HybridRequest
         }
 
         var request = new HybridRequest();
-        options = options?.Clone() ?? new ChatOptions();
-        options.AdditionalProperties ??= [];
-        options.AdditionalProperties[PropertyKey] = request;
+        options = new HybridChatOptions(options, request);
         return request;
     }
 }

@@ -10,6 +10,24 @@ internal static class RequestGuard
     public static void ThrowIfInvalid(IEnumerable<ChatMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        if (messages is IReadOnlyList<ChatMessage> list)
+        {
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (list[i] is null)
+                {
+                    throw new ArgumentException("The request's message list contains a null message.", nameof(messages));
+                }
+            }
+
+            if (list.Count == 0)
+            {
+                throw new ArgumentException("The request has no messages; at least one is required.", nameof(messages));
+            }
+
+            return;
+        }
+
         var any = false;
         foreach (var message in messages)
         {

@@ -81,13 +81,6 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         ArgumentNullException.ThrowIfNull(context);
         var options = context.ChatOptions;
         var request = HybridRequest.Find(options);
-        if (request is null && options is not null)
-        {
-            // Used without the cost meter in front: the state lives on the routing context's own copy of the options.
-            request = new HybridRequest();
-            (options.AdditionalProperties ??= [])[HybridRequest.PropertyKey] = request;
-        }
-
         var profile = request?.Profile ?? (_classifier ?? throw new InvalidOperationException(
             "The request has no task profile: put the task classifier in front of the router, or give the router a classifier."))
             .Classify(context.Messages, options);

@@ -86,4 +86,17 @@ public sealed class SchemaValidatingFallbackChatClientTests
 
         Assert.Contains("objekt", error.Message);
     }
+
+    [Fact]
+    public async Task WithoutClassifierInFront_CallerLocalOnlySetting_StillBlocksEscalation()
+    {
+        var local = new FakeChatClient("local").Throw(new HttpRequestException("down"));
+        var cloud = new FakeChatClient("cloud").Reply("cloud");
+        var chat = new ChatClientChainBuilder(local).UseSchemaValidatingFallback(cloud).Build();
+
+        await Assert.ThrowsAsync<LocalBackendUnavailableException>(
+            () => chat.GetResponseAsync(User("Private"), new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly)));
+
+        Assert.Empty(cloud.Requests);
+    }
 }

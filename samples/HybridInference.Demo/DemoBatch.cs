@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace HybridInference.Demo;
+
+/// <summary>One task of the demo batch: what a caller would send.</summary>
+internal sealed record DemoTask(string Kind, string Prompt, ChatOptions Options);
+
+/// <summary>
+/// A mixed batch shaped like the decision matrix of the hybrid inference pattern: mostly routine work, some complex
+/// and safety-critical questions, long documents, structured extraction and private records.
+/// </summary>
+internal static class DemoBatch
+{
+    private static readonly JsonElement PersonSchema = JsonDocument.Parse(
+        """{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"}},"required":["name","age"],"additionalProperties":false}""").RootElement;
+
+    private static readonly JsonElement InvoiceSchema = JsonDocument.Parse(
+        """{"type":"object","properties":{"vendor":{"type":"string"},"total":{"type":"number"},"currency":{"enum":["EUR","USD","GBP"]}},"required":["vendor","total","currency"]}""").RootElement;
+
+    private static readonly string[] Routine =
+    [
+        "Classify the sentiment of this review: 'Fast delivery, works as described.'",
+        "Translate into German: 'The meeting moved to Thursday.'",
+        "Summarize in one line: the quarterly numbers were flat, costs fell slightly.",
+        "Extract the city from: 'Ship to 12 Rue de Rivoli, Paris.'",
+        "Tag this support ticket with one of billing, shipping, account.",
+    ];
+
+    private static readonly string[] Complex =
+    [
+        "Debug this stack trace and find the root cause: NullReferenceException at OrderService.Submit.",
+        "Walk through the trade-offs of event sourcing for our billing system, step by step.",
+        "Give a legal analysis of the indemnity clause in this supplier contract.",
+    ];
+
+    private static readonly string[] SafetyCritical =
+    [
+        "Is a dosage of 4 g paracetamol per day safe with this medication list?",
+        "Which contraindications apply to this patient before surgery?",
+    ];
+
+    public static IReadOnlyList<DemoTask> Create(int size)
+    {
+        var tasks = new List<DemoTask>(size);
+        for (var i = 0; i < size; i++)
+        {
+            tasks.Add((i % 20) switch
+            {
+                < 9 => new DemoTask("routine", Routine[i % Routine.Length], new ChatOptions()),
+                < 12 => new DemoTask("json", "Extract the person from: 'Ada Lovelace, 36, mathematician.'", Json(PersonSchema, "person")),
+                12 => new DemoTask("json", "Extract the invoice fields from the attached text.", Json(InvoiceSchema, "invoice")),
+                < 15 => new DemoTask("complex", Complex[i % Complex.Length], new ChatOptions()),
+                15 => new DemoTask("safety-critical", SafetyCritical[i % SafetyCritical.Length], new ChatOptions()),
+                16 => new DemoTask("long-context", "Summarize this contract:\n" + string.Join(' ', Enumerable.Repeat("The supplier shall deliver the goods on time.", 450)), new ChatOptions()),
+                17 => new DemoTask("local-only", "Summarize this patient record: J. Doe, born 1970, diagnosis pending.", new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly)),
+                _ => new DemoTask("routine", Routine[(i / 3) % Routine.Length], new ChatOptions()),
+            });
+        }
+
+        return tasks;
+    }
+
+    private static ChatOptions Json(JsonElement schema, string name) => new() { ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, name) };
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Text;
+
+namespace HybridInference.Demo;
+
+/// <summary>One finished task of the batch.</summary>
+internal sealed record TaskResult(DemoTask Task, RouteOutcome? Outcome, Exception? Error, TimeSpan Elapsed);
+
+/// <summary>Prints what the batch did: dispatch split, validations and escalations, breaker trips, latency, cost.</summary>
+internal static class Report
+{
+    public static string Render(IReadOnlyList<TaskResult> results, int breakerTrips, TimeSpan wallClock)
+    {
+        var ok = results.Where(r => r.Outcome is not null).ToList();
+        var sb = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+
+        sb.AppendLine(c, $"Requests: {results.Count} in {wallClock.TotalSeconds:F1} s; answered {ok.Count}, failed {results.Count - ok.Count}");
+        sb.AppendLine();
+        sb.AppendLine("Dispatch split (where the answer came from)");
+        sb.AppendLine("  kind               local   cloud  failed");
+        foreach (var group in results.GroupBy(r => r.Task.Kind).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var local = group.Count(r => r.Outcome?.Target == BackendLane.Local);
+            var cloud = group.Count(r => r.Outcome?.Target == BackendLane.Cloud);
+            sb.AppendLine(c, $"  {group.Key,-16} {local,7} {cloud,7} {group.Count(r => r.Outcome is null),7}");
+        }
+
+        var localShare = ok.Count == 0 ? 0 : 100.0 * ok.Count(r => r.Outcome!.Target == BackendLane.Local) / ok.Count;
+        sb.AppendLine(c, $"  local share: {localShare:F1}%");
+        sb.AppendLine();
+
+        sb.AppendLine("Validation and escalation");
+        sb.AppendLine(c, $"  local JSON answers that failed validation: {ok.Sum(r => r.Outcome!.ValidationFailures)}");
+        sb.AppendLine(c, $"  backend attempts: {ok.Sum(r => r.Outcome!.Attempts)} for {ok.Count} answers");
+        foreach (var reason in ok.Where(r => r.Outcome!.Escalated).GroupBy(r => r.Outcome!.EscalationReason).OrderByDescending(g => g.Count()))
+        {
+            sb.AppendLine(c, $"  escalated, {reason.Key}: {reason.Count()}");
+        }
+
+        sb.AppendLine(c, $"  circuit breaker trips: {breakerTrips}");
+        foreach (var failure in results.Where(r => r.Error is not null).GroupBy(r => r.Error!.GetType().Name))
+        {
+            sb.AppendLine(c, $"  failed with {failure.Key}: {failure.Count()} ({failure.First().Task.Kind})");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("Latency by route (ms)     p50     p95     p99");
+        foreach (var lane in new[] { BackendLane.Local, BackendLane.Cloud })
+        {
+            var durations = ok.Where(r => r.Outcome!.Target == lane).Select(r => r.Outcome!.Duration.TotalMilliseconds).Order().ToArray();
+            if (durations.Length > 0)
+            {
+                sb.AppendLine(c, $"  {lane,-20} {Percentile(durations, 0.50),7:F0} {Percentile(durations, 0.95),7:F0} {Percentile(durations, 0.99),7:F0}");
+            }
+        }
+
+        var cost = ok.Sum(r => r.Outcome!.CostUsd);
+        var baseline = ok.Sum(r => r.Outcome!.CloudBaselineCostUsd);
+        sb.AppendLine();
+        sb.AppendLine("Cost");
+        sb.AppendLine(c, $"  hybrid:                 ${cost:F4}  (${1000 * cost / Math.Max(1, ok.Count):F3} per 1,000 tasks)");
+        sb.AppendLine(c, $"  all-cloud baseline:     ${baseline:F4}  (${1000 * baseline / Math.Max(1, ok.Count):F3} per 1,000 tasks)");
+        sb.AppendLine(c, $"  saved:                  ${baseline - cost:F4}  ({(baseline == 0 ? 0 : 100 * (baseline - cost) / baseline):F1}%)");
+        return sb.ToString();
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+}
