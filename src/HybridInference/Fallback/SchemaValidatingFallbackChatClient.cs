@@ -86,42 +86,24 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
             yield break;
         }
 
-        var updates = InnerClient.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        Exception? failure = null;
-        try
+        var (stream, failure) = await StartedStream.StartAsync(InnerClient.GetStreamingResponseAsync(messages, options, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (stream is not null)
         {
-            bool hasFirst;
-            try
+            await foreach (var update in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                hasFirst = await updates.MoveNextAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (IsEscalatable(ex, cancellationToken))
-            {
-                hasFirst = false;
-                failure = ex;
+                yield return update;
             }
 
-            if (failure is null)
-            {
-                if (hasFirst)
-                {
-                    yield return updates.Current;
-                    while (await updates.MoveNextAsync().ConfigureAwait(false))
-                    {
-                        yield return updates.Current;
-                    }
-                }
-
-                yield break;
-            }
+            yield break;
         }
-        finally
+
+        if (!IsEscalatable(failure!.SourceException, cancellationToken))
         {
-            await updates.DisposeAsync().ConfigureAwait(false);
+            failure.Throw();
         }
 
         // Local failed before any output reached the caller: escalate as a stream.
-        var escalation = BeginEscalation(request, options, failure);
+        var escalation = BeginEscalation(request, options, failure.SourceException);
         await foreach (var update in escalation.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
         {
             yield return update;

@@ -74,37 +74,26 @@ internal sealed class BackendPoolChatClient : IChatClient
                 continue;
             }
 
-            var updates = backend.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            try
+            var (stream, failure) = await StartedStream.StartAsync(backend.GetStreamingResponseAsync(messages, options, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (stream is null)
             {
-                bool hasFirst;
-                try
+                if (!CanFailOver(failure!.SourceException, cancellationToken) || !HasNext(i, required))
                 {
-                    hasFirst = await updates.MoveNextAsync().ConfigureAwait(false);
-                }
-                catch (Exception ex) when (CanFailOver(ex, cancellationToken) && HasNext(i, required))
-                {
-                    Log.FailingOver(_logger, backend.Info.Name, Lane, ex);
-                    lastError = ex;
-                    continue;
+                    failure.Throw();
                 }
 
-                // Committed: from here on this backend's stream is the answer, failures included.
-                if (hasFirst)
-                {
-                    yield return updates.Current;
-                    while (await updates.MoveNextAsync().ConfigureAwait(false))
-                    {
-                        yield return updates.Current;
-                    }
-                }
+                Log.FailingOver(_logger, backend.Info.Name, Lane, failure.SourceException);
+                lastError = failure.SourceException;
+                continue;
+            }
 
-                yield break;
-            }
-            finally
+            // Committed: from here on this backend's stream is the answer, failures included.
+            await foreach (var update in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                await updates.DisposeAsync().ConfigureAwait(false);
+                yield return update;
             }
+
+            yield break;
         }
 
         throw NoBackendFits(required, lastError);
