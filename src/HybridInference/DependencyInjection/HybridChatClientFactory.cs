@@ -17,12 +17,13 @@ internal static class HybridChatClientFactory
         // Resolving the options runs every validator: a bad configuration fails here with all its problems listed.
         var options = services.GetRequiredService<IOptions<HybridInferenceOptions>>().Value;
         var registrations = services.GetServices<BackendRegistration>().ToList();
+        var providers = services.GetServices<IBackendClientFactory>().ToList();
         var metrics = services.GetRequiredService<HybridInferenceMetrics>();
         var time = ChainServices.Time(services);
         var logger = ChainServices.Logger<HybridInferenceBuilder>(services);
 
-        var localInfos = Describe(BackendLane.Local, options.Local.Backends, registrations);
-        var cloudInfos = Describe(BackendLane.Cloud, options.Cloud.Backends, registrations);
+        var localInfos = Describe(BackendLane.Local, options.Local.Backends, registrations, providers);
+        var cloudInfos = Describe(BackendLane.Cloud, options.Cloud.Backends, registrations, providers);
         var costs = new CostCalculator(options, cloudInfos.Select(i => i.Info));
         foreach (var (info, _) in cloudInfos)
         {
@@ -50,12 +51,14 @@ internal static class HybridChatClientFactory
     /// registration order. Code registrations supply the client; configuration supplies model, window and weight.
     /// </summary>
     private static List<(BackendInfo Info, BackendRegistration Registration)> Describe(
-        BackendLane lane, IList<BackendOptions> configured, List<BackendRegistration> registrations)
+        BackendLane lane, IList<BackendOptions> configured, List<BackendRegistration> registrations, List<IBackendClientFactory> providers)
     {
         var result = new List<(BackendInfo, BackendRegistration)>();
         foreach (var backend in configured)
         {
-            var registration = registrations.First(r => r.Lane == lane && string.Equals(r.Name, backend.Name, StringComparison.OrdinalIgnoreCase));
+            // A client registered by code wins; otherwise the provider package creates it (validation made sure one exists).
+            var registration = registrations.Find(r => r.Lane == lane && string.Equals(r.Name, backend.Name, StringComparison.OrdinalIgnoreCase))
+                ?? new BackendRegistration(backend.Name, lane, services => providers.First(f => f.CanCreate(backend.Provider!)).Create(backend, lane, services));
             result.Add((new BackendInfo(backend.Name, lane, backend.Provider ?? "unknown", backend.Model, backend.ContextWindow), registration));
         }
 

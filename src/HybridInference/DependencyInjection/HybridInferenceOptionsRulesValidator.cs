@@ -8,7 +8,7 @@ namespace HybridInference.DependencyInjection;
 /// unique, every configured backend has a client, the local context limit fits the local windows, rules compile.
 /// Each error names the configuration key.
 /// </summary>
-internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRegistration> registrations) : IValidateOptions<HybridInferenceOptions>
+internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRegistration> registrations, IEnumerable<IBackendClientFactory> factories) : IValidateOptions<HybridInferenceOptions>
 {
     private const string Prefix = HybridInferenceOptions.SectionName;
 
@@ -17,9 +17,10 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
         var registered = registrations.ToList();
+        var providers = factories.ToList();
 
-        CheckBackends(options.Local.Backends, BackendLane.Local, "Local", registered, errors);
-        CheckBackends(options.Cloud.Backends, BackendLane.Cloud, "Cloud", registered, errors);
+        CheckBackends(options.Local.Backends, BackendLane.Local, "Local", registered, providers, errors);
+        CheckBackends(options.Cloud.Backends, BackendLane.Cloud, "Cloud", registered, providers, errors);
 
         if (options.Local.Backends.Count == 0 && !registered.Exists(r => r.Lane == BackendLane.Local))
         {
@@ -67,7 +68,8 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    private static void CheckBackends(IList<BackendOptions> backends, BackendLane lane, string section, List<BackendRegistration> registered, List<string> errors)
+    private static void CheckBackends(
+        IList<BackendOptions> backends, BackendLane lane, string section, List<BackendRegistration> registered, List<IBackendClientFactory> providers, List<string> errors)
     {
         for (var i = 0; i < backends.Count; i++)
         {
@@ -81,7 +83,15 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
             var registration = registered.Find(r => string.Equals(r.Name, backend.Name, StringComparison.OrdinalIgnoreCase));
             if (registration is null)
             {
-                errors.Add($"{key} ('{backend.Name}', provider '{backend.Provider ?? "none"}'): no client for this backend. Register one with Add{section}Backend(\"{backend.Name}\", factory).");
+                var factory = backend.Provider is { } provider ? providers.Find(f => f.CanCreate(provider)) : null;
+                if (factory is null)
+                {
+                    errors.Add($"{key} ('{backend.Name}', provider '{backend.Provider ?? "none"}'): no client for this backend. Register one with Add{section}Backend(\"{backend.Name}\", factory), or add a provider package that knows '{backend.Provider ?? "none"}' (HybridInference.OpenAI: AddOpenAIProviders()).");
+                }
+                else
+                {
+                    errors.AddRange(factory.Validate(backend, lane, key));
+                }
             }
             else if (registration.Lane != lane)
             {

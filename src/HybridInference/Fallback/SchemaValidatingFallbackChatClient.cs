@@ -228,8 +228,8 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
     private static bool IsEscalatable(Exception exception, CancellationToken cancellationToken) => exception switch
     {
         OperationCanceledException when cancellationToken.IsCancellationRequested => false,
-        ContextWindowExceededException => true,
-        HybridInferenceException => false, // Our own verdicts (a refused request, say) are final.
+        ContextWindowExceededException or BackendException => true,
+        HybridInferenceException => false, // Our own verdicts (a refused request, an invalid schema) are final.
         _ => true,
     };
 

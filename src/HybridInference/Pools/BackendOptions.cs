@@ -31,6 +31,19 @@ public sealed class BackendOptions
     [Range(1, Defaults.MaximumBackendWeight)]
     public int Weight { get; set; } = Defaults.BackendWeight;
 
-    /// <summary>Gets or sets the API key. It is a secret: it never appears in logs, exceptions, traces or metrics.</summary>
+    /// <summary>
+    /// Gets or sets the API key. It is a secret: it never appears in logs, exceptions, traces or metrics. When empty,
+    /// provider packages read the provider's usual environment variable (<c>OPENAI_API_KEY</c>, <c>ANTHROPIC_API_KEY</c>).
+    /// </summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a cloud backend may be reached over plain <c>http://</c>. Default
+    /// <see langword="false"/>: a cloud endpoint must use HTTPS, so that keys and data are not sent in clear text.
+    /// Local backends may always use <c>http://</c>.
+    /// </summary>
+    public bool AllowInsecureHttp { get; set; }
+
+    /// <summary>Gets or sets how long one call may wait for the server before it fails with a timeout. Default: 100 seconds.</summary>
+    public TimeSpan? Timeout { get; set; }
 }

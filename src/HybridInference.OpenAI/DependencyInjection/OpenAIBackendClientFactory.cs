@@ -1,0 +1,69 @@
+using HybridInference.OpenAI.Dialects;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HybridInference.OpenAI.DependencyInjection;
+
+/// <summary>Creates <see cref="OpenAICompatibleChatClient"/>s for backends configured with a known provider.</summary>
+internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
+{
+    /// <summary>The prefix of the named <see cref="HttpClient"/> of each backend (the backend's name follows).</summary>
+    public const string HttpClientPrefix = "HybridInference.";
+
+    public bool CanCreate(string provider) => ServerDialects.Find(provider) is not null;
+
+    public IEnumerable<string> Validate(BackendOptions backend, BackendLane lane, string key)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        var dialect = ServerDialects.Find(backend.Provider)!;
+        var endpoint = backend.Endpoint ?? dialect.DefaultEndpoint;
+        if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
+        {
+            yield return $"{key}:Endpoint '{endpoint}' must be an absolute http or https URL.";
+        }
+        else if ((lane == BackendLane.Cloud || dialect.IsCloud) && endpoint.Scheme == Uri.UriSchemeHttp && !backend.AllowInsecureHttp)
+        {
+            yield return $"{key}:Endpoint '{endpoint}' is plain http:// for a cloud backend, which would send keys and data in clear text; use https, or set {key}:AllowInsecureHttp to true.";
+        }
+
+        if (dialect.IsCloud && ResolveApiKey(backend, dialect) is null)
+        {
+            yield return $"{key}:ApiKey is missing for provider '{dialect.Name}'; set it, or the {dialect.ApiKeyVariable} environment variable.";
+        }
+
+        if (dialect.IsCloud && string.IsNullOrWhiteSpace(backend.Model))
+        {
+            yield return $"{key}:Model is required for provider '{dialect.Name}'.";
+        }
+
+        if (backend.Timeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            yield return $"{key}:Timeout must be positive.";
+        }
+    }
+
+    public IChatClient Create(BackendOptions backend, BackendLane lane, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(services);
+        var dialect = ServerDialects.Find(backend.Provider)!;
+        var httpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientPrefix + backend.Name);
+        httpClient.Timeout = Timeout.InfiniteTimeSpan; // The SDK's per-call timeout governs, so that long streams are not cut.
+        return new OpenAICompatibleChatClient(
+            new OpenAICompatibleChatClientOptions
+            {
+                Provider = dialect.Name,
+                Endpoint = backend.Endpoint,
+                Model = backend.Model,
+                ApiKey = ResolveApiKey(backend, dialect),
+                Name = backend.Name,
+                Timeout = backend.Timeout,
+            },
+            httpClient);
+    }
+
+    private static string? ResolveApiKey(BackendOptions backend, ServerDialect dialect) =>
+        !string.IsNullOrEmpty(backend.ApiKey) ? backend.ApiKey
+        : dialect.ApiKeyVariable is { } variable && Environment.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+        : null;
+}

@@ -1,0 +1,24 @@
+namespace HybridInference.OpenAI.Dialects;
+
+/// <summary>
+/// What one kind of OpenAI-compatible server expects and sends: where it listens by default, how to probe its
+/// health without spending tokens, how it takes a JSON Schema, whether it can count tokens, and how it names
+/// the reasoning text. The wire differences are sourced in the test fixtures' README.
+/// </summary>
+/// <param name="Name">The provider name used in configuration.</param>
+/// <param name="DefaultEndpoint">The base address of its OpenAI-compatible API when none is configured.</param>
+/// <param name="HealthPath">A cheap GET probe, relative to the server root (not the /v1 base).</param>
+/// <param name="SchemaFormat">How it takes a JSON Schema constraint.</param>
+/// <param name="TokenizePath">Its tokenize endpoint relative to the server root, or <see langword="null"/> if it has none.</param>
+/// <param name="IsCloud">Whether it is a paid cloud API (needs an API key and HTTPS).</param>
+/// <param name="ApiKeyVariable">The environment variable its API key is conventionally read from.</param>
+/// <param name="UsesMaxCompletionTokens">Whether it takes the output limit as <c>max_completion_tokens</c> (OpenAI) instead of <c>max_tokens</c>.</param>
+internal sealed record ServerDialect(
+    string Name,
+    Uri DefaultEndpoint,
+    string HealthPath,
+    SchemaConstraintFormat SchemaFormat,
+    string? TokenizePath,
+    bool IsCloud = false,
+    string? ApiKeyVariable = null,
+    bool UsesMaxCompletionTokens = false);

@@ -1,0 +1,274 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using HybridInference.OpenAI.Dialects;
+using HybridInference.OpenAI.Wire;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenAI;
+using ChatClient = OpenAI.Chat.ChatClient;
+
+namespace HybridInference.OpenAI;
+
+/// <summary>
+/// An <see cref="IChatClient"/> for any server that speaks OpenAI's chat completions API, on the OpenAI .NET SDK:
+/// vLLM, Ollama, llama.cpp's llama-server, TGI, LocalAI, MLX, and OpenAI itself.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The SDK's pipeline carries the calls (authentication, transport, timeouts); the request and response bodies are
+/// written and read here, per server dialect, because these servers differ in ways the SDK's typed models do not
+/// express: TGI's <c>{type, value}</c> schema constraint, reasoning text under two names, errors sent inside a 200
+/// stream, usage on every chunk or on none. The SDK's own retries are off: the hybrid chain decides what happens
+/// after a failure (failover, escalation), so a failure must surface at once.
+/// </para>
+/// <para>
+/// Failures become <see cref="BackendException"/> (with its <see cref="BackendErrorKind"/>) or, for a prompt too
+/// long for the model, <see cref="ContextWindowExceededException"/>. Thread-safe.
+/// </para>
+/// </remarks>
+public sealed class OpenAICompatibleChatClient : IChatClient
+{
+    private readonly ChatClient _client;
+    private readonly ServerDialect _dialect;
+    private readonly string? _model;
+    private readonly string? _apiKey;
+    private readonly ChatClientMetadata _metadata;
+    private readonly HttpClient _httpClient;
+
+    /// <summary>Initializes a new instance of the <see cref="OpenAICompatibleChatClient"/> class.</summary>
+    /// <param name="options">Where and how to reach the server.</param>
+    /// <param name="httpClient">The HTTP client to send with (from <c>IHttpClientFactory</c>); a shared one when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">The provider is unknown, or the endpoint is not an absolute http(s) URL.</exception>
+    public OpenAICompatibleChatClient(OpenAICompatibleChatClientOptions options, HttpClient? httpClient = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _dialect = ServerDialects.Find(options.Provider)
+            ?? throw new ArgumentException($"Unknown provider '{options.Provider}'; known: {string.Join(", ", ServerDialects.Names)}.", nameof(options));
+        var endpoint = options.Endpoint ?? _dialect.DefaultEndpoint;
+        if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"The endpoint '{endpoint}' is not an absolute http or https URL.", nameof(options));
+        }
+
+        _model = options.Model;
+        _apiKey = string.IsNullOrEmpty(options.ApiKey) ? null : options.ApiKey;
+        Name = options.Name ?? _dialect.Name;
+        Endpoint = endpoint;
+
+        var clientOptions = new OpenAIClientOptions
+        {
+            Endpoint = endpoint,
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = options.Timeout ?? TimeSpan.FromSeconds(100),
+        };
+        _httpClient = httpClient ?? SharedHttpClient;
+        clientOptions.Transport = new HttpClientPipelineTransport(_httpClient);
+
+        AuthenticationPolicy authentication = _apiKey is null
+            ? new NoAuthenticationPolicy()
+            : ApiKeyAuthenticationPolicy.CreateBearerAuthorizationPolicy(new ApiKeyCredential(_apiKey));
+        // The AuthenticationPolicy constructor is marked for evaluation (OPENAI001); it is the SDK's only way to send no
+        // Authorization header at all, which is what a local server without a key should get (not a made-up key).
+#pragma warning disable OPENAI001
+        _client = new ChatClient(_model ?? "default", authentication, clientOptions);
+#pragma warning restore OPENAI001
+        _metadata = new ChatClientMetadata(_dialect.Name, endpoint, _model);
+    }
+
+    private static HttpClient SharedHttpClient { get; } = new() { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+
+    /// <summary>Gets the name that identifies the backend in errors.</summary>
+    public string Name { get; }
+
+    /// <summary>Gets the base address of the server's OpenAI-compatible API.</summary>
+    public Uri Endpoint { get; }
+
+    /// <inheritdoc />
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var body = ChatRequestWriter.Write(_dialect, _model, messages, options, stream: false);
+        var response = await SendAsync(body, buffer: true, cancellationToken).ConfigureAwait(false);
+        using (response)
+        {
+            return ChatResponseReader.ReadCompletion(response.Content, Name);
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var body = ChatRequestWriter.Write(_dialect, _model, messages, options, stream: true);
+        using var response = await SendAsync(body, buffer: false, cancellationToken).ConfigureAwait(false);
+        var stream = response.ContentStream ?? throw new BackendException(BackendErrorKind.MalformedResponse, $"Backend '{Name}' answered without a body.");
+        var events = SseParser.Create(stream).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var state = new StreamState();
+        var done = false;
+        try
+        {
+            while (true)
+            {
+                SseItem<string> item;
+                try
+                {
+                    if (!await events.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    item = events.Current;
+                }
+                catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
+                {
+                    throw BackendErrors.FromTransport(Name, ex, midStream: true, _apiKey);
+                }
+
+                if (item.Data == "[DONE]")
+                {
+                    done = true;
+                    break;
+                }
+
+                if (string.IsNullOrWhiteSpace(item.Data))
+                {
+                    continue; // Keep-alive comments and empty events carry nothing.
+                }
+
+                var update = ReadEvent(item.Data, state);
+                if (update.Contents.Count > 0 || update.FinishReason is not null || update.Role is not null)
+                {
+                    yield return update;
+                }
+            }
+        }
+        finally
+        {
+            await events.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (!done && !state.Finished)
+        {
+            // The server closed the connection without finishing (llama.cpp and a cut connection end like this).
+            throw new BackendException(BackendErrorKind.Disconnected, $"Backend '{Name}' ended its stream before it was complete.");
+        }
+
+        if (state.Usage is { } usage)
+        {
+            yield return new ChatResponseUpdate { Role = ChatRole.Assistant, Contents = [new UsageContent(usage)] };
+        }
+    }
+
+    /// <summary>
+    /// Asks the server whether it is ready, on its dialect's cheap probe (vLLM, llama.cpp, TGI <c>/health</c>; Ollama
+    /// <c>/api/tags</c>; LocalAI <c>/readyz</c>; others <c>/v1/models</c>). Costs no tokens.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the probe.</param>
+    /// <returns>Healthy on a 2xx answer; unhealthy with the reason otherwise (a loading model, a refused connection, ...).</returns>
+    public async Task<HealthCheckResult> CheckHealthAsync(CancellationToken cancellationToken = default)
+    {
+        var probe = new Uri(ServerDialects.ServerRoot(Endpoint), _dialect.HealthPath);
+        using var request = new HttpRequestMessage(HttpMethod.Get, probe);
+        if (_apiKey is not null)
+        {
+            request.Headers.Authorization = new("Bearer", _apiKey);
+        }
+
+        try
+        {
+            using var response = await _httpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                return HealthCheckResult.Healthy($"{Name}: {(int)response.StatusCode} from {probe.AbsolutePath}");
+            }
+
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            var error = BackendErrors.FromResponse(Name, (int)response.StatusCode, null, new BinaryData(body), _apiKey);
+            return HealthCheckResult.Unhealthy(error.Message);
+        }
+        catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy(BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey).Message);
+        }
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is not null ? null
+            : serviceType == typeof(ChatClientMetadata) ? _metadata
+            : serviceType.IsInstanceOfType(this) ? this
+            : null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+    }
+
+    private ChatResponseUpdate ReadEvent(string data, StreamState state)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(data);
+        }
+        catch (JsonException ex)
+        {
+            throw new BackendException(BackendErrorKind.MalformedResponse, $"Backend '{Name}' sent a stream event that is not JSON: {ex.Message}", innerException: ex);
+        }
+
+        using (document)
+        {
+            if (ChatResponseReader.IsError(document.RootElement))
+            {
+                throw BackendErrors.FromStreamEvent(Name, document.RootElement, _apiKey);
+            }
+
+            return ChatResponseReader.ReadChunk(document.RootElement, state);
+        }
+    }
+
+    private async Task<PipelineResponse> SendAsync(BinaryData body, bool buffer, CancellationToken cancellationToken)
+    {
+        using var content = BinaryContent.Create(body);
+        var requestOptions = new RequestOptions
+        {
+            CancellationToken = cancellationToken,
+            ErrorOptions = ClientErrorBehaviors.NoThrow,
+            BufferResponse = buffer,
+        };
+
+        ClientResult result;
+        try
+        {
+            result = await _client.CompleteChatAsync(content, requestOptions).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            throw BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey);
+        }
+
+        var response = result.GetRawResponse();
+        if (response.Status >= 400)
+        {
+            using (response)
+            {
+                if (!buffer)
+                {
+                    await response.BufferContentAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                response.Headers.TryGetValue("Retry-After", out var retryAfter);
+                throw BackendErrors.FromResponse(Name, response.Status, retryAfter, response.Content, _apiKey);
+            }
+        }
+
+        return response;
+    }
+}

@@ -1,0 +1,201 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace HybridInference.OpenAI.Wire;
+
+/// <summary>
+/// Turns what servers send when they fail into the exceptions the chain acts on. Knows the error bodies of the
+/// six server families (nested or flat, string or numeric <c>code</c>, TGI's <c>{"error","error_type"}</c>,
+/// plain text), the context-length rejections of each (400, 422, 500), and transport failures.
+/// </summary>
+internal static partial class BackendErrors
+{
+    private const int MaxMessageLength = 400;
+
+    /// <summary>Maps an HTTP error response.</summary>
+    public static Exception FromResponse(string backend, int status, string? retryAfterHeader, BinaryData body, string? secret)
+    {
+        var (message, type, code) = ReadBody(body);
+        message = Scrub(string.IsNullOrWhiteSpace(message) ? $"HTTP {status}" : message, secret);
+        return Classify(backend, status, message, type, code, RetryAfter(retryAfterHeader, message));
+    }
+
+    /// <summary>Maps an <c>{"error": ...}</c> event sent inside a 200 stream.</summary>
+    public static Exception FromStreamEvent(string backend, JsonElement root, string? secret)
+    {
+        var (message, type, code) = ReadError(root);
+        var status = code is not null && int.TryParse(code, NumberStyles.Integer, CultureInfo.InvariantCulture, out var numeric) ? numeric
+            : root.TryGetProperty("error"u8, out var error) && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("http_status_code"u8, out var http) && http.TryGetInt32(out var s) ? s
+            : (int?)null;
+        message = Scrub(message ?? "error event in the stream", secret);
+        if (IsContextLength(message, type, code))
+        {
+            return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window: {message}");
+        }
+
+        return new BackendException(BackendErrorKind.StreamError, $"Backend '{backend}' reported an error inside its stream{(status is null ? string.Empty : $" ({status})")}: {message}", status);
+    }
+
+    /// <summary>Maps a failure to reach the server or to read its answer.</summary>
+    public static Exception FromTransport(string backend, Exception exception, bool midStream, string? secret)
+    {
+        var detail = Scrub(Innermost(exception).Message, secret);
+        if (exception is TimeoutException || exception.InnerException is TimeoutException || (exception is OperationCanceledException && !midStream))
+        {
+            return new BackendException(BackendErrorKind.Timeout, $"Backend '{backend}' did not answer in time: {detail}", innerException: exception);
+        }
+
+        if (midStream)
+        {
+            return new BackendException(BackendErrorKind.Disconnected, $"Backend '{backend}' ended its stream before it was complete: {detail}", innerException: exception);
+        }
+
+        return new BackendException(BackendErrorKind.Unavailable, $"Backend '{backend}' could not be reached: {detail}", innerException: exception);
+    }
+
+    /// <summary>Tells whether an exception is a transport failure (as opposed to a bug or a cancellation by the caller).</summary>
+    public static bool IsTransport(Exception exception) =>
+        exception is HttpRequestException or IOException or SocketException or TimeoutException or OperationCanceledException or System.ClientModel.ClientResultException;
+
+    private static Exception Classify(string backend, int status, string message, string? type, string? code, TimeSpan? retryAfter)
+    {
+        if (IsContextLength(message, type, code))
+        {
+            return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window ({status}): {message}");
+        }
+
+        var kind = status switch
+        {
+            400 or 413 or 422 => BackendErrorKind.BadRequest,
+            401 or 403 => BackendErrorKind.Unauthorized,
+            404 => BackendErrorKind.NotFound,
+            408 or 504 => BackendErrorKind.Timeout,
+            429 => BackendErrorKind.RateLimited,
+            503 when IsLoading(message, type, code) => BackendErrorKind.ModelLoading,
+            >= 500 => BackendErrorKind.ServerError,
+            _ => BackendErrorKind.Unknown,
+        };
+        return new BackendException(kind, $"Backend '{backend}' answered {status} ({Describe(kind)}): {message}", status, retryAfter);
+    }
+
+    private static (string? Message, string? Type, string? Code) ReadBody(BinaryData body)
+    {
+        var memory = body.ToMemory();
+        if (memory.IsEmpty)
+        {
+            return (null, null, null);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(memory);
+            return ReadError(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            // TGI's JSON-extraction failures and some proxies answer in plain text.
+            return (Encoding.UTF8.GetString(memory.Span), null, null);
+        }
+    }
+
+    private static (string? Message, string? Type, string? Code) ReadError(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return (root.GetRawText(), null, null);
+        }
+
+        if (root.TryGetProperty("error"u8, out var error))
+        {
+            if (error.ValueKind == JsonValueKind.String)
+            {
+                // TGI: {"error": "<text>", "error_type": "validation"}
+                return (error.GetString(), Text(root, "error_type"u8), null);
+            }
+
+            if (error.ValueKind == JsonValueKind.Object)
+            {
+                return (Text(error, "message"u8), Text(error, "type"u8), Text(error, "code"u8));
+            }
+        }
+
+        // Legacy vLLM: {"object": "error", "message": ..., "type": ..., "code": 400}
+        return (Text(root, "message"u8) ?? Text(root, "detail"u8), Text(root, "type"u8), Text(root, "code"u8));
+    }
+
+    private static string? Text(JsonElement element, ReadOnlySpan<byte> name) =>
+        element.TryGetProperty(name, out var value)
+            ? value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.Number => value.GetRawText(),
+                _ => null,
+            }
+            : null;
+
+    private static bool IsContextLength(string message, string? type, string? code) =>
+        type is "exceed_context_size_error" || code is "context_length_exceeded" || ContextLengthText().IsMatch(message);
+
+    private static bool IsLoading(string message, string? type, string? code) =>
+        type is "model_loading" or "unavailable_error" || code is "model_loading" || message.Contains("loading", StringComparison.OrdinalIgnoreCase);
+
+    private static TimeSpan? RetryAfter(string? header, string message)
+    {
+        if (header is not null)
+        {
+            // Servers here send seconds; the HTTP-date form would need the clock and is left to the kind (RateLimited).
+            if (int.TryParse(header, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
+            {
+                return TimeSpan.FromSeconds(seconds);
+            }
+        }
+
+        // OpenAI says it in the message: "Please try again in 5.352s."
+        var match = TryAgainText().Match(message);
+        return match.Success && double.TryParse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var hint)
+            ? TimeSpan.FromSeconds(hint)
+            : null;
+    }
+
+    private static string Describe(BackendErrorKind kind) => kind switch
+    {
+        BackendErrorKind.BadRequest => "bad request",
+        BackendErrorKind.Unauthorized => "unauthorized",
+        BackendErrorKind.NotFound => "not found",
+        BackendErrorKind.Timeout => "timeout",
+        BackendErrorKind.RateLimited => "rate limited",
+        BackendErrorKind.ModelLoading => "model loading",
+        BackendErrorKind.ServerError => "server error",
+        _ => "error",
+    };
+
+    private static Exception Innermost(Exception exception)
+    {
+        while (exception.InnerException is not null)
+        {
+            exception = exception.InnerException;
+        }
+
+        return exception;
+    }
+
+    /// <summary>Shortens a server's message and removes the API key from it, should the server have echoed it.</summary>
+    private static string Scrub(string message, string? secret)
+    {
+        if (!string.IsNullOrEmpty(secret))
+        {
+            message = message.Replace(secret, "***", StringComparison.Ordinal);
+        }
+
+        return message.Length <= MaxMessageLength ? message : string.Concat(message.AsSpan(0, MaxMessageLength - 3), "...");
+    }
+
+    [GeneratedRegex(@"maximum context length|exceeds the available context size|context window|context_length_exceeded|too large:.*maximum context length|must be <= \d+|must have less than \d+ tokens|prompt is too long", RegexOptions.IgnoreCase)]
+    private static partial Regex ContextLengthText();
+
+    [GeneratedRegex(@"try again in (\d+(?:\.\d+)?)s", RegexOptions.IgnoreCase)]
+    private static partial Regex TryAgainText();
+}
