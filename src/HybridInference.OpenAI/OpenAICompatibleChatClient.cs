@@ -21,7 +21,8 @@ namespace HybridInference.OpenAI;
 /// The SDK's pipeline carries the calls (authentication, transport, timeouts); the request and response bodies are
 /// written and read here, per server dialect, because these servers differ in ways the SDK's typed models do not
 /// express: TGI's <c>{type, value}</c> schema constraint, reasoning text under two names, errors sent inside a 200
-/// stream, usage on every chunk or on none. The SDK's own retries are off: the hybrid chain decides what happens
+/// stream, usage on every chunk or on none. The SDK's own retries are off (but for one retry of a call whose pooled
+/// connection was found dead before any answer): the hybrid chain decides what happens
 /// after a failure (failover, escalation), so a failure must surface at once.
 /// </para>
 /// <para>
@@ -61,7 +62,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient
         var clientOptions = new OpenAIClientOptions
         {
             Endpoint = endpoint,
-            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            RetryPolicy = new StaleConnectionRetryPolicy(),
             NetworkTimeout = options.Timeout ?? TimeSpan.FromSeconds(100),
         };
         _httpClient = httpClient ?? SharedHttpClient;
@@ -193,6 +194,40 @@ public sealed class OpenAICompatibleChatClient : IChatClient
         catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
         {
             return HealthCheckResult.Unhealthy(BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey).Message);
+        }
+    }
+
+    /// <summary>Lists the models the server serves (<c>GET /v1/models</c>); an empty list when it serves none.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The model ids.</returns>
+    /// <exception cref="BackendException">The server could not be reached or answered with an error.</exception>
+    public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(ServerDialects.ServerRoot(Endpoint), "v1/models"));
+        if (_apiKey is not null)
+        {
+            request.Headers.Authorization = new("Bearer", _apiKey);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _httpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            throw BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey);
+        }
+
+        using (response)
+        {
+            var body = new BinaryData(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+            if (!response.IsSuccessStatusCode)
+            {
+                throw BackendErrors.FromResponse(Name, (int)response.StatusCode, null, body, _apiKey);
+            }
+
+            return ModelListReader.Read(body, Name);
         }
     }
 

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HybridInference.TestUtilities;
+
+/// <summary>A request the <see cref="LoopbackServer"/> received, as it arrived.</summary>
+public sealed record RecordedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body)
+{
+    public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+}
+
+/// <summary>
+/// A real HTTP server (Kestrel) on 127.0.0.1 and a free port, for tests: it answers each request with the next
+/// scripted responder (or the default one), and records every request it received. Only loopback is ever used.
+/// </summary>
+public sealed class LoopbackServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<Func<HttpContext, Task>> _script = new();
+    private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private int _aborted;
+
+    private LoopbackServer(WebApplication app) => _app = app;
+
+    /// <summary>Gets the server's root address, for example <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Gets the OpenAI-compatible base address, <see cref="BaseAddress"/> + <c>v1</c>.</summary>
+    public Uri V1 => new(BaseAddress, "v1");
+
+    /// <summary>Gets or sets the responder for requests when the script is empty; 404 when <see langword="null"/>.</summary>
+    public Func<HttpContext, Task>? Default { get; set; }
+
+    public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
+
+    /// <summary>Gets the number of requests whose connection the client closed before the answer was complete.</summary>
+    public int ClientAborts => Volatile.Read(ref _aborted);
+
+    public static async Task<LoopbackServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.AllowSynchronousIO = false);
+        var app = builder.Build();
+        var server = new LoopbackServer(app);
+        app.Run(server.HandleAsync);
+        await app.StartAsync();
+        var address = app.Urls.First();
+        server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        return server;
+    }
+
+    public LoopbackServer Enqueue(Func<HttpContext, Task> responder)
+    {
+        _script.Enqueue(responder);
+        return this;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        context.RequestAborted.Register(() => Interlocked.Increment(ref _aborted));
+        using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync();
+        var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        _requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body));
+
+        var responder = _script.TryDequeue(out var next) ? next : Default;
+        if (responder is null)
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+
+        await responder(context);
+    }
+}
