@@ -15,13 +15,25 @@ namespace HybridInference.OpenAI;
 /// </remarks>
 internal sealed class StaleConnectionRetryPolicy : ClientRetryPolicy
 {
+    private const int MaxRetries = 1;
+
     public StaleConnectionRetryPolicy()
-        : base(maxRetries: 1)
+        : base(MaxRetries)
     {
     }
 
-    protected override bool ShouldRetry(PipelineMessage message, Exception? exception) =>
-        message.Response is null && IsDeadConnection(exception);
+    // Overriding ShouldRetry replaces the base class's count check, so it is made here: at most one retry per call,
+    // remembered on the message itself.
+    protected override bool ShouldRetry(PipelineMessage message, Exception? exception)
+    {
+        if (message.Response is not null || !IsDeadConnection(exception) || message.TryGetProperty(typeof(StaleConnectionRetryPolicy), out _))
+        {
+            return false;
+        }
+
+        message.SetProperty(typeof(StaleConnectionRetryPolicy), true);
+        return true;
+    }
 
     protected override ValueTask<bool> ShouldRetryAsync(PipelineMessage message, Exception? exception) =>
         new(ShouldRetry(message, exception));

@@ -74,6 +74,18 @@ public static class Respond
             }
         };
 
+    /// <summary>
+    /// Serves the SSE body, but drops (without answering) any later request that arrives on a connection that already
+    /// carried a stream: the race a client loses when a server says keep-alive and then closes the connection
+    /// while the next request is already on its way (llama-server does this).
+    /// </summary>
+    public static Func<HttpContext, Task> SseOncePerConnection(string body)
+    {
+        var used = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
+        var sse = Sse(body);
+        return context => used.TryAdd(context.Connection.Id, true) ? sse(context) : Abort()(context);
+    }
+
     /// <summary>Closes the connection without answering.</summary>
     public static Func<HttpContext, Task> Abort() => context =>
     {

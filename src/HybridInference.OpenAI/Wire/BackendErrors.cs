@@ -42,6 +42,11 @@ internal static partial class BackendErrors
     /// <summary>Maps a failure to reach the server or to read its answer.</summary>
     public static Exception FromTransport(string backend, Exception exception, bool midStream, string? secret)
     {
+        if (exception is AggregateException { InnerExceptions.Count: > 0 } retries)
+        {
+            exception = retries.InnerExceptions[^1]; // The SDK's retry wraps every try; the last one says what is wrong now.
+        }
+
         var detail = Scrub(Innermost(exception).Message, secret);
         if (exception is TimeoutException || exception.InnerException is TimeoutException || (exception is OperationCanceledException && !midStream))
         {
@@ -57,8 +62,11 @@ internal static partial class BackendErrors
     }
 
     /// <summary>Tells whether an exception is a transport failure (as opposed to a bug or a cancellation by the caller).</summary>
-    public static bool IsTransport(Exception exception) =>
-        exception is HttpRequestException or IOException or SocketException or TimeoutException or OperationCanceledException or System.ClientModel.ClientResultException;
+    public static bool IsTransport(Exception exception) => exception switch
+    {
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsTransport),
+        _ => exception is HttpRequestException or IOException or SocketException or TimeoutException or OperationCanceledException or System.ClientModel.ClientResultException,
+    };
 
     private static Exception Classify(string backend, int status, string message, string? type, string? code, TimeSpan? retryAfter)
     {
