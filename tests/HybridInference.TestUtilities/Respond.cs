@@ -58,7 +58,9 @@ public static class Respond
             {
                 if (abortAfterEvents is { } cut && i == cut)
                 {
+                    // Let the client read what was sent first: a reset discards data the client has not read yet.
                     await context.Response.Body.FlushAsync();
+                    await Task.Delay(TimeSpan.FromMilliseconds(200));
                     context.Abort();
                     return;
                 }

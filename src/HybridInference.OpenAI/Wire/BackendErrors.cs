@@ -131,7 +131,8 @@ internal static partial class BackendErrors
         }
 
         // Legacy vLLM: {"object": "error", "message": ..., "type": ..., "code": 400}
-        return (Text(root, "message"u8) ?? Text(root, "detail"u8), Text(root, "type"u8), Text(root, "code"u8));
+        // LocalAI's readiness: {"reason": "startup preload in progress", "status": "starting"}
+        return (Text(root, "message"u8) ?? Text(root, "detail"u8) ?? Text(root, "reason"u8), Text(root, "type"u8), Text(root, "code"u8));
     }
 
     private static string? Text(JsonElement element, ReadOnlySpan<byte> name) =>

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HybridInference.OpenAI.Tests;
+
+/// <summary>Each dialect's health probe: its own cheap endpoint, never a completion.</summary>
+public sealed class HealthProbeTests : ServerTestBase
+{
+    [Theory]
+    [InlineData("vllm", "/health")]
+    [InlineData("ollama", "/api/tags")]
+    [InlineData("llamacpp", "/health")]
+    [InlineData("tgi", "/health")]
+    [InlineData("localai", "/readyz")]
+    [InlineData("mlx", "/v1/models")]
+    [InlineData("openai", "/v1/models")]
+    public async Task Probe_UsesTheDialectsEndpoint(string provider, string path)
+    {
+        Server.Enqueue(Respond.Text(string.Empty));
+
+        var result = await Client(provider).CheckHealthAsync();
+
+        Assert.Equal(HealthStatus.Healthy, result.Status);
+        var request = Assert.Single(Server.Requests);
+        Assert.Equal(("GET", path), (request.Method, request.Path));
+    }
+
+    [Theory]
+    [InlineData("llamacpp", "error-loading-model.503.json", "model loading")]
+    [InlineData("tgi", "error-unhealthy.503.json", "unhealthy")]
+    [InlineData("localai", "readyz-starting.503.json", "startup preload")]
+    public async Task NotReady_IsUnhealthyWithTheReason(string provider, string file, string reason)
+    {
+        Server.Enqueue(Respond.File(Fixture.Path(provider, file)));
+
+        var result = await Client(provider).CheckHealthAsync();
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Contains(reason, result.Description);
+    }
+
+    [Fact]
+    public async Task ServerDown_IsUnhealthy()
+    {
+        var closed = await LoopbackServer.StartAsync();
+        var endpoint = closed.V1;
+        await closed.DisposeAsync();
+
+        var result = await new OpenAICompatibleChatClient(new() { Provider = "vllm", Endpoint = endpoint }).CheckHealthAsync();
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Contains("could not be reached", result.Description);
+    }
+}
