@@ -1,0 +1,95 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using Anthropic.Exceptions;
+using Microsoft.Extensions.AI;
+
+namespace HybridInference.Anthropic;
+
+/// <summary>Turns the Anthropic SDK's exceptions into the failures the hybrid chain acts on.</summary>
+internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string backend, string? secret) : DelegatingChatClient(inner)
+{
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AnthropicException ex)
+        {
+            throw Map(ex, midStream: false);
+        }
+    }
+
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var started = false;
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        yield break;
+                    }
+                }
+                catch (AnthropicException ex)
+                {
+                    throw Map(ex, started);
+                }
+
+                started = true;
+                yield return updates.Current;
+            }
+        }
+        finally
+        {
+            await updates.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private Exception Map(AnthropicException exception, bool midStream)
+    {
+        var message = Scrub(exception.Message);
+        switch (exception)
+        {
+            case AnthropicApiException api when message.Contains("prompt is too long", StringComparison.OrdinalIgnoreCase):
+                return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window ({(int)api.StatusCode}): {message}");
+            case AnthropicApiException api:
+                var status = (int)api.StatusCode;
+                var kind = api.StatusCode switch
+                {
+                    HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity or HttpStatusCode.RequestEntityTooLarge => BackendErrorKind.BadRequest,
+                    HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => BackendErrorKind.Unauthorized,
+                    HttpStatusCode.NotFound => BackendErrorKind.NotFound,
+                    HttpStatusCode.TooManyRequests => BackendErrorKind.RateLimited,
+                    HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout => BackendErrorKind.Timeout,
+                    _ when status >= 500 => BackendErrorKind.ServerError, // Anthropic's 529 "overloaded" included.
+                    _ => BackendErrorKind.Unknown,
+                };
+                return new BackendException(kind, $"Backend '{backend}' answered {status}: {message}", status, innerException: null);
+            case AnthropicSseException:
+                return new BackendException(BackendErrorKind.StreamError, $"Backend '{backend}' reported an error inside its stream: {message}");
+            case AnthropicIOException:
+                return new BackendException(midStream ? BackendErrorKind.Disconnected : BackendErrorKind.Unavailable, $"Backend '{backend}' could not be reached: {message}");
+            case AnthropicInvalidDataException:
+                return new BackendException(BackendErrorKind.MalformedResponse, $"Backend '{backend}' answered with data that is not a message: {message}");
+            default:
+                return new BackendException(BackendErrorKind.Unknown, $"Backend '{backend}' failed: {message}");
+        }
+    }
+
+    // The SDK's exception may carry the response body; keep the key out of anything we raise, and keep it short.
+    private string Scrub(string message)
+    {
+        if (!string.IsNullOrEmpty(secret))
+        {
+            message = message.Replace(secret, "***", StringComparison.Ordinal);
+        }
+
+        return message.Length <= 400 ? message : string.Concat(message.AsSpan(0, 397), "...");
+    }
+}
