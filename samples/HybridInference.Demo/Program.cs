@@ -1,41 +1,76 @@
-// The main job: routes a mixed batch through the hybrid chain built by AddHybridInference and prints a report.
+// The main job: routes a mixed batch through the hybrid chain built by AddHybridInference, over real HTTP, and
+// prints a report. By default it starts two OpenAI-compatible stand-in servers on 127.0.0.1 (a local engine and a
+// cloud API); point it at real servers with the options below.
 using System.Diagnostics;
 using HybridInference;
 using HybridInference.Demo;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
 
 const int BatchSize = 200;
 const int Concurrency = 8;
+const string Local = "HybridInference:Local:Backends:0:";
+const string Cloud = "HybridInference:Cloud:Backends:0:";
+
+var switches = new Dictionary<string, string>
+{
+    ["--local-endpoint"] = Local + "Endpoint", ["--local-provider"] = Local + "Provider", ["--local-model"] = Local + "Model",
+    ["--cloud-endpoint"] = Cloud + "Endpoint", ["--cloud-provider"] = Cloud + "Provider", ["--cloud-model"] = Cloud + "Model",
+    ["--cloud-key"] = Cloud + "ApiKey",
+};
+var given = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args, switches).Build();
+if (args.Contains("--help"))
+{
+    Console.WriteLine("Usage: dotnet run --project samples/HybridInference.Demo [-- options]");
+    Console.WriteLine("  --local-endpoint URL --local-provider vllm|ollama|llamacpp|tgi|localai|mlx --local-model NAME");
+    Console.WriteLine("  --cloud-endpoint URL --cloud-provider openai|... --cloud-model NAME --cloud-key KEY (or OPENAI_API_KEY)");
+    Console.WriteLine("Without endpoints it starts stand-in servers on 127.0.0.1. Example: --local-endpoint http://localhost:11434/v1 --local-provider ollama --local-model llama3.2");
+    return;
+}
+
+// Stand-in servers for whatever was not given: realistic latency, usage, malformed JSON, failures, one short outage.
+await using var localServer = given[Local + "Endpoint"] is null
+    ? await SimulatedServer.StartAsync(new ServerBehaviour("mistralai/Mistral-7B-Instruct-v0.2", TimeSpan.FromMilliseconds(40), 0.02, 0.25, Seed: 7)
+    {
+        Outage = (TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(2.0)),
+    })
+    : null;
+await using var cloudServer = given[Cloud + "Endpoint"] is null
+    ? await SimulatedServer.StartAsync(new ServerBehaviour("gpt-4-turbo", TimeSpan.FromMilliseconds(180), 0.0, 0.0, Seed: 11))
+    : null;
+
+var embedded = new Dictionary<string, string?>();
+if (localServer is not null)
+{
+    embedded[Local + "Endpoint"] = localServer.Endpoint.ToString();
+}
+
+if (cloudServer is not null)
+{
+    embedded[Cloud + "Endpoint"] = cloudServer.Endpoint.ToString();
+    embedded[Cloud + "ApiKey"] = "stand-in-key";
+    embedded[Cloud + "AllowInsecureHttp"] = "true"; // Plain HTTP to a stand-in on 127.0.0.1 only.
+}
 
 var configuration = new ConfigurationBuilder()
     .SetBasePath(AppContext.BaseDirectory)
     .AddJsonFile("appsettings.json")
+    .AddInMemoryCollection(embedded)
+    .AddEnvironmentVariables()
+    .AddCommandLine(args, switches)
     .Build();
 
-// In-process stand-ins for a local engine and a cloud API (the embedded default: no server needed).
-var localEngine = new SimulatedBackend("mistralai/Mistral-7B-Instruct-v0.2", TimeSpan.FromMilliseconds(40), failureRate: 0.02, malformedJsonRate: 0.25, seed: 7)
-{
-    Outage = (TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(2.0)), // A half-second outage trips the circuit breaker.
-};
-var cloudApi = new SimulatedBackend("gpt-4-turbo", TimeSpan.FromMilliseconds(180), failureRate: 0.0, malformedJsonRate: 0.0, seed: 11);
-
 var services = new ServiceCollection();
-services.AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning).AddFilter("HybridInference", LogLevel.None));
-services.AddHybridInference(configuration.GetSection(HybridInferenceOptions.SectionName))
-    .AddLocalBackend("local-engine", _ => localEngine)
-    .AddCloudBackend("cloud-api", _ => cloudApi);
-
+services.AddHybridInference(configuration.GetSection(HybridInferenceOptions.SectionName)).AddOpenAIProviders();
 await using var provider = services.BuildServiceProvider();
 var chat = provider.GetRequiredService<IChatClient>();
 var breaker = chat.GetService<CircuitBreakerStateProvider>();
 
-Console.WriteLine("HybridInference demo");
-Console.WriteLine("Backends: in-process simulated servers (a local engine and a cloud API with realistic latency,");
-Console.WriteLine("usage, malformed JSON and failures). Real HTTP backends come with the HybridInference.OpenAI package.");
+Console.WriteLine("HybridInference demo: the hybrid chain over real HTTP");
+Console.WriteLine($"  local: {configuration[Local + "Provider"]} at {configuration[Local + "Endpoint"]}{(localServer is null ? string.Empty : " (stand-in server)")}");
+Console.WriteLine($"  cloud: {configuration[Cloud + "Provider"]} at {configuration[Cloud + "Endpoint"]}{(cloudServer is null ? string.Empty : " (stand-in server)")}");
 Console.WriteLine();
 
 var batch = DemoBatch.Create(BatchSize);

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace HybridInference.Demo;
+
+/// <summary>How a simulated server behaves.</summary>
+/// <param name="Model">The model it reports.</param>
+/// <param name="BaseLatency">Typical time to answer a short prompt.</param>
+/// <param name="FailureRate">Share of requests answered with 503.</param>
+/// <param name="MalformedJsonRate">Share of JSON requests answered with almost-JSON.</param>
+/// <param name="Seed">Seed of its randomness, so that every run behaves the same.</param>
+internal sealed record ServerBehaviour(string Model, TimeSpan BaseLatency, double FailureRate, double MalformedJsonRate, int Seed)
+{
+    /// <summary>Gets the time span, from the server's start, during which every request fails (an outage).</summary>
+    public (TimeSpan From, TimeSpan To) Outage { get; init; }
+}
+
+/// <summary>
+/// An OpenAI-compatible server on 127.0.0.1 that stands in for an inference engine or a cloud API: it answers
+/// <c>/v1/chat/completions</c> (plain and streamed) in vLLM's wire format, with realistic latency, token usage,
+/// occasional malformed JSON and failures. It never reaches past loopback.
+/// </summary>
+internal sealed class SimulatedServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ServerBehaviour _behaviour;
+    private readonly Random _random;
+    private readonly Lock _gate = new();
+    private readonly long _started = Stopwatch.GetTimestamp();
+
+    private SimulatedServer(WebApplication app, ServerBehaviour behaviour)
+    {
+        _app = app;
+        _behaviour = behaviour;
+        _random = new Random(behaviour.Seed);
+    }
+
+    public Uri Endpoint { get; private set; } = null!;
+
+    public static async Task<SimulatedServer> StartAsync(ServerBehaviour behaviour)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var server = new SimulatedServer(app, behaviour);
+        app.MapGet("/health", () => Results.Ok());
+        app.MapPost("/v1/chat/completions", server.CompleteAsync);
+        await app.StartAsync();
+        server.Endpoint = new Uri(app.Urls.First() + "/v1");
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task CompleteAsync(HttpContext context)
+    {
+        using var request = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        var root = request.RootElement;
+        var promptChars = root.GetProperty("messages").EnumerateArray().Sum(m => m.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()!.Length : 0);
+        var promptTokens = (promptChars / 4) + 8;
+        double jitter, roll, jsonRoll;
+        lock (_gate)
+        {
+            (jitter, roll, jsonRoll) = (_random.NextDouble(), _random.NextDouble(), _random.NextDouble());
+        }
+
+        await Task.Delay(_behaviour.BaseLatency * (0.6 + jitter) + TimeSpan.FromMilliseconds(promptTokens / 50.0), context.RequestAborted);
+
+        var now = Stopwatch.GetElapsedTime(_started);
+        if ((now >= _behaviour.Outage.From && now < _behaviour.Outage.To) || roll < _behaviour.FailureRate)
+        {
+            context.Response.StatusCode = 503;
+            await context.Response.WriteAsJsonAsync(new { error = new { message = "server busy, please try again (simulated)", type = "api_error", code = 503 } });
+            return;
+        }
+
+        var text = root.TryGetProperty("response_format", out var format)
+            ? (jsonRoll < _behaviour.MalformedJsonRate ? "Sure! Here is the JSON: {\"name\": \"Ada\"" : AnswerFor(format))
+            : $"[{_behaviour.Model}] {LastUserText(root)}";
+        var completionTokens = (text.Length / 4) + 20;
+
+        if (root.TryGetProperty("stream", out var stream) && stream.GetBoolean())
+        {
+            await StreamAsync(context, text, promptTokens, completionTokens);
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(new
+        {
+            id = "chatcmpl-" + Guid.NewGuid().ToString("N"),
+            @object = "chat.completion",
+            created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            model = _behaviour.Model,
+            choices = new[] { new { index = 0, message = new { role = "assistant", content = text }, finish_reason = "stop" } },
+            usage = new { prompt_tokens = promptTokens, completion_tokens = completionTokens, total_tokens = promptTokens + completionTokens },
+        });
+    }
+
+    private async Task StreamAsync(HttpContext context, string text, int promptTokens, int completionTokens)
+    {
+        context.Response.ContentType = "text/event-stream";
+        var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
+        foreach (var word in text.Split(' '))
+        {
+            var chunk = JsonSerializer.Serialize(new { id, @object = "chat.completion.chunk", model = _behaviour.Model, choices = new[] { new { index = 0, delta = new { content = word + " " }, finish_reason = (string?)null } } });
+            await context.Response.WriteAsync($"data: {chunk}\n\n", Encoding.UTF8);
+            await context.Response.Body.FlushAsync();
+        }
+
+        var finish = JsonSerializer.Serialize(new { id, @object = "chat.completion.chunk", model = _behaviour.Model, choices = new[] { new { index = 0, delta = new { }, finish_reason = "stop" } } });
+        var usage = JsonSerializer.Serialize(new { id, @object = "chat.completion.chunk", model = _behaviour.Model, choices = Array.Empty<object>(), usage = new { prompt_tokens = promptTokens, completion_tokens = completionTokens, total_tokens = promptTokens + completionTokens } });
+        await context.Response.WriteAsync($"data: {finish}\n\ndata: {usage}\n\ndata: [DONE]\n\n", Encoding.UTF8);
+    }
+
+    private static string LastUserText(JsonElement root)
+    {
+        var text = root.GetProperty("messages").EnumerateArray().Last().GetProperty("content").GetString() ?? string.Empty;
+        return text.Length <= 40 ? text : text[..40] + "...";
+    }
+
+    private static string AnswerFor(JsonElement format)
+    {
+        var name = format.TryGetProperty("json_schema", out var schema) && schema.TryGetProperty("name", out var n) ? n.GetString() : null;
+        return name == "invoice"
+            ? JsonSerializer.Serialize(new { vendor = "Acme GmbH", total = 1249.5, currency = "EUR" })
+            : JsonSerializer.Serialize(new { name = "Ada Lovelace", age = 36 });
+    }
+}
