@@ -35,9 +35,18 @@ internal sealed class BackendPoolChatClient : IChatClient
 
     public IReadOnlyList<BackendChatClient> Backends => _backends;
 
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var required = HybridRequest.Find(options)?.Profile?.RequiredContextTokens ?? 0;
+
+        // One backend that fits: nothing to fail over to, so no failover machinery (one async layer less per call).
+        return _backends.Length == 1 && Fits(_backends[0], required)
+            ? _backends[0].GetResponseAsync(messages, options, cancellationToken)
+            : GetResponseWithFailoverAsync(messages, options, required, cancellationToken);
+    }
+
+    private async Task<ChatResponse> GetResponseWithFailoverAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, int required, CancellationToken cancellationToken)
+    {
         Exception? lastError = null;
         for (var i = 0; i < _backends.Length; i++)
         {
