@@ -22,9 +22,11 @@ internal sealed class AnthropicBackendClientFactory : IBackendClientFactory
         {
             yield return $"{key}:Endpoint '{endpoint}' must be an absolute http or https URL.";
         }
-        else if (endpoint.Scheme == Uri.UriSchemeHttp && !backend.AllowInsecureHttp)
+
+        if (lane == BackendLane.Local)
         {
-            yield return $"{key}:Endpoint '{endpoint}' is plain http:// for a cloud backend, which would send keys and data in clear text; use https, or set {key}:AllowInsecureHttp to true.";
+            // A cloud API in the local lane would receive local-only requests.
+            yield return $"{key}: provider 'anthropic' is a cloud API; it cannot be a local backend (move it to Cloud:Backends).";
         }
 
         if (ResolveApiKey(backend) is null)

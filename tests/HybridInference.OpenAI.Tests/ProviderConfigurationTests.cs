@@ -82,6 +82,16 @@ public sealed class ProviderConfigurationTests
     }
 
     [Fact]
+    public void CloudApiInTheLocalLane_IsRefused_SoLocalOnlyDataCannotReachIt()
+    {
+        var failures = Failures("""
+            "Local": { "Backends": [ { "Name": "o", "Provider": "openai", "Model": "gpt-4o", "ApiKey": "sk-x" } ] }
+            """);
+
+        Assert.Contains(failures, f => f.Contains("HybridInference:Local:Backends:0: provider 'openai' is a cloud API; it cannot be a local backend", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void MalformedEndpoint_IsRefused()
     {
         var failures = Failures("""

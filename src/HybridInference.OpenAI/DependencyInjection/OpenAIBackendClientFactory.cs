@@ -21,9 +21,11 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
         {
             yield return $"{key}:Endpoint '{endpoint}' must be an absolute http or https URL.";
         }
-        else if ((lane == BackendLane.Cloud || dialect.IsCloud) && endpoint.Scheme == Uri.UriSchemeHttp && !backend.AllowInsecureHttp)
+
+        if (dialect.IsCloud && lane == BackendLane.Local)
         {
-            yield return $"{key}:Endpoint '{endpoint}' is plain http:// for a cloud backend, which would send keys and data in clear text; use https, or set {key}:AllowInsecureHttp to true.";
+            // A cloud API in the local lane would receive local-only requests.
+            yield return $"{key}: provider '{dialect.Name}' is a cloud API; it cannot be a local backend (move it to Cloud:Backends).";
         }
 
         if (dialect.IsCloud && ResolveApiKey(backend, dialect) is null)

@@ -133,6 +133,16 @@ public sealed class HybridInferenceConfigurationTests
     }
 
     [Fact]
+    public void CloudBackendOverPlainHttp_StopsStartUp_UnlessAllowed()
+    {
+        var refused = StartupFailure(
+            """{"HybridInference":{"Cloud":{"Backends":[{"Name":"cloud","Endpoint":"http://api.example.invalid/v1"}]}}}""",
+            b => b.AddLocalBackend("local", _ => new FakeChatClient()).AddCloudBackend("cloud", _ => new FakeChatClient()));
+
+        Assert.Contains(refused.Failures, f => f.Contains("HybridInference:Cloud:Backends:0:Endpoint 'http://api.example.invalid/v1' is plain http://", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void BackendWithoutName_StopsStartUp()
     {
         var error = StartupFailure("""{"HybridInference":{"Local":{"Backends":[{"Provider":"vllm"}]}}}""");
