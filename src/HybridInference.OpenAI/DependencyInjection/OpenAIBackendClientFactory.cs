@@ -37,11 +37,6 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
         {
             yield return $"{key}:Model is required for provider '{dialect.Name}'.";
         }
-
-        if (backend.Timeout is { } timeout && timeout <= TimeSpan.Zero)
-        {
-            yield return $"{key}:Timeout must be positive.";
-        }
     }
 
     public IChatClient Create(BackendOptions backend, BackendLane lane, IServiceProvider services)

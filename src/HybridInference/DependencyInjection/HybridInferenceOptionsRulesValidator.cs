@@ -98,6 +98,11 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
                 errors.Add($"{key} ('{backend.Name}') is configured as a {section.ToLowerInvariant()} backend but registered with Add{registration.Lane}Backend.");
             }
 
+            if (backend.Timeout is { } timeout && timeout <= TimeSpan.Zero)
+            {
+                errors.Add($"{key}:Timeout must be positive.");
+            }
+
             if (backend.Endpoint is { IsAbsoluteUri: false })
             {
                 errors.Add($"{key}:Endpoint must be an absolute URL such as http://localhost:8000/v1.");
