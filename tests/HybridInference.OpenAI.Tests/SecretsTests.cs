@@ -7,7 +7,10 @@ using Microsoft.Extensions.Logging;
 
 namespace HybridInference.OpenAI.Tests;
 
-/// <summary>A sentinel API key, through the whole chain over HTTP, failures included: it appears in no log line, exception or trace.</summary>
+/// <summary>
+/// Sentinels through the whole chain over HTTP, failures included: the API key appears in no log line, exception or
+/// span; the prompt appears in no log line or span, even when a server echoes it in an error.
+/// </summary>
 public sealed class SecretsTests
 {
     private const string Key = "sk-SENTINEL-5f1e2d3c4b5a";
@@ -92,5 +95,41 @@ public sealed class SecretsTests
         Assert.DoesNotContain(logs.Lines, l => l.Contains(Key, StringComparison.Ordinal)); // ...and shows nowhere.
         Assert.DoesNotContain(errors, e => e.ToString().Contains(Key, StringComparison.Ordinal));
         Assert.DoesNotContain(spans, s => s.Contains(Key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SentinelPrompt_EchoedByAServerError_AppearsInNoLogLineOrSpan()
+    {
+        const string Prompt = "PROMPT-SENTINEL-9b8a7c";
+        await using var local = await LoopbackServer.StartAsync();
+        await using var cloud = await LoopbackServer.StartAsync();
+        local.Default = Respond.Json("{\"error\":{\"message\":\"[{'type': 'literal_error', 'input': '" + Prompt + "'}]\",\"type\":\"Bad Request\",\"code\":400}}", 400);
+        cloud.Default = Respond.File(Fixture.Path("openai", "chat-completion.json"));
+        var spans = new ConcurrentQueue<string>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => spans.Enqueue($"{a.DisplayName} {a.StatusDescription} {string.Join(", ", a.TagObjects.Select(t => $"{t.Key}={t.Value}"))}"),
+        };
+        ActivitySource.AddActivityListener(listener);
+        var json = $$"""
+            { "HybridInference": {
+                "Local": { "Backends": [ { "Name": "vllm", "Provider": "vllm", "Endpoint": "{{local.V1}}" } ] },
+                "Cloud": { "Backends": [ { "Name": "openai", "Provider": "openai", "Endpoint": "{{cloud.V1}}", "Model": "gpt-4o", "ApiKey": "sk-x", "AllowInsecureHttp": true } ] } } }
+            """;
+        var logs = new CapturingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        services.AddHybridInference(new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().GetSection("HybridInference"))
+            .AddOpenAIProviders();
+        await using var provider = services.BuildServiceProvider();
+
+        var response = await provider.GetRequiredService<IChatClient>().GetResponseAsync(Prompt);
+
+        Assert.Equal(EscalationReason.LocalError, response.GetRouteOutcome()!.EscalationReason);
+        Assert.Contains(logs.Lines, l => l.Contains("Escalating", StringComparison.Ordinal) && l.Contains("BadRequest 400", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, l => l.Contains(Prompt, StringComparison.Ordinal));
+        Assert.DoesNotContain(spans, s => s.Contains(Prompt, StringComparison.Ordinal));
     }
 }

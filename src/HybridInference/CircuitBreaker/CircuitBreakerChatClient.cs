@@ -52,7 +52,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
                 OnOpened = args =>
                 {
                     Volatile.Write(ref _openUntilTicks, (timeProvider.GetUtcNow() + args.BreakDuration).UtcTicks);
-                    Log.CircuitOpened(logger, args.BreakDuration, args.Outcome.Exception);
+                    Log.CircuitOpened(logger, args.BreakDuration, Log.Describe(args.Outcome.Exception));
                     return default;
                 },
                 OnClosed = _ =>

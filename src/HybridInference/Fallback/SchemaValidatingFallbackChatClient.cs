@@ -218,7 +218,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
         }
 
         request.Escalation = reason;
-        Log.Escalating(_logger, reason, exception);
+        Log.Escalating(_logger, reason, Log.Describe(exception));
         return _escalation!;
     }
 

@@ -62,7 +62,7 @@ internal sealed class BackendPoolChatClient : IChatClient
             }
             catch (Exception ex) when (CanFailOver(ex, cancellationToken) && HasNext(i, required))
             {
-                Log.FailingOver(_logger, backend.Info.Name, Lane, ex);
+                Log.FailingOver(_logger, backend.Info.Name, Log.Describe(ex), Lane);
                 lastError = ex;
             }
         }
@@ -91,7 +91,7 @@ internal sealed class BackendPoolChatClient : IChatClient
                     failure.Throw();
                 }
 
-                Log.FailingOver(_logger, backend.Info.Name, Lane, failure.SourceException);
+                Log.FailingOver(_logger, backend.Info.Name, Log.Describe(failure.SourceException), Lane);
                 lastError = failure.SourceException;
                 continue;
             }
