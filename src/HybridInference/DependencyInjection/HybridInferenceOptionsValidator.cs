@@ -35,9 +35,3 @@ internal sealed partial class HybridInferenceOptionsValidator : IValidateOptions
     [GeneratedRegex(@"\bHybridInference(?:\.[A-Za-z]+|\[\d+\])+")]
     private static partial Regex MemberPath();
 }
-
-/// <summary>The source-generated checks of the validation attributes on <see cref="HybridInferenceOptions"/>.</summary>
-[OptionsValidator]
-internal sealed partial class HybridInferenceOptionsAttributeValidator : IValidateOptions<HybridInferenceOptions>
-{
-}

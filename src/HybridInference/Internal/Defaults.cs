@@ -7,10 +7,8 @@ internal static class Defaults
     public const int FallbackMaxRetries = 1;
     public const int FallbackMaxRetriesLimit = 5;
     public const double EscalationThreshold = 0.15;
-    public const string SamplingWindowText = "00:01:00";
     public static readonly TimeSpan SamplingWindow = TimeSpan.FromMinutes(1);
     public const int MinimumThroughput = 20;
-    public const string BreakDurationText = "00:00:30";
     public static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(30);
 
     /// <summary>Polly's smallest sampling and break durations.</summary>

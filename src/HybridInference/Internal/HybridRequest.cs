@@ -75,10 +75,3 @@ internal sealed class HybridRequest
         return request;
     }
 }
-
-/// <summary>A check that a local answer must pass to count as a success.</summary>
-internal interface IResponseCheck
-{
-    /// <summary>Checks <paramref name="response"/>; implementations cache the result per response.</summary>
-    bool Passes(ChatResponse response, HybridRequest request);
-}
