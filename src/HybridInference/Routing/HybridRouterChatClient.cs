@@ -76,14 +76,43 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         return preferred;
     }
 
+    /// <summary>
+    /// Routes a request. When the options are already the request's private copy (the cost meter made it), the lane
+    /// is called directly: copying them again, which is how the base class keeps the caller's instance safe, would
+    /// only cost time on the hot path. Any other caller gets the base class's behaviour.
+    /// </summary>
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (options is not HybridChatOptions)
+        {
+            return base.GetResponseAsync(messages, options, cancellationToken);
+        }
+
+        IChatClient lane;
+        try
+        {
+            lane = Select(messages, options);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<ChatResponse>(ex);
+        }
+
+        return lane.GetResponseAsync(messages, options, cancellationToken);
+    }
+
     protected override ValueTask<IChatClient> SelectClientAsync(RoutingContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var options = context.ChatOptions;
+        return new ValueTask<IChatClient>(Select(context.Messages, context.ChatOptions));
+    }
+
+    private IChatClient Select(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
         var request = HybridRequest.Find(options);
         var profile = request?.Profile ?? (_classifier ?? throw new InvalidOperationException(
             "The request has no task profile: put the task classifier in front of the router, or give the router a classifier."))
-            .Classify(context.Messages, options);
+            .Classify(messages, options);
         var decision = Decide(profile);
         if (request is not null)
         {
@@ -95,10 +124,10 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         if (decision.Target == RouteTarget.Cloud)
         {
             request?.Escalation = ToEscalation(decision.Reason);
-            return new ValueTask<IChatClient>(_cloudLane!);
+            return _cloudLane!;
         }
 
-        return new ValueTask<IChatClient>(_localLane);
+        return _localLane;
     }
 
     private static EscalationReason ToEscalation(RouteReason reason) => reason switch
