@@ -44,6 +44,51 @@ public sealed class SecretsTests
         }
     }
 
+    /// <summary>The chain from configuration over a local and a cloud server, with every log line (Trace included) and span captured.</summary>
+    private sealed class Observed : IAsyncDisposable
+    {
+        private readonly ServiceProvider _services;
+        private readonly ActivityListener _listener;
+        private readonly CapturingLoggerProvider _logs = new();
+        private readonly ConcurrentQueue<string> _spans = new();
+
+        private Observed(LoopbackServer local, LoopbackServer cloud, string apiKey)
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = _ => true,
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                ActivityStopped = a => _spans.Enqueue($"{a.DisplayName} {a.StatusDescription} {string.Join(", ", a.TagObjects.Select(t => $"{t.Key}={t.Value}"))}"),
+            };
+            ActivitySource.AddActivityListener(_listener);
+            var json = $$"""
+                { "HybridInference": {
+                    "Local": { "Backends": [ { "Name": "vllm", "Provider": "vllm", "Endpoint": "{{local.V1}}" } ] },
+                    "Cloud": { "Backends": [ { "Name": "openai", "Provider": "openai", "Endpoint": "{{cloud.V1}}", "Model": "gpt-4o", "ApiKey": "{{apiKey}}", "AllowInsecureHttp": true } ] } } }
+                """;
+            var services = new ServiceCollection();
+            services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_logs));
+            services.AddHybridInference(new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().GetSection("HybridInference"))
+                .AddOpenAIProviders();
+            _services = services.BuildServiceProvider();
+            Chat = _services.GetRequiredService<IChatClient>();
+        }
+
+        public IChatClient Chat { get; }
+
+        public IReadOnlyCollection<string> Logs => _logs.Lines;
+
+        public IReadOnlyCollection<string> Spans => _spans;
+
+        public static Observed Start(LoopbackServer local, LoopbackServer cloud, string apiKey) => new(local, cloud, apiKey);
+
+        public async ValueTask DisposeAsync()
+        {
+            _listener.Dispose();
+            await _services.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task SentinelKey_AppearsInNoLogLineExceptionOrSpan()
     {
@@ -53,27 +98,8 @@ public sealed class SecretsTests
         cloud.Enqueue(Respond.File(Fixture.Path("openai", "chat-completion.json")));
         cloud.Default = Respond.Json("""{"error":{"message":"Incorrect API key provided: KEY","type":"invalid_request_error","code":"invalid_api_key"}}""".Replace("KEY", Key, StringComparison.Ordinal), 401);
 
-        var spans = new ConcurrentQueue<string>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a => spans.Enqueue($"{a.DisplayName} {a.StatusDescription} {string.Join(", ", a.TagObjects.Select(t => $"{t.Key}={t.Value}"))}"),
-        };
-        ActivitySource.AddActivityListener(listener);
-
-        var json = $$"""
-            { "HybridInference": {
-                "Local": { "Backends": [ { "Name": "vllm", "Provider": "vllm", "Endpoint": "{{local.V1}}" } ] },
-                "Cloud": { "Backends": [ { "Name": "openai", "Provider": "openai", "Endpoint": "{{cloud.V1}}", "Model": "gpt-4o", "ApiKey": "{{Key}}", "AllowInsecureHttp": true } ] } } }
-            """;
-        var logs = new CapturingLoggerProvider();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
-        services.AddHybridInference(new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().GetSection("HybridInference"))
-            .AddOpenAIProviders();
-        await using var provider = services.BuildServiceProvider();
-        var chat = provider.GetRequiredService<IChatClient>();
+        await using var observed = Observed.Start(local, cloud, Key);
+        var (chat, logs, spans) = (observed.Chat, observed.Logs, observed.Spans);
 
         var errors = new List<Exception>();
         for (var i = 0; i < 4; i++)
@@ -90,9 +116,9 @@ public sealed class SecretsTests
 
         Assert.Contains(cloud.Requests, r => r.Header("Authorization") == $"Bearer {Key}"); // The key was really used...
         Assert.NotEmpty(errors);
-        Assert.NotEmpty(logs.Lines);
+        Assert.NotEmpty(logs);
         Assert.NotEmpty(spans);
-        Assert.DoesNotContain(logs.Lines, l => l.Contains(Key, StringComparison.Ordinal)); // ...and shows nowhere.
+        Assert.DoesNotContain(logs, l => l.Contains(Key, StringComparison.Ordinal)); // ...and shows nowhere.
         Assert.DoesNotContain(errors, e => e.ToString().Contains(Key, StringComparison.Ordinal));
         Assert.DoesNotContain(spans, s => s.Contains(Key, StringComparison.Ordinal));
     }
@@ -105,31 +131,14 @@ public sealed class SecretsTests
         await using var cloud = await LoopbackServer.StartAsync();
         local.Default = Respond.Json("{\"error\":{\"message\":\"[{'type': 'literal_error', 'input': '" + Prompt + "'}]\",\"type\":\"Bad Request\",\"code\":400}}", 400);
         cloud.Default = Respond.File(Fixture.Path("openai", "chat-completion.json"));
-        var spans = new ConcurrentQueue<string>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a => spans.Enqueue($"{a.DisplayName} {a.StatusDescription} {string.Join(", ", a.TagObjects.Select(t => $"{t.Key}={t.Value}"))}"),
-        };
-        ActivitySource.AddActivityListener(listener);
-        var json = $$"""
-            { "HybridInference": {
-                "Local": { "Backends": [ { "Name": "vllm", "Provider": "vllm", "Endpoint": "{{local.V1}}" } ] },
-                "Cloud": { "Backends": [ { "Name": "openai", "Provider": "openai", "Endpoint": "{{cloud.V1}}", "Model": "gpt-4o", "ApiKey": "sk-x", "AllowInsecureHttp": true } ] } } }
-            """;
-        var logs = new CapturingLoggerProvider();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
-        services.AddHybridInference(new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().GetSection("HybridInference"))
-            .AddOpenAIProviders();
-        await using var provider = services.BuildServiceProvider();
+        await using var observed = Observed.Start(local, cloud, "sk-x");
+        var (logs, spans) = (observed.Logs, observed.Spans);
 
-        var response = await provider.GetRequiredService<IChatClient>().GetResponseAsync(Prompt);
+        var response = await observed.Chat.GetResponseAsync(Prompt);
 
         Assert.Equal(EscalationReason.LocalError, response.GetRouteOutcome()!.EscalationReason);
-        Assert.Contains(logs.Lines, l => l.Contains("Escalating", StringComparison.Ordinal) && l.Contains("BadRequest 400", StringComparison.Ordinal));
-        Assert.DoesNotContain(logs.Lines, l => l.Contains(Prompt, StringComparison.Ordinal));
+        Assert.Contains(logs, l => l.Contains("Escalating", StringComparison.Ordinal) && l.Contains("BadRequest 400", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs, l => l.Contains(Prompt, StringComparison.Ordinal));
         Assert.DoesNotContain(spans, s => s.Contains(Prompt, StringComparison.Ordinal));
     }
 }
