@@ -12,6 +12,9 @@ public sealed class HybridInferenceOptions
     [ValidateObjectMembers]
     public RoutingOptions Routing { get; } = new();
 
+    /// <summary>Gets how local JSON answers are read and checked.</summary>
+    public ValidationOptions Validation { get; } = new();
+
     /// <summary>Gets the classification rules.</summary>
     [ValidateObjectMembers]
     public ClassificationOptions Classification { get; } = new();

@@ -50,7 +50,7 @@ public static class HybridInferenceServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HybridInferenceMetrics>();
         services.TryAddSingleton<ITokenCounter, HeuristicTokenCounter>();
-        services.TryAddSingleton<IJsonSchemaValidator, BasicJsonSchemaValidator>();
+        services.TryAddSingleton<IJsonSchemaValidator>(static provider => new JsonSchemaValidator(provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value.Validation.AssertFormats));
         services.TryAddSingleton<IChatClient>(HybridChatClientFactory.Create);
         return new HybridInferenceBuilder(services);
     }

@@ -20,7 +20,7 @@ internal static class ChainServices
         services.GetService<HybridInferenceMetrics>() ?? new HybridInferenceMetrics(services.GetService<IMeterFactory>() ?? StandaloneMeterFactory.Instance);
 
     public static IJsonSchemaValidator Validator(IServiceProvider services) =>
-        services.GetService<IJsonSchemaValidator>() ?? new BasicJsonSchemaValidator();
+        services.GetService<IJsonSchemaValidator>() ?? new JsonSchemaValidator();
 
     public static ITokenCounter TokenCounter(IServiceProvider services) =>
         services.GetService<ITokenCounter>() ?? new HeuristicTokenCounter();

@@ -15,4 +15,15 @@ public interface IJsonSchemaValidator
     /// <returns>The result, with every error found.</returns>
     /// <exception cref="InvalidJsonSchemaException"><paramref name="schema"/> is not a usable JSON Schema.</exception>
     JsonSchemaValidationResult Validate(JsonElement schema, JsonElement instance);
+
+    /// <summary>
+    /// Checks <paramref name="schema"/> before a request that uses it is sent (and compiles it, where the
+    /// implementation compiles), so that a schema that cannot be used fails the request at once rather than after a
+    /// model has answered. The default does nothing.
+    /// </summary>
+    /// <param name="schema">The JSON Schema of a request's response format.</param>
+    /// <exception cref="InvalidJsonSchemaException"><paramref name="schema"/> is not a usable JSON Schema.</exception>
+    void PrepareSchema(JsonElement schema)
+    {
+    }
 }

@@ -101,7 +101,7 @@ public sealed class HybridChainTests
         Assert.Equal(2, outcome.Attempts);
         Assert.Equal(1, outcome.ValidationFailures);
         var retry = host.Local.Requests[1];
-        Assert.Contains("required property 'age' is missing", retry.LastUserText);
+        Assert.Contains("missing required property 'age'", retry.LastUserText);
         Assert.Contains("Return ONLY valid JSON", retry.LastUserText);
         Assert.Empty(host.Cloud!.Requests);
     }

@@ -3,9 +3,9 @@ using HybridInference.JsonSchema;
 
 namespace HybridInference.Tests.JsonSchema;
 
-public sealed class BasicJsonSchemaValidatorTests
+public sealed class JsonSchemaValidatorTests
 {
-    private static readonly BasicJsonSchemaValidator Validator = new();
+    private static readonly JsonSchemaValidator Validator = new();
 
     private static JsonSchemaValidationResult Validate(string schema, string instance) =>
         Validator.Validate(JsonDocument.Parse(schema).RootElement, JsonDocument.Parse(instance).RootElement);

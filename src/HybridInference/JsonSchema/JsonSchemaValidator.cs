@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using HybridInference.Internal;
+
+namespace HybridInference.JsonSchema;
+
+/// <summary>
+/// The built-in <see cref="IJsonSchemaValidator"/>: JSON Schema draft 2020-12, complete (every applicator and
+/// validation keyword, <c>$ref</c>, <c>$anchor</c>, <c>$dynamicRef</c>, <c>unevaluated*</c>, vocabularies), on
+/// System.Text.Json. Each schema is compiled once and cached by its text; a valid document is validated without
+/// allocating.
+/// </summary>
+/// <remarks>Thread-safe. <c>format</c> is an annotation unless <c>assertFormats</c> is set.</remarks>
+internal sealed class JsonSchemaValidator : IJsonSchemaValidator
+{
+    private readonly ConcurrentDictionary<byte[], CompiledJsonSchema> _cache = new(Utf8KeyComparer.Instance);
+    private readonly ConcurrentDictionary<byte[], CompiledJsonSchema>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private readonly bool _assertFormats;
+
+    /// <summary>Initializes a new instance of the <see cref="JsonSchemaValidator"/> class.</summary>
+    /// <param name="assertFormats">Whether <c>format</c> rejects strings that are not of the named format (for the formats <see cref="SchemaFormats"/> knows).</param>
+    public JsonSchemaValidator(bool assertFormats = false)
+    {
+        _assertFormats = assertFormats;
+        _lookup = _cache.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    /// <summary>Gets the documents, besides the schema itself, that a <c>$ref</c> may name.</summary>
+    public SchemaDocuments Documents { get; } = new();
+
+    /// <inheritdoc />
+    public JsonSchemaValidationResult Validate(JsonElement schema, JsonElement instance) => Compile(schema).Validate(instance);
+
+    /// <inheritdoc />
+    public void PrepareSchema(JsonElement schema) => Compile(schema);
+
+    /// <summary>Gets the compiled form of <paramref name="schema"/>, compiling it on first use.</summary>
+    /// <exception cref="InvalidJsonSchemaException">The schema cannot be used.</exception>
+    public CompiledJsonSchema Compile(JsonElement schema)
+    {
+        if (schema.ValueKind == JsonValueKind.Undefined)
+        {
+            throw new InvalidJsonSchemaException("The JSON Schema is empty: the response format carries no schema value.");
+        }
+
+        var text = JsonMarshal.GetRawUtf8Value(schema);
+        if (_lookup.TryGetValue(text, out var compiled))
+        {
+            return compiled;
+        }
+
+        compiled = SchemaCompiler.Compile(schema, Documents, _assertFormats);
+        if (_cache.Count >= Defaults.MaxCachedSchemas)
+        {
+            _cache.Clear();
+        }
+
+        return _lookup.TryAdd(text, compiled) || !_lookup.TryGetValue(text, out var winner) ? compiled : winner;
+    }
+}
