@@ -41,7 +41,7 @@ internal static class HybridChatClientFactory
             .UseCostMeter()
             .UseTaskClassifier(options.Classification)
             .UseHybridRouter(cloudPool, policy)
-            .UseSchemaValidatingFallback(cloudPool, options.Routing.FallbackMaxRetries)
+            .UseSchemaValidatingFallback(cloudPool, options.Routing.FallbackMaxRetries, options.Validation.ExtractJson)
             .UseCircuitBreaker(options.Routing)
             .Build(services);
     }

@@ -35,12 +35,18 @@ public sealed class OutputValidationException : HybridInferenceException
     /// <param name="message">What went wrong.</param>
     /// <param name="errors">The validation errors of the last answer.</param>
     /// <param name="response">The last answer, which failed validation.</param>
-    public OutputValidationException(string message, IReadOnlyList<JsonSchemaValidationError> errors, ChatResponse? response)
+    /// <param name="reason">Why the last answer failed.</param>
+    public OutputValidationException(string message, IReadOnlyList<JsonSchemaValidationError> errors, ChatResponse? response, ValidationFailureReason reason)
         : base(message)
     {
+        ArgumentNullException.ThrowIfNull(errors);
         Errors = errors;
         Response = response;
+        Reason = reason;
     }
+
+    /// <summary>Gets why the last answer failed.</summary>
+    public ValidationFailureReason Reason { get; }
 
     /// <summary>Gets the validation errors of the last answer.</summary>
     public IReadOnlyList<JsonSchemaValidationError> Errors { get; }

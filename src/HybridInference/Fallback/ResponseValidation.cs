@@ -3,39 +3,127 @@ using Microsoft.Extensions.AI;
 
 namespace HybridInference.Fallback;
 
-/// <summary>Parses a model's answer as JSON and checks it against the request's schema.</summary>
+/// <summary>The verdict on one JSON answer: the validation result, why it failed, and the JSON extracted from around it, if any.</summary>
+/// <param name="Result">The validation result; errors describe the failure for the retry prompt.</param>
+/// <param name="Reason">Why the answer failed; meaningless when it is valid.</param>
+/// <param name="ExtractedJson">The JSON found inside the answer's prose or code fence, or <see langword="null"/> when the answer was JSON as it stood.</param>
+internal readonly record struct AnswerCheck(JsonSchemaValidationResult Result, ValidationFailureReason Reason, string? ExtractedJson)
+{
+    /// <summary>Gets a value indicating whether the answer is valid.</summary>
+    public bool IsValid => Result.IsValid;
+}
+
+/// <summary>Parses a model's answer as JSON (extracting it from surrounding text when allowed) and checks it against the request's schema.</summary>
 internal static class ResponseValidation
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
-    /// <summary>Validates the text of <paramref name="response"/>.</summary>
+    /// <summary>Checks the text of <paramref name="response"/>.</summary>
     /// <param name="validator">The schema validator.</param>
     /// <param name="schema">The schema, or <see langword="null"/> when the request asks only for some JSON.</param>
     /// <param name="response">The model's answer.</param>
-    /// <returns>The validation result; text that is not JSON is one error at the root.</returns>
-    public static JsonSchemaValidationResult Validate(IJsonSchemaValidator validator, JsonElement? schema, ChatResponse response)
+    /// <param name="extractJson">Whether JSON may be extracted from a code fence or prose around it.</param>
+    /// <returns>The verdict; text that is not JSON is one error at the root.</returns>
+    public static AnswerCheck Check(IJsonSchemaValidator validator, JsonElement? schema, ChatResponse response, bool extractJson)
     {
         var text = response.Text;
+        var truncated = response.FinishReason == ChatFinishReason.Length;
         if (string.IsNullOrWhiteSpace(text))
         {
-            return Invalid("json", "the answer is empty; a JSON document is required");
+            return truncated
+                ? Fail(ValidationFailureReason.Truncated, "the answer was cut off by the output token limit before any JSON was written")
+                : Fail(ValidationFailureReason.InvalidJson, "the answer is empty; a JSON document is required");
         }
 
-        JsonDocument document;
-        try
+        string? extracted = null;
+        var document = TryParse(text, out var parseError);
+
+        // A cut-off answer is never mined for a fragment: an inner object of an incomplete document could pass.
+        if (document is null && extractJson && !truncated)
         {
-            document = JsonDocument.Parse(text, DocumentOptions);
+            extracted = JsonExtraction.Extract(text, IsJson);
+            document = extracted is null ? null : TryParse(extracted, out _);
         }
-        catch (JsonException ex)
+
+        if (document is null)
         {
-            return Invalid("json", $"the answer is not valid JSON: {ex.Message}");
+            return truncated
+                ? Fail(ValidationFailureReason.Truncated, "the answer was cut off by the output token limit, so its JSON is incomplete")
+                : Fail(ValidationFailureReason.InvalidJson, $"the answer is not valid JSON: {parseError}");
         }
 
         using (document)
         {
-            return schema is { } s ? validator.Validate(s, document.RootElement) : JsonSchemaValidationResult.Valid;
+            if (schema is not { } s)
+            {
+                return new AnswerCheck(JsonSchemaValidationResult.Valid, default, extracted);
+            }
+
+            var result = validator.Validate(s, document.RootElement);
+            if (result.IsValid)
+            {
+                return new AnswerCheck(result, default, extracted);
+            }
+
+            if (IsSchemaEcho(document.RootElement, s))
+            {
+                return new AnswerCheck(
+                    Invalid("schema-echo", "the answer is a JSON Schema (the one given, or its shape) instead of data that conforms to it"),
+                    ValidationFailureReason.SchemaEcho,
+                    extracted);
+            }
+
+            return new AnswerCheck(result, ValidationFailureReason.SchemaMismatch, extracted);
         }
     }
+
+    /// <summary>
+    /// Recognises the answer of a small model that repeats the schema instead of filling it in: the schema itself,
+    /// or an object with <c>$schema</c>, or with <c>"type": "object"</c> beside a <c>properties</c> object, unless the
+    /// schema asks for a member named <c>properties</c>.
+    /// </summary>
+    private static bool IsSchemaEcho(JsonElement answer, JsonElement schema)
+    {
+        if (answer.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        if (JsonElement.DeepEquals(answer, schema) || answer.TryGetProperty("$schema"u8, out _))
+        {
+            return true;
+        }
+
+        var schemaWantsProperties = schema.ValueKind == JsonValueKind.Object
+            && schema.TryGetProperty("properties"u8, out var declared) && declared.ValueKind == JsonValueKind.Object
+            && declared.TryGetProperty("properties"u8, out _);
+        return !schemaWantsProperties
+            && answer.TryGetProperty("properties"u8, out var properties) && properties.ValueKind == JsonValueKind.Object
+            && answer.TryGetProperty("type"u8, out var type) && type.ValueKind == JsonValueKind.String && type.ValueEquals("object"u8);
+    }
+
+    private static JsonDocument? TryParse(string text, out string? error)
+    {
+        try
+        {
+            error = null;
+            return JsonDocument.Parse(text, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            error = ex.Message;
+            return null;
+        }
+    }
+
+    private static bool IsJson(string candidate)
+    {
+        using var document = TryParse(candidate, out _);
+        return document is not null;
+    }
+
+    private static AnswerCheck Fail(ValidationFailureReason reason, string message) =>
+        new(Invalid(reason == ValidationFailureReason.Truncated ? "truncated" : "json", message), reason, null);
 
     private static JsonSchemaValidationResult Invalid(string keyword, string message) =>
         new([new JsonSchemaValidationError(string.Empty, keyword, message)]);

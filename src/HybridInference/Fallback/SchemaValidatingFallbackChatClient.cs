@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using HybridInference.Internal;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
@@ -32,22 +31,25 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
     private readonly HybridInferenceMetrics _metrics;
     private readonly ILogger _logger;
     private readonly int _maxRetries;
+    private readonly bool _extractJson;
 
     /// <summary>Initializes a new instance of the <see cref="SchemaValidatingFallbackChatClient"/> class.</summary>
     /// <param name="primary">The local lane.</param>
     /// <param name="escalation">The cloud lane, or <see langword="null"/> in offline mode.</param>
     /// <param name="validator">The schema validator.</param>
     /// <param name="maxRetries">How many constrained local retries follow a validation failure.</param>
-    /// <param name="metrics">The metrics to record validation failures in.</param>
+    /// <param name="extractJson">Whether JSON is extracted from a code fence or prose around it before validation.</param>
+    /// <param name="metrics">The metrics to record validation failures and extractions in.</param>
     /// <param name="logger">The logger for retries and escalations.</param>
     public SchemaValidatingFallbackChatClient(
-        IChatClient primary, IChatClient? escalation, IJsonSchemaValidator validator, int maxRetries, HybridInferenceMetrics metrics, ILogger logger)
+        IChatClient primary, IChatClient? escalation, IJsonSchemaValidator validator, int maxRetries, bool extractJson, HybridInferenceMetrics metrics, ILogger logger)
         : base(primary)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxRetries);
         _escalation = escalation;
         _validator = validator;
         _maxRetries = maxRetries;
+        _extractJson = extractJson;
         _metrics = metrics;
         _logger = logger;
     }
@@ -110,16 +112,28 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
         }
     }
 
+    public override object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType == typeof(IJsonSchemaValidator) ? _validator : base.GetService(serviceType, serviceKey);
+    }
+
     /// <summary>Validates a local answer once; the breaker and this client share the result through the request.</summary>
     bool IResponseCheck.Passes(ChatResponse response, HybridRequest request) => Check(response, request).IsValid;
 
     private async Task<ChatResponse> GetValidatedResponseAsync(
         HybridRequest request, ChatResponseFormatJson json, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
     {
+        // A schema that cannot be used fails the request now, before any model is asked.
+        if (json.Schema is { } schema)
+        {
+            _validator.PrepareSchema(schema);
+        }
+
         request.ResponseFormat = json;
         request.LocalResponseCheck = this;
         var attemptMessages = messages;
-        JsonSchemaValidationResult result = default;
+        AnswerCheck check = default;
         ChatResponse? response = null;
         for (var retry = 0; ; retry++)
         {
@@ -133,49 +147,67 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
                 return await EscalateAfterErrorAsync(request, ex, messages, options, cancellationToken).ConfigureAwait(false);
             }
 
-            result = Check(response, request);
-            if (result.IsValid)
+            check = Check(response, request);
+            var backend = request.LastBackend?.Name ?? "unknown";
+            if (check.ExtractedJson is not null)
+            {
+                _metrics.RecordJsonExtraction(backend);
+            }
+
+            if (check.IsValid)
             {
                 request.LocalResponseCheck = null;
-                return response;
+                return WithJson(response, check.ExtractedJson);
             }
 
             request.ValidationFailures++;
-            var backend = request.LastBackend?.Name ?? "unknown";
-            _metrics.RecordValidationFailure(backend);
+            _metrics.RecordValidationFailure(backend, check.Reason);
             if (retry >= _maxRetries)
             {
                 break;
             }
 
-            Log.RetryingWithConstrainedPrompt(_logger, backend, result.Errors!.Count, retry + 1, _maxRetries);
-            attemptMessages = BuildConstrainedPrompt(messages, response, json, result.Errors);
+            Log.RetryingWithConstrainedPrompt(_logger, backend, check.Reason, check.Result.Errors!.Count, retry + 1, _maxRetries);
+            if (check.Reason == ValidationFailureReason.Truncated && options.MaxOutputTokens is { } limit)
+            {
+                // The request's own copy of the options: the retry, and an escalation after it, get twice the room.
+                options.MaxOutputTokens = limit > int.MaxValue / 2 ? int.MaxValue : limit * 2;
+            }
+
+            attemptMessages = RetryPrompt.Build(messages, response, json, check);
         }
 
         request.LocalResponseCheck = null;
         if (!MayEscalate(request, options))
         {
             throw new OutputValidationException(
-                $"The local answer failed JSON Schema validation after {request.ValidationFailures} attempt(s) and the request may not leave the machine: {Describe(result.Errors!)}",
-                result.Errors!,
-                response);
+                $"The local answer failed JSON Schema validation ({Describe(check.Reason)}) after {request.ValidationFailures} attempt(s) and the request may not leave the machine: {Describe(check.Result.Errors!)}",
+                check.Result.Errors!,
+                response,
+                check.Reason);
         }
 
         var escalation = BeginEscalation(request, options, EscalationReason.ValidationFailed, exception: null);
         var escalated = await escalation.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        var cloudResult = ResponseValidation.Validate(_validator, json.Schema, escalated);
-        if (!cloudResult.IsValid)
+        var cloudCheck = ResponseValidation.Check(_validator, json.Schema, escalated, _extractJson);
+        if (!cloudCheck.IsValid)
         {
             throw new OutputValidationException(
-                $"The cloud answer failed JSON Schema validation too; no further attempt is made: {Describe(cloudResult.Errors!)}",
-                cloudResult.Errors!,
-                escalated);
+                $"The cloud answer failed JSON Schema validation too ({Describe(cloudCheck.Reason)}); no further attempt is made: {Describe(cloudCheck.Result.Errors!)}",
+                cloudCheck.Result.Errors!,
+                escalated,
+                cloudCheck.Reason);
         }
 
-        return escalated;
+        if (cloudCheck.ExtractedJson is not null)
+        {
+            _metrics.RecordJsonExtraction(request.LastBackend?.Name ?? "unknown");
+        }
+
+        return WithJson(escalated, cloudCheck.ExtractedJson);
     }
 
-    private JsonSchemaValidationResult Check(ChatResponse response, HybridRequest request)
+    private AnswerCheck Check(ChatResponse response, HybridRequest request)
     {
         if (ReferenceEquals(request.LastCheckedResponse, response))
         {
@@ -183,10 +215,41 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
         }
 
         var json = request.ResponseFormat ?? throw new InvalidOperationException("No JSON response format on the request.");
-        var result = ResponseValidation.Validate(_validator, json.Schema, response);
+        var check = ResponseValidation.Check(_validator, json.Schema, response, _extractJson);
         request.LastCheckedResponse = response;
-        request.LastCheckResult = result;
-        return result;
+        request.LastCheckResult = check;
+        return check;
+    }
+
+    /// <summary>Replaces the answer's text with the JSON extracted from it, keeping everything else (usage, ids, non-text content).</summary>
+    private static ChatResponse WithJson(ChatResponse response, string? extracted)
+    {
+        if (extracted is null)
+        {
+            return response;
+        }
+
+        var last = response.Messages.Count > 0 ? response.Messages[^1] : null;
+        List<AIContent> contents = [new TextContent(extracted)];
+        foreach (var message in response.Messages)
+        {
+            foreach (var content in message.Contents)
+            {
+                if (content is not TextContent)
+                {
+                    contents.Add(content);
+                }
+            }
+        }
+
+        response.Messages = [new ChatMessage(ChatRole.Assistant, contents)
+        {
+            AuthorName = last?.AuthorName,
+            MessageId = last?.MessageId,
+            CreatedAt = last?.CreatedAt,
+            AdditionalProperties = last?.AdditionalProperties,
+        }];
+        return response;
     }
 
     private Task<ChatResponse> EscalateAfterErrorAsync(HybridRequest request, Exception exception, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken) =>
@@ -233,29 +296,14 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
         _ => true,
     };
 
-    private static List<ChatMessage> BuildConstrainedPrompt(
-        IEnumerable<ChatMessage> original, ChatResponse invalid, ChatResponseFormatJson json, IReadOnlyList<JsonSchemaValidationError> errors)
-    {
-        var prompt = new StringBuilder()
-            .AppendLine("Your previous answer did not match the required JSON Schema:");
-        for (var i = 0; i < errors.Count && i < Defaults.RetryPromptMaxErrors; i++)
-        {
-            prompt.Append("- ").AppendLine(errors[i].ToString());
-        }
-
-        if (json.Schema is { } schema)
-        {
-            prompt.Append("The schema: ").AppendLine(schema.GetRawText());
-        }
-
-        prompt.Append("Return ONLY valid JSON matching the required schema. No markdown, no explanations.");
-
-        List<ChatMessage> messages = [.. original];
-        messages.Add(new ChatMessage(ChatRole.Assistant, invalid.Text));
-        messages.Add(new ChatMessage(ChatRole.User, prompt.ToString()));
-        return messages;
-    }
-
     private static string Describe(IReadOnlyList<JsonSchemaValidationError> errors) =>
         string.Join("; ", errors.Take(Defaults.RetryPromptMaxErrors));
+
+    private static string Describe(ValidationFailureReason reason) => reason switch
+    {
+        ValidationFailureReason.InvalidJson => "not JSON",
+        ValidationFailureReason.Truncated => "cut off by the output token limit",
+        ValidationFailureReason.SchemaEcho => "the schema repeated instead of data",
+        _ => "does not match the schema",
+    };
 }

@@ -14,9 +14,10 @@ public static class SchemaValidatingFallbackChatClientBuilderExtensions
     /// <param name="builder">The chain.</param>
     /// <param name="escalation">The cloud lane, or <see langword="null"/> when nothing may escalate.</param>
     /// <param name="maxRetries">Constrained local retries after a validation failure. Default 1; 0 to 5.</param>
+    /// <param name="extractJson">Whether JSON is extracted from a code fence or prose around it before validation. Default <see langword="true"/>.</param>
     /// <returns><paramref name="builder"/>.</returns>
     /// <remarks>The schema validator is the <see cref="IJsonSchemaValidator"/> in the services, or the built-in one.</remarks>
-    public static ChatClientChainBuilder UseSchemaValidatingFallback(this ChatClientChainBuilder builder, IChatClient? escalation, int maxRetries = Defaults.FallbackMaxRetries)
+    public static ChatClientChainBuilder UseSchemaValidatingFallback(this ChatClientChainBuilder builder, IChatClient? escalation, int maxRetries = Defaults.FallbackMaxRetries, bool extractJson = true)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentOutOfRangeException.ThrowIfNegative(maxRetries);
@@ -26,6 +27,7 @@ public static class SchemaValidatingFallbackChatClientBuilderExtensions
             escalation,
             ChainServices.Validator(services),
             maxRetries,
+            extractJson,
             ChainServices.Metrics(services),
             ChainServices.Logger<SchemaValidatingFallbackChatClient>(services)));
     }

@@ -54,7 +54,7 @@ internal sealed class HybridRequest
     public ChatResponse? LastCheckedResponse { get; set; }
 
     /// <summary>Gets or sets the result of checking <see cref="LastCheckedResponse"/>.</summary>
-    public JsonSchemaValidationResult LastCheckResult { get; set; }
+    internal Fallback.AnswerCheck LastCheckResult { get; set; }
 
     /// <summary>Gets the request state carried by <paramref name="options"/>, if any.</summary>
     public static HybridRequest? Find(ChatOptions? options) => (options as HybridChatOptions)?.Request;

@@ -25,6 +25,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     private readonly TaskClassifier? _classifier;
     private readonly CircuitBreakerChatClient? _localCircuit;
     private readonly int? _largestLocalWindow;
+    private readonly IJsonSchemaValidator? _validator;
     private readonly ILogger _logger;
 
     /// <summary>Initializes a new instance of the <see cref="HybridRouterChatClient"/> class.</summary>
@@ -33,9 +34,10 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     /// <param name="policy">The routing rules.</param>
     /// <param name="largestLocalWindow">The largest declared local context window, if any backend declares one.</param>
     /// <param name="classifier">Classifies requests that arrive without a profile (the router used on its own).</param>
+    /// <param name="validator">Checks a request's JSON Schema before it goes anywhere, so that a bad one fails at once; <see langword="null"/> to skip.</param>
     /// <param name="logger">The logger for decisions.</param>
     public HybridRouterChatClient(
-        IChatClient localLane, IChatClient? cloudLane, IRoutingPolicy policy, int? largestLocalWindow, TaskClassifier? classifier, ILogger logger)
+        IChatClient localLane, IChatClient? cloudLane, IRoutingPolicy policy, int? largestLocalWindow, TaskClassifier? classifier, IJsonSchemaValidator? validator, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(localLane);
         ArgumentNullException.ThrowIfNull(policy);
@@ -44,6 +46,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         _policy = policy;
         _largestLocalWindow = largestLocalWindow;
         _classifier = classifier;
+        _validator = validator;
         _logger = logger;
         _localCircuit = localLane.GetService<CircuitBreakerChatClient>();
     }
@@ -109,6 +112,11 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
     private IChatClient Select(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
+        if (options?.ResponseFormat is ChatResponseFormatJson { Schema: { } schema })
+        {
+            _validator?.PrepareSchema(schema);
+        }
+
         var request = HybridRequest.Find(options);
         var profile = request?.Profile ?? (_classifier ?? throw new InvalidOperationException(
             "The request has no task profile: put the task classifier in front of the router, or give the router a classifier."))

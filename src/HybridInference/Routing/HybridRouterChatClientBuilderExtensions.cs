@@ -32,6 +32,7 @@ public static class HybridRouterChatClientBuilderExtensions
                 policy ?? services.GetService(typeof(IRoutingPolicy)) as IRoutingPolicy ?? new DefaultRoutingPolicy(Defaults.LocalContextLimit),
                 largestWindow,
                 new TaskClassifier(new ClassificationOptions(), ChainServices.TokenCounter(services)),
+                ChainServices.Validator(services),
                 ChainServices.Logger<HybridRouterChatClient>(services));
 #pragma warning restore MEAI001
         });

@@ -12,6 +12,7 @@ internal sealed class HybridInferenceMetrics
     private readonly Counter<long> _dispatches;
     private readonly Counter<long> _escalations;
     private readonly Counter<long> _validationFailures;
+    private readonly Counter<long> _jsonExtractions;
     private readonly Histogram<double> _taskCost;
     private readonly Histogram<int> _tokenUsage;
     private readonly Histogram<double> _operationDuration;
@@ -24,7 +25,8 @@ internal sealed class HybridInferenceMetrics
         _meter = meterFactory.Create(HybridInferenceTelemetry.MeterName);
         _dispatches = _meter.CreateCounter<long>(HybridInferenceTelemetry.Dispatches, description: "Backend calls, by lane, backend and task category.");
         _escalations = _meter.CreateCounter<long>(HybridInferenceTelemetry.Escalations, description: "Requests answered by the cloud, by reason.");
-        _validationFailures = _meter.CreateCounter<long>(HybridInferenceTelemetry.ValidationFailures, description: "Local JSON answers that failed schema validation, by backend.");
+        _validationFailures = _meter.CreateCounter<long>(HybridInferenceTelemetry.ValidationFailures, description: "JSON answers that failed validation, by backend and reason.");
+        _jsonExtractions = _meter.CreateCounter<long>(HybridInferenceTelemetry.JsonExtractions, description: "JSON answers extracted from a code fence or prose around them, by backend.");
         _taskCost = _meter.CreateHistogram<double>(HybridInferenceTelemetry.TaskCost, HybridInferenceTelemetry.UnitUsd, "Cost of each request, every attempt included, by the lane that answered.");
         _tokenUsage = _meter.CreateHistogram<int>(
             HybridInferenceTelemetry.TokenUsage,
@@ -70,11 +72,22 @@ internal sealed class HybridInferenceMetrics
         }
     }
 
-    public void RecordValidationFailure(string backend)
+    public void RecordValidationFailure(string backend, ValidationFailureReason reason)
     {
         if (_validationFailures.Enabled)
         {
-            _validationFailures.Add(1, new KeyValuePair<string, object?>(HybridInferenceTelemetry.BackendTag, backend));
+            _validationFailures.Add(
+                1,
+                new KeyValuePair<string, object?>(HybridInferenceTelemetry.BackendTag, backend),
+                new KeyValuePair<string, object?>(HybridInferenceTelemetry.ReasonTag, HybridInferenceTelemetry.ToTag(reason)));
+        }
+    }
+
+    public void RecordJsonExtraction(string backend)
+    {
+        if (_jsonExtractions.Enabled)
+        {
+            _jsonExtractions.Add(1, new KeyValuePair<string, object?>(HybridInferenceTelemetry.BackendTag, backend));
         }
     }
 

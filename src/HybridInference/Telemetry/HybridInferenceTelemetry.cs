@@ -11,6 +11,7 @@ internal static class HybridInferenceTelemetry
     public const string Dispatches = "hybrid_inference.dispatches";
     public const string Escalations = "hybrid_inference.escalations";
     public const string ValidationFailures = "hybrid_inference.validation_failures";
+    public const string JsonExtractions = "hybrid_inference.json_extractions";
     public const string TaskCost = "hybrid_inference.task.cost";
     public const string CircuitState = "hybrid_inference.circuit.state";
     public const string TokenUsage = "gen_ai.client.token.usage";
@@ -48,6 +49,15 @@ internal static class HybridInferenceTelemetry
         TaskCategory.Routine => "routine",
         TaskCategory.Complex => "complex",
         TaskCategory.SafetyCritical => "safety_critical",
+        _ => "unknown",
+    };
+
+    public static string ToTag(ValidationFailureReason reason) => reason switch
+    {
+        ValidationFailureReason.InvalidJson => "invalid_json",
+        ValidationFailureReason.SchemaMismatch => "schema_mismatch",
+        ValidationFailureReason.Truncated => "truncated",
+        ValidationFailureReason.SchemaEcho => "schema_echo",
         _ => "unknown",
     };
 

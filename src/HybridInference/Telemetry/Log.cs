@@ -12,8 +12,8 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Debug, "Routed a {Category} request of about {EstimatedTokens} tokens to {Target} ({Reason}).")]
     public static partial void Routed(ILogger logger, TaskCategory category, int estimatedTokens, RouteTarget target, RouteReason reason);
 
-    [LoggerMessage(2, LogLevel.Information, "Local output from backend {Backend} failed schema validation with {ErrorCount} error(s); retrying locally with a constrained prompt (retry {Retry} of {MaxRetries}).")]
-    public static partial void RetryingWithConstrainedPrompt(ILogger logger, string backend, int errorCount, int retry, int maxRetries);
+    [LoggerMessage(2, LogLevel.Information, "Local output from backend {Backend} failed validation ({Reason}, {ErrorCount} error(s)); retrying locally with a constrained prompt (retry {Retry} of {MaxRetries}).")]
+    public static partial void RetryingWithConstrainedPrompt(ILogger logger, string backend, ValidationFailureReason reason, int errorCount, int retry, int maxRetries);
 
     [LoggerMessage(3, LogLevel.Warning, "Escalating a request to the cloud: {Reason} ({Failure}).")]
     public static partial void Escalating(ILogger logger, EscalationReason reason, string failure);
