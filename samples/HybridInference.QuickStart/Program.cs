@@ -37,6 +37,11 @@ ChatResponse person = await chat.GetResponseAsync(
     new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, "person") });
 Print("json", person);
 
+// Or typed: the schema comes from the type; the answer is validated and deserialized.
+StructuredResponse<Person> typed = await chat.GetResponseAsync<Person>(
+    [new ChatMessage(ChatRole.User, "Extract the person: 'Ada Lovelace, 36'")]);
+Print($"typed ({typed.Result.Name}, {typed.Result.Age})", typed.Response);
+
 await host.StopAsync();
 
 static void Print(string label, ChatResponse response)
@@ -46,3 +51,6 @@ static void Print(string label, ChatResponse response)
                       $"cost=${outcome.CostUsd:F5} baseline=${outcome.CloudBaselineCostUsd:F5}");
     Console.WriteLine("  " + response.Text);
 }
+
+/// <summary>The person the typed example extracts.</summary>
+internal sealed record Person(string Name, int Age);

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 
 namespace HybridInference.JsonSchema;
 
@@ -16,7 +17,7 @@ internal sealed class EvaluationContext
     [ThreadStatic]
     private static EvaluationContext? t_cached;
 
-    private readonly List<(string? Name, int Index)> _path = [];
+    private readonly List<(JsonProperty Property, int Index)> _path = [];
     private readonly Stack<EvaluatedSet> _sets = new();
     private SchemaResource?[] _scope = new SchemaResource?[16];
     private int _scopeCount;
@@ -78,11 +79,11 @@ internal sealed class EvaluationContext
     public void AddError(string keyword, string message) =>
         Errors!.Add(new JsonSchemaValidationError(CurrentLocation(), keyword, message));
 
-    /// <summary>Enters the object member <paramref name="name"/> (collecting pass only).</summary>
-    public void PushProperty(string name) => _path.Add((name, -1));
+    /// <summary>Enters the object member <paramref name="property"/> (collecting pass only); its name is read only if an error needs it.</summary>
+    public void PushProperty(JsonProperty property) => _path.Add((property, -1));
 
     /// <summary>Enters the array item <paramref name="index"/> (collecting pass only).</summary>
-    public void PushIndex(int index) => _path.Add((null, index));
+    public void PushIndex(int index) => _path.Add((default, index));
 
     /// <summary>Leaves the member or item entered last.</summary>
     public void Pop() => _path.RemoveAt(_path.Count - 1);
@@ -141,16 +142,16 @@ internal sealed class EvaluationContext
         }
 
         var pointer = new StringBuilder();
-        foreach (var (name, index) in _path)
+        foreach (var (property, index) in _path)
         {
             pointer.Append('/');
-            if (name is null)
+            if (index >= 0)
             {
                 pointer.Append(index);
             }
             else
             {
-                pointer.Append(name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal));
+                pointer.Append(property.Name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal));
             }
         }
 

@@ -25,7 +25,9 @@ internal static class JsonValues
     /// <summary>Gets a value indicating whether a number has no fractional part (<c>1.0</c> is an integer).</summary>
     public static bool IsInteger(JsonElement number)
     {
-        if (number.TryGetInt64(out _))
+        // Most numbers are plain digits: integral without parsing. Others are parsed.
+        var raw = JsonMarshal.GetRawUtf8Value(number);
+        if (raw.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0)
         {
             return true;
         }

@@ -304,6 +304,7 @@ internal sealed class SchemaCompiler
                     break;
                 case "enum" when validation:
                     node.Enum = value.ValueKind == JsonValueKind.Array ? [.. value.EnumerateArray()] : throw Invalid(keyword.Name, location, "must be an array");
+                    ReadEnumStrings(node);
                     break;
                 case "multipleOf" when validation:
                     node.MultipleOf = ReadNumber(value, keyword.Name, location);
@@ -455,6 +456,8 @@ internal sealed class SchemaCompiler
             node.Else = null;
         }
 
+        node.RequiredMask = RequiredMask(node);
+
         node.HasNumberKeywords = node.Minimum is not null || node.Maximum is not null || node.ExclusiveMinimum is not null
             || node.ExclusiveMaximum is not null || node.MultipleOf is not null;
         node.HasStringKeywords = node.MinLength is not null || node.MaxLength is not null || node.Pattern is not null || (node.AssertFormat && node.Format is not null);
@@ -465,6 +468,52 @@ internal sealed class SchemaCompiler
             || node.Items is not null || node.Contains is not null;
         node.HasInPlaceApplicators = node.Ref is not null || node.DynamicRef is not null || node.AllOf is not null || node.AnyOf is not null
             || node.OneOf is not null || node.Not is not null || node.If is not null;
+    }
+
+    private static void ReadEnumStrings(SchemaNode node)
+    {
+        List<byte[]> strings = [];
+        foreach (var value in node.Enum!)
+        {
+            if (value.ValueKind != JsonValueKind.String)
+            {
+                continue;
+            }
+
+            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value);
+            if (raw.Contains((byte)'\\'))
+            {
+                node.EnumHasEscapedStrings = true;
+            }
+            else
+            {
+                strings.Add(raw.ToArray());
+            }
+        }
+
+        node.EnumStrings = [.. strings];
+    }
+
+    private static ulong RequiredMask(SchemaNode node)
+    {
+        if (node.Required is not { Length: > 0 } required || node.Properties is not { } properties)
+        {
+            return 0;
+        }
+
+        var mask = 0UL;
+        foreach (var name in required)
+        {
+            var position = properties.IndexOf(name);
+            if (position is < 0 or >= 64)
+            {
+                return 0;
+            }
+
+            mask |= 1UL << position;
+        }
+
+        return mask;
     }
 
     private void ReadDynamicRef(SchemaNode node, string reference, SchemaLocation location, string baseUri)

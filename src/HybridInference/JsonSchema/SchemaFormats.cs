@@ -32,8 +32,8 @@ internal static partial class SchemaFormats
             "hostname" => IsHostname(text),
             "ipv4" => IsIPv4(text),
             "ipv6" => IsIPv6(text),
-            "uri" => Uri.TryCreate(text, UriKind.Absolute, out _) && !text.Contains(' ', StringComparison.Ordinal) && HasScheme(text),
-            "uri-reference" => Uri.TryCreate(text, UriKind.RelativeOrAbsolute, out _) && !text.Contains(' ', StringComparison.Ordinal) && !text.Contains('\\', StringComparison.Ordinal),
+            "uri" => UriSyntax.IsValid(text, requireScheme: true),
+            "uri-reference" => UriSyntax.IsValid(text, requireScheme: false),
             "uuid" => UuidPattern().IsMatch(text),
             "json-pointer" => IsJsonPointer(text),
             "regex" => IsRegex(text),
@@ -95,7 +95,8 @@ internal static partial class SchemaFormats
 
         var local = text[..at];
         var domain = text[(at + 1)..];
-        if (local.StartsWith('.') || local.EndsWith('.') || local.Contains("..", StringComparison.Ordinal))
+        var quoted = local.Length >= 2 && local[0] == '"' && local[^1] == '"';
+        if (!quoted && !DotAtomPattern().IsMatch(local))
         {
             return false;
         }
@@ -118,7 +119,7 @@ internal static partial class SchemaFormats
 
         foreach (var label in text.Split('.'))
         {
-            if (!HostnameLabelPattern().IsMatch(label))
+            if (!HostnameLabelPattern().IsMatch(label) || !IdnLabels.IsValidALabel(label))
             {
                 return false;
             }
@@ -130,15 +131,28 @@ internal static partial class SchemaFormats
     private static bool IsIPv4(string text) =>
         IPv4Pattern().IsMatch(text) && IPAddress.TryParse(text, out var address) && address.AddressFamily == AddressFamily.InterNetwork;
 
-    private static bool IsIPv6(string text) =>
-        !text.Contains('%', StringComparison.Ordinal) && text.Contains(':', StringComparison.Ordinal)
-        && IPAddress.TryParse(text, out var address) && address.AddressFamily == AddressFamily.InterNetworkV6;
-
-    private static bool HasScheme(string text)
+    private static bool IsIPv6(string text)
     {
-        var colon = text.IndexOf(':', StringComparison.Ordinal);
-        return colon > 0 && char.IsAsciiLetter(text[0]);
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiHexDigit(c) && c is not (':' or '.'))
+            {
+                return false;
+            }
+        }
+
+        // An embedded IPv4 part follows the ipv4 rules (no leading zeros), which the parser does not enforce.
+        var lastColon = text.LastIndexOf(':');
+        if (text.Contains('.', StringComparison.Ordinal) && !IPv4Pattern().IsMatch(text[(lastColon + 1)..]))
+        {
+            return false;
+        }
+
+        return text.Contains(':', StringComparison.Ordinal) && IPAddress.TryParse(text, out var address) && address.AddressFamily == AddressFamily.InterNetworkV6;
     }
+
+    /// <summary>Checks an IPv6 address for a URI's IP literal.</summary>
+    internal static bool IsIPv6Literal(string text) => IsIPv6(text);
 
     private static bool IsJsonPointer(string text)
     {
@@ -171,21 +185,25 @@ internal static partial class SchemaFormats
         }
     }
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}\z", RegexOptions.CultureInvariant)]
     private static partial Regex DatePattern();
 
-    [GeneratedRegex(@"^(?<h>\d{2}):(?<m>\d{2}):(?<s>\d{2})(\.\d+)?([zZ]|(?<sign>[+-])(?<oh>\d{2}):(?<om>\d{2}))$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<h>[0-9]{2}):(?<m>[0-9]{2}):(?<s>[0-9]{2})(\.[0-9]+)?([zZ]|(?<sign>[+-])(?<oh>[0-9]{2}):(?<om>[0-9]{2}))\z", RegexOptions.CultureInvariant)]
     private static partial Regex TimePattern();
 
-    [GeneratedRegex(@"^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|\d+W)$", RegexOptions.CultureInvariant)]
+    // RFC 3339 appendix A: a year runs into months and days only through the units between them; likewise hours.
+    [GeneratedRegex(@"^P(?:(?:[0-9]+D|[0-9]+M(?:[0-9]+D)?|[0-9]+Y(?:[0-9]+M(?:[0-9]+D)?)?)(?:T(?:[0-9]+H(?:[0-9]+M(?:[0-9]+S)?)?|[0-9]+M(?:[0-9]+S)?|[0-9]+S))?|T(?:[0-9]+H(?:[0-9]+M(?:[0-9]+S)?)?|[0-9]+M(?:[0-9]+S)?|[0-9]+S)|[0-9]+W)\z", RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();
 
-    [GeneratedRegex(@"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\z", RegexOptions.CultureInvariant)]
     private static partial Regex UuidPattern();
 
-    [GeneratedRegex(@"^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}\z", RegexOptions.CultureInvariant)]
     private static partial Regex IPv4Pattern();
 
-    [GeneratedRegex(@"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)\z", RegexOptions.CultureInvariant)]
     private static partial Regex HostnameLabelPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\z", RegexOptions.CultureInvariant)]
+    private static partial Regex DotAtomPattern();
 }

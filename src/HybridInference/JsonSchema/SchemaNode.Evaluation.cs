@@ -152,8 +152,29 @@ internal sealed partial class SchemaNode
         _ => false,
     };
 
-    private static bool IsOneOf(JsonElement[] allowed, JsonElement instance)
+    private bool IsOneOf(JsonElement[] allowed, JsonElement instance)
     {
+        if (instance.ValueKind == JsonValueKind.String)
+        {
+            // Strings without escapes on both sides are equal exactly when their bytes are.
+            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(instance);
+            if (!raw.Contains((byte)'\\'))
+            {
+                foreach (var candidate in EnumStrings!)
+                {
+                    if (raw.SequenceEqual(candidate))
+                    {
+                        return true;
+                    }
+                }
+
+                if (!EnumHasEscapedStrings)
+                {
+                    return false;
+                }
+            }
+        }
+
         foreach (var candidate in allowed)
         {
             if (candidate.ValueKind == instance.ValueKind || (candidate.ValueKind == JsonValueKind.Number && instance.ValueKind == JsonValueKind.Number))
@@ -283,17 +304,6 @@ internal sealed partial class SchemaNode
             }
         }
 
-        if (Required is { } required)
-        {
-            for (var i = 0; i < required.Length; i++)
-            {
-                if (!instance.TryGetProperty(required[i], out _) && !Fail(context, ref valid, "required", $"missing required property '{RequiredNames![i]}'"))
-                {
-                    return false;
-                }
-            }
-        }
-
         if (DependentRequired is { } dependentRequired)
         {
             foreach (var (property, utf8, names, needs) in dependentRequired)
@@ -314,17 +324,29 @@ internal sealed partial class SchemaNode
             }
         }
 
+        var seen = 0UL;
         if (Properties is not null || PatternProperties is not null || AdditionalProperties is not null || PropertyNames is not null)
         {
             var index = 0;
             foreach (var property in instance.EnumerateObject())
             {
-                if (!EvaluateMember(property, index, context, evaluated) && !Fail(context, ref valid))
+                if (!EvaluateMember(property, index, context, evaluated, ref seen) && !Fail(context, ref valid))
                 {
                     return false;
                 }
 
                 index++;
+            }
+        }
+
+        if (Required is { } required && (RequiredMask == 0 || (seen & RequiredMask) != RequiredMask))
+        {
+            for (var i = 0; i < required.Length; i++)
+            {
+                if (!instance.TryGetProperty(required[i], out _) && !Fail(context, ref valid, "required", $"missing required property '{RequiredNames![i]}'"))
+                {
+                    return false;
+                }
             }
         }
 
@@ -342,7 +364,7 @@ internal sealed partial class SchemaNode
         return valid;
     }
 
-    private bool EvaluateMember(JsonProperty property, int index, EvaluationContext context, EvaluatedSet? evaluated)
+    private bool EvaluateMember(JsonProperty property, int index, EvaluationContext context, EvaluatedSet? evaluated, ref ulong seen)
     {
         var valid = true;
         var matched = false;
@@ -352,6 +374,7 @@ internal sealed partial class SchemaNode
             if (position >= 0)
             {
                 matched = true;
+                seen |= position < 64 ? 1UL << position : 0;
                 evaluated?.Mark(index);
                 if (!EvaluateChild(properties.Schemas[position], property, context) && !Fail(context, ref valid))
                 {
@@ -690,7 +713,7 @@ internal sealed partial class SchemaNode
             return schema.Evaluate(property.Value, context, null);
         }
 
-        context.PushProperty(property.Name);
+        context.PushProperty(property);
         var valid = schema.Evaluate(property.Value, context, null);
         context.Pop();
         return valid;

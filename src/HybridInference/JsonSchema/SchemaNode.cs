@@ -44,6 +44,12 @@ internal sealed partial class SchemaNode
 
     public JsonElement[]? Enum { get; set; }
 
+    /// <summary>Gets or sets the raw JSON text (quotes included) of the string members of <see cref="Enum"/> that have no escapes, for byte comparison.</summary>
+    public byte[][]? EnumStrings { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether <see cref="Enum"/> has a string member with escapes, which only a decoded comparison can match.</summary>
+    public bool EnumHasEscapedStrings { get; set; }
+
     public double? Minimum { get; set; }
 
     public double? Maximum { get; set; }
@@ -77,6 +83,13 @@ internal sealed partial class SchemaNode
     public int? MaxProperties { get; set; }
 
     public byte[][]? Required { get; set; }
+
+    /// <summary>
+    /// Gets or sets the bits, by position in <see cref="Properties"/>, of the required names when every one of them is
+    /// a declared property among the first 64: then the member walk checks <c>required</c> without a lookup per name.
+    /// Zero when the names must be looked up.
+    /// </summary>
+    public ulong RequiredMask { get; set; }
 
     public string[]? RequiredNames { get; set; }
 
