@@ -80,6 +80,33 @@ var lastState = CircuitState.Closed;
 var stateGate = new Lock();
 var wall = Stopwatch.StartNew();
 
+// The library's own metrics, read the way any metrics pipeline would: JSON extractions and failure reasons.
+var counters = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+using var listener = new System.Diagnostics.Metrics.MeterListener
+{
+    InstrumentPublished = (instrument, l) =>
+    {
+        if (instrument.Meter.Name == "HybridInference" && instrument.Name is "hybrid_inference.json_extractions" or "hybrid_inference.validation_failures")
+        {
+            l.EnableMeasurementEvents(instrument);
+        }
+    },
+};
+listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+{
+    var key = instrument.Name;
+    foreach (var tag in tags)
+    {
+        if (tag.Key == "reason")
+        {
+            key += ":" + tag.Value;
+        }
+    }
+
+    counters.AddOrUpdate(key, value, (_, total) => total + value);
+});
+listener.Start();
+
 await Parallel.ForAsync(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (i, ct) =>
 {
     var task = batch[i];
@@ -106,4 +133,4 @@ await Parallel.ForAsync(0, batch.Count, new ParallelOptions { MaxDegreeOfParalle
     }
 });
 
-Console.WriteLine(Report.Render(results, trips, wall.Elapsed));
+Console.WriteLine(Report.Render(results, trips, counters, wall.Elapsed));

@@ -9,7 +9,7 @@ internal sealed record TaskResult(DemoTask Task, RouteOutcome? Outcome, Exceptio
 /// <summary>Prints what the batch did: dispatch split, validations and escalations, breaker trips, latency, cost.</summary>
 internal static class Report
 {
-    public static string Render(IReadOnlyList<TaskResult> results, int breakerTrips, TimeSpan wallClock)
+    public static string Render(IReadOnlyList<TaskResult> results, int breakerTrips, IReadOnlyDictionary<string, long> counters, TimeSpan wallClock)
     {
         var ok = results.Where(r => r.Outcome is not null).ToList();
         var sb = new StringBuilder();
@@ -32,6 +32,12 @@ internal static class Report
 
         sb.AppendLine("Validation and escalation");
         sb.AppendLine(c, $"  local JSON answers that failed validation: {ok.Sum(r => r.Outcome!.ValidationFailures)}");
+        foreach (var (name, count) in counters.Where(k => k.Key.StartsWith("hybrid_inference.validation_failures:", StringComparison.Ordinal)).OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            sb.AppendLine(c, $"    reason {name[(name.IndexOf(':', StringComparison.Ordinal) + 1)..]}: {count}");
+        }
+
+        sb.AppendLine(c, $"  JSON taken out of a code fence or prose: {counters.GetValueOrDefault("hybrid_inference.json_extractions")}");
         sb.AppendLine(c, $"  backend attempts: {ok.Sum(r => r.Outcome!.Attempts)} for {ok.Count} answers");
         foreach (var reason in ok.Where(r => r.Outcome!.Escalated).GroupBy(r => r.Outcome!.EscalationReason).OrderByDescending(g => g.Count()))
         {

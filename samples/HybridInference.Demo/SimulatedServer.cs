@@ -12,7 +12,10 @@ namespace HybridInference.Demo;
 /// <param name="Model">The model it reports.</param>
 /// <param name="BaseLatency">Typical time to answer a short prompt.</param>
 /// <param name="FailureRate">Share of requests answered with 503.</param>
-/// <param name="MalformedJsonRate">Share of JSON requests answered with almost-JSON.</param>
+/// <param name="MalformedJsonRate">
+/// Share of JSON requests answered with almost-JSON; as many again get valid JSON wrapped in a markdown code fence
+/// and a sentence, as local models often answer.
+/// </param>
 /// <param name="Seed">Seed of its randomness, so that every run behaves the same.</param>
 internal sealed record ServerBehaviour(string Model, TimeSpan BaseLatency, double FailureRate, double MalformedJsonRate, int Seed)
 {
@@ -84,9 +87,10 @@ internal sealed class SimulatedServer : IAsyncDisposable
             return;
         }
 
-        var text = root.TryGetProperty("response_format", out var format)
-            ? (jsonRoll < _behaviour.MalformedJsonRate ? "Sure! Here is the JSON: {\"name\": \"Ada\"" : AnswerFor(format))
-            : $"[{_behaviour.Model}] {LastUserText(root)}";
+        var text = !root.TryGetProperty("response_format", out var format) ? $"[{_behaviour.Model}] {LastUserText(root)}"
+            : jsonRoll < _behaviour.MalformedJsonRate ? "Sure! Here is the JSON: {\"name\": \"Ada\""
+            : jsonRoll < 2 * _behaviour.MalformedJsonRate ? $"Here is the extracted data:\n```json\n{AnswerFor(format)}\n```"
+            : AnswerFor(format);
         var completionTokens = (text.Length / 4) + 20;
 
         if (root.TryGetProperty("stream", out var stream) && stream.GetBoolean())
