@@ -751,35 +751,26 @@ internal sealed partial class SchemaNode
     private static bool Matches(Regex pattern, JsonElement value)
     {
         var content = JsonValues.RawString(value, out var escaped);
-        try
-        {
-            if (escaped)
-            {
-                return pattern.IsMatch(value.GetString()!);
-            }
-
-            var text = JsonValues.Decode(content, stackalloc char[JsonValues.StackLimit], out var rented);
-            var matched = pattern.IsMatch(text);
-            JsonValues.Release(rented);
-            return matched;
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            return false;
-        }
+        return IsMatch(pattern, content, escaped ? value.GetString() : null);
     }
 
     private static bool MatchesName(Regex pattern, JsonProperty property)
     {
         var raw = JsonValues.RawName(property, out var escaped);
+        return IsMatch(pattern, raw, escaped ? property.Name : null);
+    }
+
+    /// <summary>Matches UTF-8 text decoded on the stack, or <paramref name="decoded"/> when the JSON escaped it; a timeout is no match.</summary>
+    private static bool IsMatch(Regex pattern, ReadOnlySpan<byte> utf8, string? decoded)
+    {
         try
         {
-            if (escaped)
+            if (decoded is not null)
             {
-                return pattern.IsMatch(property.Name);
+                return pattern.IsMatch(decoded);
             }
 
-            var text = JsonValues.Decode(raw, stackalloc char[JsonValues.StackLimit], out var rented);
+            var text = JsonValues.Decode(utf8, stackalloc char[JsonValues.StackLimit], out var rented);
             var matched = pattern.IsMatch(text);
             JsonValues.Release(rented);
             return matched;
