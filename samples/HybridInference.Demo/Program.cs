@@ -133,4 +133,4 @@ await Parallel.ForAsync(0, batch.Count, new ParallelOptions { MaxDegreeOfParalle
     }
 });
 
-Console.WriteLine(Report.Render(results, trips, counters, wall.Elapsed));
+Console.WriteLine(Report.Render(results, trips, counters, provider.GetRequiredService<IHybridInferenceStatus>().GetStatus(), wall.Elapsed));

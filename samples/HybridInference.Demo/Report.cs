@@ -9,7 +9,7 @@ internal sealed record TaskResult(DemoTask Task, RouteOutcome? Outcome, Exceptio
 /// <summary>Prints what the batch did: dispatch split, validations and escalations, breaker trips, latency, cost.</summary>
 internal static class Report
 {
-    public static string Render(IReadOnlyList<TaskResult> results, int breakerTrips, IReadOnlyDictionary<string, long> counters, TimeSpan wallClock)
+    public static string Render(IReadOnlyList<TaskResult> results, int breakerTrips, IReadOnlyDictionary<string, long> counters, HybridInferenceStatus status, TimeSpan wallClock)
     {
         var ok = results.Where(r => r.Outcome is not null).ToList();
         var sb = new StringBuilder();
@@ -59,6 +59,14 @@ internal static class Report
             {
                 sb.AppendLine(c, $"  {lane,-20} {Percentile(durations, 0.50),7:F0} {Percentile(durations, 0.95),7:F0} {Percentile(durations, 0.99),7:F0}");
             }
+        }
+
+        sb.AppendLine();
+        sb.AppendLine(c, $"Backends at the end (IHybridInferenceStatus; local circuit {status.LocalCircuit})");
+        sb.AppendLine("  backend        lane    health      calls  success  ewma ms   p95 ms  last error");
+        foreach (var backend in status.Backends)
+        {
+            sb.AppendLine(c, $"  {backend.Name,-14} {backend.Lane,-7} {backend.Health,-10} {backend.Calls,6} {backend.SuccessRate * 100,7:F1}% {backend.LatencyEwma?.TotalMilliseconds,8:F0} {backend.LatencyP95?.TotalMilliseconds,8:F0}  {backend.LastError ?? "-"}");
         }
 
         var cost = ok.Sum(r => r.Outcome!.CostUsd);

@@ -186,6 +186,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         null => outcome.Result.FailedCheck,
         OperationCanceledException when cancellationToken.IsCancellationRequested => false,
         ContextWindowExceededException => false,
+        BackendException { Kind: BackendErrorKind.Saturated } => false,
         _ => true,
     };
 

@@ -1,6 +1,8 @@
+using HybridInference.CircuitBreaker;
 using HybridInference.Cost;
 using HybridInference.Internal;
 using HybridInference.Pools;
+using HybridInference.Status;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,17 +35,22 @@ internal static class HybridChatClientFactory
             }
         }
 
-        var localPool = CreatePool(BackendLane.Local, localInfos, services, costs, metrics, time, logger);
-        var cloudPool = cloudInfos.Count == 0 ? null : CreatePool(BackendLane.Cloud, cloudInfos, services, costs, metrics, time, logger);
+        var localPool = CreatePool(BackendLane.Local, options.Local, localInfos, services, costs, metrics, time, logger);
+        var cloudPool = cloudInfos.Count == 0 ? null : CreatePool(BackendLane.Cloud, options.Cloud, cloudInfos, services, costs, metrics, time, logger);
         var policy = services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit);
 
-        return new ChatClientChainBuilder(localPool)
+        var chain = new ChatClientChainBuilder(localPool)
             .UseCostMeter()
             .UseTaskClassifier(options.Classification)
             .UseHybridRouter(cloudPool, policy)
             .UseSchemaValidatingFallback(cloudPool, options.Routing.FallbackMaxRetries, options.Validation.ExtractJson)
             .UseCircuitBreaker(options.Routing)
             .Build(services);
+
+        var components = services.GetRequiredService<ChainComponents>();
+        components.SetPools(localPool, cloudPool);
+        components.LocalCircuit = chain.GetService<CircuitBreakerChatClient>();
+        return chain;
     }
 
     /// <summary>
@@ -59,7 +66,11 @@ internal static class HybridChatClientFactory
             // A client registered by code wins; otherwise the provider package creates it (validation made sure one exists).
             var registration = registrations.Find(r => r.Lane == lane && string.Equals(r.Name, backend.Name, StringComparison.OrdinalIgnoreCase))
                 ?? new BackendRegistration(backend.Name, lane, services => providers.First(f => f.CanCreate(backend.Provider!)).Create(backend, lane, services));
-            result.Add((new BackendInfo(backend.Name, lane, backend.Provider ?? "unknown", backend.Model, backend.ContextWindow), registration));
+            result.Add((new BackendInfo(backend.Name, lane, backend.Provider ?? "unknown", backend.Model, backend.ContextWindow)
+            {
+                Weight = backend.Weight,
+                MaxConcurrentRequests = backend.MaxConcurrentRequests,
+            }, registration));
         }
 
         foreach (var registration in registrations)
@@ -75,6 +86,7 @@ internal static class HybridChatClientFactory
 
     private static BackendPoolChatClient CreatePool(
         BackendLane lane,
+        BackendLaneOptions laneOptions,
         List<(BackendInfo Info, BackendRegistration Registration)> backends,
         IServiceProvider services,
         CostCalculator costs,
@@ -95,9 +107,10 @@ internal static class HybridChatClientFactory
                 Provider = info.Provider != "unknown" ? info.Provider : metadata?.ProviderName ?? "unknown",
                 Model = info.Model ?? metadata?.DefaultModelId,
             };
-            clients.Add(new BackendChatClient(client, described, costs, metrics, time));
+            var state = new BackendState(time, laneOptions.FailuresBeforeEjection, laneOptions.EjectionDuration);
+            clients.Add(new BackendChatClient(client, described, state, costs, metrics, time));
         }
 
-        return new BackendPoolChatClient(lane, clients, logger);
+        return new BackendPoolChatClient(lane, clients, laneOptions.LoadBalancing, logger);
     }
 }

@@ -1,6 +1,7 @@
 using HybridInference;
 using HybridInference.DependencyInjection;
 using HybridInference.JsonSchema;
+using HybridInference.Status;
 using HybridInference.Telemetry;
 using HybridInference.Tokens;
 using Microsoft.Extensions.AI;
@@ -51,6 +52,8 @@ public static class HybridInferenceServiceCollectionExtensions
         services.TryAddSingleton<HybridInferenceMetrics>();
         services.TryAddSingleton<ITokenCounter, HeuristicTokenCounter>();
         services.TryAddSingleton<IJsonSchemaValidator>(static provider => new JsonSchemaValidator(provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value.Validation.AssertFormats));
+        services.TryAddSingleton<ChainComponents>();
+        services.TryAddSingleton<IHybridInferenceStatus, HybridInferenceStatusProvider>();
         services.TryAddSingleton<IChatClient>(HybridChatClientFactory.Create);
         return new HybridInferenceBuilder(services);
     }

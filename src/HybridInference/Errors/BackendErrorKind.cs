@@ -38,4 +38,10 @@ public enum BackendErrorKind
 
     /// <summary>The server reported an error inside a stream it had started with HTTP 200.</summary>
     StreamError = 11,
+
+    /// <summary>
+    /// The backend already has as many requests in flight as its <see cref="BackendOptions.MaxConcurrentRequests"/>
+    /// allows; nothing was sent. Not a health failure: the pool tries another backend, and the circuit breaker does not count it.
+    /// </summary>
+    Saturated = 12,
 }

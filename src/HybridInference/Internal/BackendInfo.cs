@@ -8,6 +8,12 @@ namespace HybridInference.Internal;
 /// <param name="ContextWindow">The model's context window in tokens, if declared.</param>
 internal sealed record BackendInfo(string Name, BackendLane Lane, string Provider, string? Model, int? ContextWindow)
 {
+    /// <summary>Gets the backend's share of traffic relative to its lane's other backends.</summary>
+    public int Weight { get; init; } = Defaults.BackendWeight;
+
+    /// <summary>Gets the most requests the backend may have in flight at once; null for no limit.</summary>
+    public int? MaxConcurrentRequests { get; init; }
+
     /// <summary>Gets the value of the <c>target</c> metric tag.</summary>
     public string LaneTag { get; } = Lane == BackendLane.Local ? "local" : "cloud";
 }

@@ -17,6 +17,15 @@ internal static class Defaults
     public const string MaximumDurationText = "1.00:00:00";
     public const int CloudRequestsPerMinute = 1000;
     public const int BackendWeight = 1;
+    public const int FailuresBeforeEjection = 3;
+    public const int MaximumFailuresBeforeEjection = 100;
+    public static readonly TimeSpan EjectionDuration = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many recent calls a backend's success rate and p95 latency are computed over.</summary>
+    public const int BackendStatusWindow = 128;
+
+    /// <summary>The weight of the newest latency in a backend's moving average (EWMA).</summary>
+    public const double LatencyEwmaAlpha = 0.2;
     public const int MaximumBackendWeight = 1000;
     public const int RetentionDays = 90;
     public const int ComplexConversationMessages = 20;

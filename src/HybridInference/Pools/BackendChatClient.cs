@@ -19,10 +19,11 @@ internal sealed class BackendChatClient : DelegatingChatClient
     private readonly TimeProvider _timeProvider;
     private readonly ModelPrice? _price;
 
-    public BackendChatClient(IChatClient innerClient, BackendInfo info, CostCalculator costs, HybridInferenceMetrics metrics, TimeProvider timeProvider)
+    public BackendChatClient(IChatClient innerClient, BackendInfo info, BackendState state, CostCalculator costs, HybridInferenceMetrics metrics, TimeProvider timeProvider)
         : base(innerClient)
     {
         Info = info;
+        State = state;
         _costs = costs;
         _metrics = metrics;
         _timeProvider = timeProvider;
@@ -31,28 +32,56 @@ internal sealed class BackendChatClient : DelegatingChatClient
 
     public BackendInfo Info { get; }
 
+    /// <summary>Gets what the pool knows about this backend: load, latency, health.</summary>
+    public BackendState State { get; }
+
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var request = BeginAttempt(options);
-        using var activity = StartActivity(request);
-        var started = _timeProvider.GetTimestamp();
-        ChatResponse response;
+        var trial = Acquire();
         try
         {
-            response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Fail(activity, ex, started);
-            throw;
-        }
+            var request = BeginAttempt(options);
+            using var activity = StartActivity(request);
+            var started = _timeProvider.GetTimestamp();
+            ChatResponse response;
+            try
+            {
+                response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Fail(activity, ex, started, cancellationToken);
+                throw;
+            }
 
-        Complete(request, activity, response.Usage, response.ModelId, response.Text, started);
-        return response;
+            Complete(request, activity, response.Usage, response.ModelId, response.Text, started);
+            return response;
+        }
+        finally
+        {
+            State.Release(trial);
+        }
     }
 
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var trial = Acquire();
+        try
+        {
+            await foreach (var update in StreamAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return update;
+            }
+        }
+        finally
+        {
+            State.Release(trial);
+        }
+    }
+
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = BeginAttempt(options);
         using var activity = StartActivity(request);
@@ -68,7 +97,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
         }
         catch (Exception ex)
         {
-            Fail(activity, ex, started);
+            Fail(activity, ex, started, cancellationToken);
             throw;
         }
 
@@ -88,7 +117,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
                 }
                 catch (Exception ex)
                 {
-                    Fail(activity, ex, started);
+                    Fail(activity, ex, started, cancellationToken);
                     throw;
                 }
 
@@ -117,6 +146,23 @@ internal sealed class BackendChatClient : DelegatingChatClient
         // Without reported usage, estimate output from its length (about four characters a token).
         Complete(request, activity, usage ?? new UsageDetails { OutputTokenCount = (outputChars + 3) / 4 }, modelId, text: null, started);
     }
+
+    /// <summary>Takes a slot, or refuses the call before anything is sent when the backend is full.</summary>
+    /// <returns>Whether the call is the backend's probation trial.</returns>
+    private bool Acquire() => State.TryAcquire(Info.MaxConcurrentRequests, out var trial)
+        ? trial
+        : throw new BackendException(
+            BackendErrorKind.Saturated,
+            $"Backend '{Info.Name}' has {State.InFlight} requests in flight, its limit (or it is on probation with its trial request out); nothing was sent.");
+
+    /// <summary>Tells failures that say the backend is unwell from those that do not.</summary>
+    private static bool CountsAgainstHealth(Exception exception, CancellationToken cancellationToken) => exception switch
+    {
+        OperationCanceledException when cancellationToken.IsCancellationRequested => false,
+        ContextWindowExceededException or LocalBackendUnavailableException => false,
+        BackendException { Kind: BackendErrorKind.BadRequest or BackendErrorKind.Saturated } => false,
+        _ => true,
+    };
 
     private HybridRequest? BeginAttempt(ChatOptions? options)
     {
@@ -157,8 +203,9 @@ internal sealed class BackendChatClient : DelegatingChatClient
         return activity;
     }
 
-    private void Fail(Activity? activity, Exception exception, long started)
+    private void Fail(Activity? activity, Exception exception, long started, CancellationToken cancellationToken)
     {
+        State.RecordFailure(Log.Describe(exception), CountsAgainstHealth(exception, cancellationToken));
         var errorType = exception.GetType().FullName;
         activity?.SetStatus(ActivityStatusCode.Error, errorType);
         activity?.SetTag(HybridInferenceTelemetry.ErrorType, errorType);
@@ -168,6 +215,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
     private void Complete(HybridRequest? request, Activity? activity, UsageDetails? usage, string? modelId, string? text, long started)
     {
         var elapsed = _timeProvider.GetElapsedTime(started);
+        State.RecordSuccess(elapsed);
         var input = usage?.InputTokenCount ?? request?.Profile?.EstimatedPromptTokens ?? 0;
         var output = usage?.OutputTokenCount ?? (text is null ? 0 : HeuristicTokenCounter.CountText(text));
         var price = modelId is null || string.Equals(modelId, Info.Model, StringComparison.OrdinalIgnoreCase)

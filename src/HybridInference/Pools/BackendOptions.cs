@@ -32,6 +32,13 @@ public sealed class BackendOptions
     public int Weight { get; set; } = Defaults.BackendWeight;
 
     /// <summary>
+    /// Gets or sets the most requests this backend may have in flight at once; a request that finds it full goes to
+    /// another backend (or, when the lane has none free, escalates like any local failure). Default: no limit. At least 1 when set.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int? MaxConcurrentRequests { get; set; }
+
+    /// <summary>
     /// Gets or sets the API key. It is a secret: it never appears in logs, exceptions, traces or metrics. When empty,
     /// provider packages read the provider's usual environment variable (<c>OPENAI_API_KEY</c>, <c>ANTHROPIC_API_KEY</c>).
     /// </summary>

@@ -7,8 +7,9 @@ using Microsoft.Extensions.Logging;
 namespace HybridInference.Pools;
 
 /// <summary>
-/// One lane's backends as a single client: tries them in order, skips those whose context window the request does
-/// not fit, and fails over to the next backend when one fails before any output reached the caller.
+/// One lane's backends as a single client: orders them per request with the lane's load-balancing strategy
+/// (<see cref="BackendSelector"/>), skips those whose context window the request does not fit, and fails over to the
+/// next backend when one fails, is full or was ejected, before any output reached the caller.
 /// </summary>
 /// <remarks>
 /// Streaming fails over only until the first update has been yielded; after that a failure reaches the caller.
@@ -17,9 +18,10 @@ namespace HybridInference.Pools;
 internal sealed class BackendPoolChatClient : IChatClient
 {
     private readonly BackendChatClient[] _backends;
+    private readonly BackendSelector _selector;
     private readonly ILogger _logger;
 
-    public BackendPoolChatClient(BackendLane lane, IReadOnlyList<BackendChatClient> backends, ILogger logger)
+    public BackendPoolChatClient(BackendLane lane, IReadOnlyList<BackendChatClient> backends, LoadBalancingStrategy strategy, ILogger logger, Random? random = null)
     {
         if (backends.Count == 0)
         {
@@ -28,6 +30,7 @@ internal sealed class BackendPoolChatClient : IChatClient
 
         Lane = lane;
         _backends = [.. backends];
+        _selector = new BackendSelector(_backends, strategy, random);
         _logger = logger;
     }
 
@@ -47,52 +50,40 @@ internal sealed class BackendPoolChatClient : IChatClient
 
     private async Task<ChatResponse> GetResponseWithFailoverAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, int required, CancellationToken cancellationToken)
     {
-        Exception? lastError = null;
-        for (var i = 0; i < _backends.Length; i++)
+        var order = _selector.Order(required);
+        for (var k = 0; k < order.Length; k++)
         {
-            var backend = _backends[i];
-            if (!Fits(backend, required))
-            {
-                continue;
-            }
-
+            var backend = _backends[order[k]];
             try
             {
                 return await backend.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (CanFailOver(ex, cancellationToken) && HasNext(i, required))
+            catch (Exception ex) when (CanFailOver(ex, cancellationToken) && k + 1 < order.Length)
             {
                 Log.FailingOver(_logger, backend.Info.Name, Log.Describe(ex), Lane);
-                lastError = ex;
             }
         }
 
-        throw NoBackendFits(required, lastError);
+        throw NoBackendFits(required);
     }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var required = HybridRequest.Find(options)?.Profile?.RequiredContextTokens ?? 0;
-        Exception? lastError = null;
-        for (var i = 0; i < _backends.Length; i++)
+        var order = _selector.Order(required);
+        for (var k = 0; k < order.Length; k++)
         {
-            var backend = _backends[i];
-            if (!Fits(backend, required))
-            {
-                continue;
-            }
-
+            var backend = _backends[order[k]];
             var (stream, failure) = await StartedStream.StartAsync(backend.GetStreamingResponseAsync(messages, options, cancellationToken), cancellationToken).ConfigureAwait(false);
             if (stream is null)
             {
-                if (!CanFailOver(failure!.SourceException, cancellationToken) || !HasNext(i, required))
+                if (!CanFailOver(failure!.SourceException, cancellationToken) || k + 1 >= order.Length)
                 {
                     failure.Throw();
                 }
 
                 Log.FailingOver(_logger, backend.Info.Name, Log.Describe(failure.SourceException), Lane);
-                lastError = failure.SourceException;
                 continue;
             }
 
@@ -105,7 +96,7 @@ internal sealed class BackendPoolChatClient : IChatClient
             yield break;
         }
 
-        throw NoBackendFits(required, lastError);
+        throw NoBackendFits(required);
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null)
@@ -128,26 +119,8 @@ internal sealed class BackendPoolChatClient : IChatClient
     private static bool CanFailOver(Exception exception, CancellationToken cancellationToken) =>
         !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested);
 
-    private bool HasNext(int index, int requiredTokens)
+    private ContextWindowExceededException NoBackendFits(int requiredTokens)
     {
-        for (var i = index + 1; i < _backends.Length; i++)
-        {
-            if (Fits(_backends[i], requiredTokens))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private Exception NoBackendFits(int requiredTokens, Exception? lastError)
-    {
-        if (lastError is not null)
-        {
-            return lastError;
-        }
-
         var largest = 0;
         foreach (var backend in _backends)
         {

@@ -1,11 +1,8 @@
-using Microsoft.Extensions.Options;
-
 namespace HybridInference;
 
-/// <summary>The local backends (configuration section <c>HybridInference:Local</c>).</summary>
-public sealed class LocalLaneOptions
+/// <summary>The local backends (configuration section <c>HybridInference:Local</c>); at least one is required (here or by code).</summary>
+public sealed class LocalLaneOptions : BackendLaneOptions
 {
-    /// <summary>Gets the local backends, tried in order; at least one local backend is required (here or by code).</summary>
-    [ValidateEnumeratedItems]
-    public IList<BackendOptions> Backends { get; } = [];
+    /// <summary>Gets or sets how the pool chooses a local backend. Default <see cref="LoadBalancingStrategy.WeightedRoundRobin"/>.</summary>
+    public override LoadBalancingStrategy LoadBalancing { get; set; } = LoadBalancingStrategy.WeightedRoundRobin;
 }

@@ -31,9 +31,12 @@ public sealed class HybridInferenceConfigurationTests
                 "Classification": { "DefaultCategory": "Complex", "DefaultDataPolicy": "LocalOnly", "UseBuiltInRules": false,
                                     "ToolsCategory": "SafetyCritical", "ComplexConversationMessages": 8,
                                     "Rules": [ { "Category": "SafetyCritical", "Keywords": [ "patient" ], "Pattern": "\\bMRN\\d+" } ] },
-                "Local": { "Backends": [ { "Name": "vllm", "Provider": "vllm", "Endpoint": "http://localhost:8000/v1",
-                                           "Model": "mistralai/Mistral-7B-Instruct-v0.2", "ContextWindow": 8192, "Weight": 3 } ] },
-                "Cloud": { "RequestsPerMinute": 500,
+                "Local": { "LoadBalancing": "PowerOfTwoChoices", "FailuresBeforeEjection": 5, "EjectionDuration": "00:01:00",
+                           "Backends": [ { "Name": "vllm", "Provider": "vllm", "Endpoint": "http://localhost:8000/v1",
+                                           "Model": "mistralai/Mistral-7B-Instruct-v0.2", "ContextWindow": 8192, "Weight": 3,
+                                           "MaxConcurrentRequests": 16 } ] },
+                "Validation": { "ExtractJson": false, "AssertFormats": true },
+                "Cloud": { "RequestsPerMinute": 500, "LoadBalancing": "LeastOutstanding",
                            "Backends": [ { "Name": "openai", "Provider": "openai", "Model": "gpt-4-turbo", "ApiKey": "sk-test" } ] },
                 "Pricing": { "gpt-4-turbo": { "InputPerMillionTokens": 10.0, "OutputPerMillionTokens": 30.0 } },
                 "LocalCost": { "PerGpuSecond": 0.0005 },
@@ -58,6 +61,10 @@ public sealed class HybridInferenceConfigurationTests
         var local = Assert.Single(o.Local.Backends);
         Assert.Equal(("vllm", "vllm", new Uri("http://localhost:8000/v1"), "mistralai/Mistral-7B-Instruct-v0.2", 8192, 3),
             (local.Name, local.Provider, local.Endpoint, local.Model, local.ContextWindow, local.Weight));
+        Assert.Equal(16, local.MaxConcurrentRequests);
+        Assert.Equal((LoadBalancingStrategy.PowerOfTwoChoices, 5, TimeSpan.FromMinutes(1)), (o.Local.LoadBalancing, o.Local.FailuresBeforeEjection, o.Local.EjectionDuration));
+        Assert.Equal((false, true), (o.Validation.ExtractJson, o.Validation.AssertFormats));
+        Assert.Equal(LoadBalancingStrategy.LeastOutstanding, o.Cloud.LoadBalancing);
         Assert.Equal(500, o.Cloud.RequestsPerMinute);
         Assert.Equal("sk-test", Assert.Single(o.Cloud.Backends).ApiKey);
         Assert.Equal(30.0, o.Pricing["GPT-4-TURBO"].OutputPerMillionTokens);
@@ -75,6 +82,9 @@ public sealed class HybridInferenceConfigurationTests
         Assert.Equal((1000, 90, false), (o.Cloud.RequestsPerMinute, o.Observability.RetentionDays, o.Observability.CaptureMessageContent));
         Assert.Equal((TaskCategory.Routine, DataPolicy.Any, true, TaskCategory.Complex, 20),
             (o.Classification.DefaultCategory, o.Classification.DefaultDataPolicy, o.Classification.UseBuiltInRules, o.Classification.ToolsCategory, o.Classification.ComplexConversationMessages));
+        Assert.Equal((LoadBalancingStrategy.WeightedRoundRobin, LoadBalancingStrategy.Ordered), (o.Local.LoadBalancing, o.Cloud.LoadBalancing));
+        Assert.Equal((3, TimeSpan.FromSeconds(30)), (o.Local.FailuresBeforeEjection, o.Local.EjectionDuration));
+        Assert.Equal((true, false), (o.Validation.ExtractJson, o.Validation.AssertFormats));
     }
 
     [Theory]
@@ -86,6 +96,9 @@ public sealed class HybridInferenceConfigurationTests
     [InlineData("""{"Routing":{"SamplingWindow":"00:00:00.1"}}""", "The field HybridInference:Routing:SamplingWindow must be between 00:00:00.5000000 and 1.00:00:00.")]
     [InlineData("""{"Routing":{"BreakDuration":"2.00:00:00"}}""", "The field HybridInference:Routing:BreakDuration must be between 00:00:00.5000000 and 1.00:00:00.")]
     [InlineData("""{"Cloud":{"RequestsPerMinute":0}}""", "The field HybridInference:Cloud:RequestsPerMinute must be between 1 and 2147483647.")]
+    [InlineData("""{"Local":{"FailuresBeforeEjection":0}}""", "The field HybridInference:Local:FailuresBeforeEjection must be between 1 and 100.")]
+    [InlineData("""{"Cloud":{"EjectionDuration":"00:00:00.1"}}""", "The field HybridInference:Cloud:EjectionDuration must be between 00:00:00.5000000 and 1.00:00:00.")]
+    [InlineData("""{"Local":{"Backends":[{"Name":"a","MaxConcurrentRequests":0}]}}""", "The field HybridInference:Local:Backends:0:MaxConcurrentRequests must be between 1 and 2147483647.")]
     [InlineData("""{"Observability":{"RetentionDays":0}}""", "The field HybridInference:Observability:RetentionDays must be between 1 and 36500.")]
     [InlineData("""{"Pricing":{"gpt-4":{"InputPerMillionTokens":-1}}}""", "HybridInference:Pricing:gpt-4: prices must not be negative.")]
     [InlineData("""{"Classification":{"Rules":[{"Category":"Complex","Pattern":"("}]}}""", "HybridInference:Classification:Rules:0:Pattern is not a valid regular expression")]

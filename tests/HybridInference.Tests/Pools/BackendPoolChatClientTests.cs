@@ -14,9 +14,9 @@ public sealed class BackendPoolChatClientTests
     private static readonly HybridInferenceMetrics Metrics = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
 
     private static BackendChatClient Backend(FakeChatClient client, BackendLane lane = BackendLane.Local, int? window = null) =>
-        new(client, new BackendInfo(client.Name, lane, "fake", client.Name, window), new CostCalculator(new HybridInferenceOptions(), []), Metrics, TimeProvider.System);
+        new(client, new BackendInfo(client.Name, lane, "fake", client.Name, window), new BackendState(TimeProvider.System, 3, TimeSpan.FromSeconds(30)), new CostCalculator(new HybridInferenceOptions(), []), Metrics, TimeProvider.System);
 
-    private static BackendPoolChatClient Pool(params BackendChatClient[] backends) => new(BackendLane.Local, backends, NullLogger.Instance);
+    private static BackendPoolChatClient Pool(params BackendChatClient[] backends) => new(BackendLane.Local, backends, LoadBalancingStrategy.Ordered, NullLogger.Instance);
 
     private static ChatOptions WithProfile(int promptTokens, DataPolicy policy = DataPolicy.Any) =>
         new HybridChatOptions(null, new HybridRequest { Profile = new TaskProfile(TaskCategory.Routine, CategorySource.Default, promptTokens, null, false, policy) });

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+using HybridInference.Internal;
+using Microsoft.Extensions.Options;
+
+namespace HybridInference;
+
+/// <summary>What the local and the cloud lane configure alike: their backends, how requests are spread over them, and when a failing one is set aside.</summary>
+public abstract class BackendLaneOptions
+{
+    /// <summary>Gets the lane's backends, in configuration order.</summary>
+    [ValidateEnumeratedItems]
+    public IList<BackendOptions> Backends { get; } = [];
+
+    /// <summary>Gets or sets how the pool chooses a backend for each request. Defaults: WeightedRoundRobin for the local lane, Ordered for the cloud lane.</summary>
+    public abstract LoadBalancingStrategy LoadBalancing { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many failures in a row set a backend aside (passive ejection); context-length rejections,
+    /// bad requests and full backends do not count. Default 3; 1 to 100.
+    /// </summary>
+    [Range(1, Defaults.MaximumFailuresBeforeEjection)]
+    public int FailuresBeforeEjection { get; set; } = Defaults.FailuresBeforeEjection;
+
+    /// <summary>
+    /// Gets or sets how long an ejected backend is set aside. After it the backend is on probation: one request at a
+    /// time, whose success returns it to service and whose failure ejects it again. Default 30 seconds; 0.5 s to one day.
+    /// </summary>
+    [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
+    public TimeSpan EjectionDuration { get; set; } = Defaults.EjectionDuration;
+}

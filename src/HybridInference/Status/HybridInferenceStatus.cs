@@ -1,0 +1,16 @@
+using Polly.CircuitBreaker;
+
+namespace HybridInference;
+
+/// <summary>A snapshot of the hybrid client: every backend's health and load, and the local circuit breaker's state.</summary>
+public sealed record HybridInferenceStatus
+{
+    /// <summary>Gets when the snapshot was taken.</summary>
+    public required DateTimeOffset TakenAt { get; init; }
+
+    /// <summary>Gets the backends, local lane first, each in configuration order.</summary>
+    public required IReadOnlyList<BackendStatus> Backends { get; init; }
+
+    /// <summary>Gets the state of the local lane's circuit breaker (Closed when the chain has none).</summary>
+    public required CircuitState LocalCircuit { get; init; }
+}

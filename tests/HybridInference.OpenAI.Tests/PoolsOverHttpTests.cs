@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HybridInference.OpenAI.Tests;
+
+/// <summary>Local pools over real HTTP, several servers on 127.0.0.1 at once: weights, a dead port, ejection, fallback order, status.</summary>
+public sealed class PoolsOverHttpTests : IAsyncLifetime
+{
+    private readonly List<LoopbackServer> _servers = [];
+    private ServiceProvider? _services;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+
+        foreach (var server in _servers)
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    private async Task<LoopbackServer> StartAsync(string name)
+    {
+        var server = await LoopbackServer.StartAsync();
+        var body = Fixture.Read("vllm", "chat-completion.json").Replace("Hello! How can I help you today?", name, StringComparison.Ordinal);
+        server.Default = context => Respond.Json(body)(context);
+        _servers.Add(server);
+        return server;
+    }
+
+    private IChatClient Build(string localJson, string cloudJson = "[]", string laneSettings = "")
+    {
+        var json = $$"""
+            { "HybridInference": {
+                "Local": { {{laneSettings}} "Backends": {{localJson}} },
+                "Cloud": { "Backends": {{cloudJson}} } } }
+            """;
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var services = new ServiceCollection();
+        services.AddHybridInference(configuration.GetSection("HybridInference")).AddOpenAIProviders();
+        _services = services.BuildServiceProvider();
+        return _services.GetRequiredService<IChatClient>();
+    }
+
+    private static string Backend(string name, Uri endpoint, int weight = 1) =>
+        $$"""{ "Name": "{{name}}", "Provider": "vllm", "Endpoint": "{{endpoint}}", "Model": "m", "Weight": {{weight}} }""";
+
+    private static async Task<Dictionary<string, int>> SendAsync(IChatClient chat, int requests)
+    {
+        var counts = new Dictionary<string, int>();
+        for (var i = 0; i < requests; i++)
+        {
+            var outcome = (await chat.GetResponseAsync("Summarize: the meeting moved.")).GetRouteOutcome()!;
+            counts[outcome.Backend] = counts.GetValueOrDefault(outcome.Backend) + 1;
+        }
+
+        return counts;
+    }
+
+    private static Uri DeadEndpoint()
+    {
+        // A port that was just free: nothing listens there, so connections are refused.
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return new Uri($"http://127.0.0.1:{((IPEndPoint)socket.LocalEndPoint!).Port}/v1");
+    }
+
+    [Fact]
+    public async Task WeightedServers_GetTrafficInTheirWeightsRatio()
+    {
+        var big = await StartAsync("big");
+        var small = await StartAsync("small");
+        var chat = Build($"[{Backend("big", big.V1, weight: 3)}, {Backend("small", small.V1, weight: 1)}]");
+
+        var counts = await SendAsync(chat, 40);
+
+        Assert.Equal((30, 10), (counts["big"], counts["small"]));
+        Assert.Equal((30, 10), (big.Requests.Count, small.Requests.Count));
+    }
+
+    [Fact]
+    public async Task DeadPort_FailsOverToTheLiveServer_ThenIsEjected()
+    {
+        var live = await StartAsync("live");
+        var chat = Build($"[{Backend("dead", DeadEndpoint())}, {Backend("live", live.V1)}]", laneSettings: "\"FailuresBeforeEjection\": 2,");
+
+        var counts = await SendAsync(chat, 10);
+
+        Assert.Equal(10, counts["live"]);
+        var status = _services!.GetRequiredService<IHybridInferenceStatus>().GetStatus();
+        var dead = Assert.Single(status.Backends, b => b.Name == "dead");
+        Assert.Equal(BackendHealth.Ejected, dead.Health);
+        Assert.Equal(2, dead.Calls);
+        Assert.StartsWith("BackendException: Unavailable", dead.LastError, StringComparison.Ordinal);
+        var healthy = Assert.Single(status.Backends, b => b.Name == "live");
+        Assert.Equal((BackendHealth.Healthy, 10L, 1.0), (healthy.Health, healthy.Calls, healthy.SuccessRate!.Value));
+        Assert.NotNull(healthy.LatencyEwma);
+    }
+
+    [Fact]
+    public async Task CloudBackends_AreFallbackModels_TriedInConfiguredOrder()
+    {
+        var primary = await StartAsync("primary");
+        var secondary = await StartAsync("secondary");
+        primary.Enqueue(Respond.Json("""{"error":{"message":"overloaded","type":"server_error","code":503}}""", status: 503));
+        var local = await StartAsync("local");
+        var cloud = $$"""
+            [ { "Name": "primary", "Provider": "openai", "Endpoint": "{{primary.V1}}", "Model": "gpt-4o", "ApiKey": "k", "AllowInsecureHttp": true },
+              { "Name": "secondary", "Provider": "openai", "Endpoint": "{{secondary.V1}}", "Model": "gpt-4o-mini", "ApiKey": "k", "AllowInsecureHttp": true } ]
+            """;
+        var chat = Build($"[{Backend("local", local.V1)}]", cloud);
+        var complex = new ChatOptions().WithTaskCategory(TaskCategory.Complex);
+
+        var first = await chat.GetResponseAsync("Prove it.", complex);
+        var second = await chat.GetResponseAsync("Prove it.", complex);
+
+        Assert.Equal("secondary", first.GetRouteOutcome()!.Backend);
+        Assert.Equal("primary", second.GetRouteOutcome()!.Backend);
+        Assert.Equal(2, primary.Requests.Count);
+        Assert.Single(secondary.Requests);
+        Assert.Empty(local.Requests);
+    }
+}
