@@ -30,7 +30,7 @@ namespace HybridInference.OpenAI;
 /// long for the model, <see cref="ContextWindowExceededException"/>. Thread-safe.
 /// </para>
 /// </remarks>
-public sealed class OpenAICompatibleChatClient : IChatClient
+public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProbe
 {
     private readonly ChatClient _client;
     private readonly ServerDialect _dialect;

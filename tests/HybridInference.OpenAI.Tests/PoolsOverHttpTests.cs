@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace HybridInference.OpenAI.Tests;
 
@@ -36,7 +37,7 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
         return server;
     }
 
-    private IChatClient Build(string localJson, string cloudJson = "[]", string laneSettings = "")
+    private IChatClient Build(string localJson, string cloudJson = "[]", string laneSettings = "", bool healthChecks = false)
     {
         var json = $$"""
             { "HybridInference": {
@@ -46,6 +47,11 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
         var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
         var services = new ServiceCollection();
         services.AddHybridInference(configuration.GetSection("HybridInference")).AddOpenAIProviders();
+        if (healthChecks)
+        {
+            services.AddHealthChecks().AddHybridInferenceBackends("llm");
+        }
+
         _services = services.BuildServiceProvider();
         return _services.GetRequiredService<IChatClient>();
     }
@@ -127,5 +133,35 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
         Assert.Equal(2, primary.Requests.Count);
         Assert.Single(secondary.Requests);
         Assert.Empty(local.Requests);
+    }
+
+    [Fact]
+    public async Task ServerReportingNotReady_IsEjectedByItsProbe_AndHealthChecksSayWhichOne()
+    {
+        var loading = await StartAsync("loading");
+        var completion = loading.Default!;
+        loading.Default = context => context.Request.Path == "/health"
+            ? Respond.Json("""{"error":{"message":"Loading model","type":"unavailable_error","code":503}}""", status: 503)(context)
+            : completion(context);
+        var ready = await StartAsync("ready");
+        var chat = Build($"[{Backend("loading", loading.V1)}, {Backend("ready", ready.V1)}]", laneSettings: "\"HealthCheckInterval\": \"00:00:00.5\", \"LoadBalancing\": \"Ordered\",", healthChecks: true);
+        var status = _services!.GetRequiredService<IHybridInferenceStatus>();
+
+        // Probes run on the lane's interval (real time here); wait for the first round, for at most ten seconds.
+        for (var waited = 0; status.GetStatus().Backends.Any(b => b.LastProbeAt is null) && waited < 10_000; waited += 50)
+        {
+            await Task.Delay(50);
+        }
+
+        var counts = await SendAsync(chat, 5);
+        var report = await _services!.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        Assert.Equal(5, counts["ready"]);
+        Assert.DoesNotContain(loading.Requests, r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal));
+        Assert.Contains(loading.Requests, r => r.Path == "/health");
+        Assert.Equal(HealthStatus.Unhealthy, report.Entries["hybrid_inference:loading"].Status);
+        Assert.Equal(HealthStatus.Healthy, report.Entries["hybrid_inference:ready"].Status);
+        Assert.Equal(5L, report.Entries["hybrid_inference:ready"].Data["calls"]);
+        Assert.Contains("llm", report.Entries["hybrid_inference:ready"].Tags);
     }
 }

@@ -111,6 +111,7 @@ internal static class HybridChatClientFactory
             clients.Add(new BackendChatClient(client, described, state, costs, metrics, time));
         }
 
-        return new BackendPoolChatClient(lane, clients, laneOptions.LoadBalancing, logger);
+        var monitor = BackendHealthMonitor.Start(clients, laneOptions.HealthCheckInterval, time, logger);
+        return new BackendPoolChatClient(lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor);
     }
 }

@@ -20,6 +20,10 @@ internal static class Defaults
     public const int FailuresBeforeEjection = 3;
     public const int MaximumFailuresBeforeEjection = 100;
     public static readonly TimeSpan EjectionDuration = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan HealthCheckInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest a health probe may take before it counts as failed.</summary>
+    public static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>How many recent calls a backend's success rate and p95 latency are computed over.</summary>
     public const int BackendStatusWindow = 128;

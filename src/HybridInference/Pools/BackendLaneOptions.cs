@@ -27,4 +27,12 @@ public abstract class BackendLaneOptions
     /// </summary>
     [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
     public TimeSpan EjectionDuration { get; set; } = Defaults.EjectionDuration;
+
+    /// <summary>
+    /// Gets or sets how often each backend whose client can probe its server (<see cref="IBackendHealthProbe"/>) is
+    /// asked whether it is ready, on its dialect's health endpoint; no tokens are spent. A failed probe ejects the
+    /// backend; a passed probe puts an ejected one on probation. Default 30 seconds; 0.5 s to one day.
+    /// </summary>
+    [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
+    public TimeSpan HealthCheckInterval { get; set; } = Defaults.HealthCheckInterval;
 }

@@ -21,7 +21,7 @@ internal sealed class BackendPoolChatClient : IChatClient
     private readonly BackendSelector _selector;
     private readonly ILogger _logger;
 
-    public BackendPoolChatClient(BackendLane lane, IReadOnlyList<BackendChatClient> backends, LoadBalancingStrategy strategy, ILogger logger, Random? random = null)
+    public BackendPoolChatClient(BackendLane lane, IReadOnlyList<BackendChatClient> backends, LoadBalancingStrategy strategy, ILogger logger, Random? random = null, BackendHealthMonitor? monitor = null)
     {
         if (backends.Count == 0)
         {
@@ -32,7 +32,11 @@ internal sealed class BackendPoolChatClient : IChatClient
         _backends = [.. backends];
         _selector = new BackendSelector(_backends, strategy, random);
         _logger = logger;
+        Monitor = monitor;
     }
+
+    /// <summary>Gets the active health probes of the pool's backends, when any backend can be probed.</summary>
+    public BackendHealthMonitor? Monitor { get; }
 
     public BackendLane Lane { get; }
 
@@ -107,6 +111,7 @@ internal sealed class BackendPoolChatClient : IChatClient
 
     public void Dispose()
     {
+        Monitor?.Dispose();
         foreach (var backend in _backends)
         {
             backend.Dispose();

@@ -26,6 +26,8 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
     private bool _trialInFlight;
     private string? _lastError;
     private DateTimeOffset? _lastErrorAt;
+    private DateTimeOffset? _lastProbeAt;
+    private bool? _lastProbeHealthy;
 
     /// <summary>Gets the number of requests in flight.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -159,6 +161,30 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
         }
     }
 
+    /// <summary>
+    /// Records an active health probe: a failed one ejects the backend at once (the server said it is not ready); a
+    /// passed one puts an ejected backend on probation, so that a real request can confirm it.
+    /// </summary>
+    public void RecordProbe(bool healthy, string? description)
+    {
+        var now = timeProvider.GetUtcNow();
+        lock (_gate)
+        {
+            _lastProbeAt = now;
+            _lastProbeHealthy = healthy;
+            if (!healthy)
+            {
+                _lastError = $"health probe: {description}";
+                _lastErrorAt = now;
+                Volatile.Write(ref _ejectedUntilTicks, (now + ejectionDuration).UtcTicks);
+            }
+            else if (Volatile.Read(ref _ejectedUntilTicks) > now.UtcTicks)
+            {
+                Volatile.Write(ref _ejectedUntilTicks, now.UtcTicks);
+            }
+        }
+    }
+
     /// <summary>Copies the state into a status entry.</summary>
     public BackendStatus Snapshot(BackendInfo info)
     {
@@ -187,6 +213,8 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
                 ConsecutiveFailures = _consecutiveFailures,
                 LastError = _lastError,
                 LastErrorAt = _lastErrorAt,
+                LastProbeAt = _lastProbeAt,
+                LastProbeHealthy = _lastProbeHealthy,
             };
         }
     }

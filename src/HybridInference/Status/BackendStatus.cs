@@ -38,4 +38,10 @@ public sealed record BackendStatus
 
     /// <summary>Gets when the last failure happened.</summary>
     public DateTimeOffset? LastErrorAt { get; init; }
+
+    /// <summary>Gets when the backend's server was last probed; null when its client cannot probe or no probe has run yet.</summary>
+    public DateTimeOffset? LastProbeAt { get; init; }
+
+    /// <summary>Gets whether the last probe found the server ready.</summary>
+    public bool? LastProbeHealthy { get; init; }
 }

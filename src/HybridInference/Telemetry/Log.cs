@@ -38,6 +38,9 @@ internal static partial class Log
         _ => exception.GetType().Name,
     };
 
+    [LoggerMessage(9, LogLevel.Warning, "Backend {Backend} of the {Lane} lane failed its health probe; it is ejected until a probe or a trial request succeeds.")]
+    public static partial void ProbeFailed(ILogger logger, string backend, BackendLane lane);
+
     [LoggerMessage(8, LogLevel.Warning, "Cloud backend {Backend} (model {Model}) has no price in HybridInference:Pricing; its cost counts as zero.")]
     public static partial void CloudModelNotPriced(ILogger logger, string backend, string model);
 }

@@ -1,0 +1,118 @@
+using HybridInference.Internal;
+using HybridInference.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace HybridInference.Pools;
+
+/// <summary>
+/// Probes a pool's backends on a timer (<see cref="TimeProvider"/>): every backend whose client implements
+/// <see cref="IBackendHealthProbe"/> is asked, in parallel, whether its server is ready, and its
+/// <see cref="BackendState"/> records the answer. A probe never spends tokens. Rounds never overlap.
+/// </summary>
+internal sealed class BackendHealthMonitor : IDisposable
+{
+    private readonly (BackendChatClient Backend, IBackendHealthProbe Probe)[] _probes;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ITimer _timer;
+    private int _running;
+
+    private BackendHealthMonitor((BackendChatClient, IBackendHealthProbe)[] probes, TimeSpan interval, TimeProvider timeProvider, ILogger logger)
+    {
+        _probes = probes;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _timer = timeProvider.CreateTimer(static state => ((BackendHealthMonitor)state!).OnTimer(), this, interval, interval);
+    }
+
+    /// <summary>Gets the last round of probes, so that tests can wait for it.</summary>
+    public Task LastRound { get; private set; } = Task.CompletedTask;
+
+    /// <summary>Starts probing the backends that can be probed; null when none can.</summary>
+    public static BackendHealthMonitor? Start(IReadOnlyList<BackendChatClient> backends, TimeSpan interval, TimeProvider timeProvider, ILogger logger)
+    {
+        List<(BackendChatClient, IBackendHealthProbe)> probes = [];
+        foreach (var backend in backends)
+        {
+            if (backend.GetService(typeof(IBackendHealthProbe)) is IBackendHealthProbe probe)
+            {
+                probes.Add((backend, probe));
+            }
+        }
+
+        return probes.Count == 0 ? null : new BackendHealthMonitor([.. probes], interval, timeProvider, logger);
+    }
+
+    /// <summary>Runs one round of probes now.</summary>
+    public Task ProbeAllAsync()
+    {
+        var probes = new Task[_probes.Length];
+        for (var i = 0; i < probes.Length; i++)
+        {
+            probes[i] = ProbeAsync(_probes[i].Backend, _probes[i].Probe);
+        }
+
+        return Task.WhenAll(probes);
+    }
+
+    public void Dispose()
+    {
+        _timer.Dispose();
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
+
+    private void OnTimer()
+    {
+        if (Interlocked.Exchange(ref _running, 1) == 1)
+        {
+            return;
+        }
+
+        LastRound = RunRoundAsync();
+    }
+
+    private async Task RunRoundAsync()
+    {
+        try
+        {
+            await ProbeAllAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+
+    private async Task ProbeAsync(BackendChatClient backend, IBackendHealthProbe probe)
+    {
+        using var timeout = new CancellationTokenSource(Defaults.HealthProbeTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
+        bool healthy;
+        string? description;
+        try
+        {
+            var result = await probe.CheckHealthAsync(linked.Token).ConfigureAwait(false);
+            healthy = result.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy;
+            description = result.Description;
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            // A probe that throws or times out says the server is not ready; its message stays out of the log.
+            healthy = false;
+            description = Log.Describe(ex);
+        }
+
+        var wasHealthy = backend.State.Health == BackendHealth.Healthy;
+        backend.State.RecordProbe(healthy, description);
+        if (wasHealthy && !healthy)
+        {
+            Log.ProbeFailed(_logger, backend.Info.Name, backend.Info.Lane);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace HybridInference.Status;
+
+/// <summary>
+/// Reports one backend to ASP.NET Core health checks from the pool's knowledge of it (probes and real calls), without
+/// calling the server: Healthy in service, Degraded on probation, Unhealthy when ejected.
+/// </summary>
+internal sealed class BackendHealthCheck(IHybridInferenceStatus status, string backend) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var snapshot = status.GetStatus().Backends.FirstOrDefault(b => string.Equals(b.Name, backend, StringComparison.OrdinalIgnoreCase));
+        if (snapshot is null)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy($"Backend '{backend}' is not part of the hybrid client."));
+        }
+
+        var data = new Dictionary<string, object>
+        {
+            ["lane"] = snapshot.Lane.ToString(),
+            ["in_flight"] = snapshot.InFlight,
+            ["calls"] = snapshot.Calls,
+            ["consecutive_failures"] = snapshot.ConsecutiveFailures,
+        };
+        AddIfSet(data, "success_rate", snapshot.SuccessRate);
+        AddIfSet(data, "latency_ewma_ms", snapshot.LatencyEwma?.TotalMilliseconds);
+        AddIfSet(data, "latency_p95_ms", snapshot.LatencyP95?.TotalMilliseconds);
+        AddIfSet(data, "last_error", snapshot.LastError);
+
+        var description = $"{snapshot.Name} ({snapshot.Lane}): {snapshot.Health}";
+        return Task.FromResult(snapshot.Health switch
+        {
+            BackendHealth.Healthy => HealthCheckResult.Healthy(description, data),
+            BackendHealth.Probation => HealthCheckResult.Degraded(description, data: data),
+            _ => HealthCheckResult.Unhealthy(description, data: data),
+        });
+    }
+
+    private static void AddIfSet(Dictionary<string, object> data, string key, object? value)
+    {
+        if (value is not null)
+        {
+            data[key] = value;
+        }
+    }
+}

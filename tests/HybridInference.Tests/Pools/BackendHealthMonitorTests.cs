@@ -1,0 +1,92 @@
+using System.Diagnostics.Metrics;
+using HybridInference.Cost;
+using HybridInference.Internal;
+using HybridInference.Pools;
+using HybridInference.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging.Abstractions;
+using static HybridInference.Tests.Chain.Requests;
+
+namespace HybridInference.Tests.Pools;
+
+/// <summary>Active health probes on the fake clock: a failed probe ejects, a passed one returns an ejected backend on probation.</summary>
+public sealed class BackendHealthMonitorTests
+{
+    private static readonly HybridInferenceMetrics Metrics = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+
+    private readonly FakeTimeProvider _time = new();
+
+    private BackendChatClient Backend(IChatClient client, string name) =>
+        new(client, new BackendInfo(name, BackendLane.Local, "fake", name, null), new BackendState(_time, 3, TimeSpan.FromMinutes(5)),
+            new CostCalculator(new HybridInferenceOptions(), []), Metrics, _time);
+
+    [Fact]
+    public async Task FailedProbe_EjectsAtOnce_PassedProbe_PutsItOnProbation()
+    {
+        var probed = new ProbedClient("probed");
+        var probedBackend = Backend(probed, "probed");
+        var other = Backend(new FakeChatClient("other") { DefaultReply = _ => "other" }, "other");
+        using var monitor = BackendHealthMonitor.Start([probedBackend, other], TimeSpan.FromSeconds(30), _time, NullLogger.Instance)!;
+        var pool = new BackendPoolChatClient(BackendLane.Local, [probedBackend, other], LoadBalancingStrategy.Ordered, NullLogger.Instance, monitor: monitor);
+
+        probed.Healthy = false;
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await monitor.LastRound;
+
+        Assert.Equal(BackendHealth.Ejected, probedBackend.State.Health);
+        Assert.Equal("other", (await pool.GetResponseAsync(User("x"))).Text);
+        Assert.Empty(probed.Requests);
+        var status = probedBackend.State.Snapshot(probedBackend.Info);
+        Assert.Equal((false, _time.GetUtcNow()), (status.LastProbeHealthy, status.LastProbeAt));
+        Assert.Equal("health probe: model loading", status.LastError);
+
+        probed.Healthy = true;
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await monitor.LastRound;
+
+        Assert.Equal(BackendHealth.Probation, probedBackend.State.Health);
+        Assert.Equal("probed", (await pool.GetResponseAsync(User("x"))).Text);
+        Assert.Equal(BackendHealth.Healthy, probedBackend.State.Health);
+        Assert.Equal(2, probed.Probes);
+    }
+
+    [Fact]
+    public void NoBackendCanBeProbed_NoMonitor()
+    {
+        Assert.Null(BackendHealthMonitor.Start([Backend(new FakeChatClient(), "plain")], TimeSpan.FromSeconds(30), _time, NullLogger.Instance));
+    }
+
+    [Fact]
+    public async Task ProbeThatThrows_CountsAsUnhealthy()
+    {
+        var probed = new ProbedClient("probed") { Throws = true };
+        var backend = Backend(probed, "probed");
+        using var monitor = BackendHealthMonitor.Start([backend], TimeSpan.FromSeconds(30), _time, NullLogger.Instance)!;
+
+        await monitor.ProbeAllAsync();
+
+        Assert.Equal(BackendHealth.Ejected, backend.State.Health);
+        Assert.Equal("health probe: HttpRequestException", backend.State.Snapshot(backend.Info).LastError);
+    }
+
+    /// <summary>A backend whose server answers probes as told.</summary>
+    private sealed class ProbedClient(string name) : DelegatingChatClient(new FakeChatClient(name) { DefaultReply = _ => name }), IBackendHealthProbe
+    {
+        public bool Healthy { get; set; } = true;
+
+        public bool Throws { get; init; }
+
+        public int Probes { get; private set; }
+
+        public IReadOnlyList<FakeChatRequest> Requests => ((FakeChatClient)InnerClient).Requests;
+
+        public Task<HealthCheckResult> CheckHealthAsync(CancellationToken cancellationToken = default)
+        {
+            Probes++;
+            return Throws
+                ? throw new HttpRequestException("connection refused")
+                : Task.FromResult(Healthy ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("model loading"));
+        }
+    }
+}
