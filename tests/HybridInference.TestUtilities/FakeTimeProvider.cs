@@ -28,20 +28,39 @@ public sealed class FakeTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Moves the clock forward by <paramref name="by"/>, firing every timer that falls due on the way, in time order,
+    /// with the clock at its due time; a periodic timer fires once for each period that passes.
+    /// </summary>
     public void Advance(TimeSpan by)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
-        List<FakeTimer> due;
+        DateTimeOffset target;
         lock (_gate)
         {
-            _now += by;
-            _timestamp += by.Ticks;
-            due = _timers.Where(t => t.DueAt <= _now).ToList();
+            target = _now + by;
         }
 
-        foreach (var timer in due)
+        while (true)
         {
-            timer.Fire();
+            FakeTimer? next;
+            lock (_gate)
+            {
+                next = _timers.Where(t => t.DueAt <= target).MinBy(t => t.DueAt);
+                var until = next?.DueAt ?? target;
+                if (until > _now)
+                {
+                    _timestamp += (until - _now).Ticks;
+                    _now = until;
+                }
+            }
+
+            if (next is null)
+            {
+                return;
+            }
+
+            next.Fire();
         }
     }
 

@@ -2,6 +2,7 @@ using HybridInference.CircuitBreaker;
 using HybridInference.Cost;
 using HybridInference.Internal;
 using HybridInference.Pools;
+using HybridInference.RateLimiting;
 using HybridInference.Status;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
@@ -37,13 +38,16 @@ internal static class HybridChatClientFactory
 
         var localPool = CreatePool(BackendLane.Local, options.Local, localInfos, services, costs, metrics, time, logger);
         var cloudPool = cloudInfos.Count == 0 ? null : CreatePool(BackendLane.Cloud, options.Cloud, cloudInfos, services, costs, metrics, time, logger);
+        IChatClient? cloudLane = cloudPool is null ? null : new CloudRateLimitChatClient(
+            cloudPool,
+            new CloudRateLimiter(options.Cloud.RequestsPerMinute, options.Cloud.TokensPerMinute, options.Cloud.RateLimitQueueTime, time));
         var policy = services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit);
 
         var chain = new ChatClientChainBuilder(localPool)
             .UseCostMeter()
             .UseTaskClassifier(options.Classification)
-            .UseHybridRouter(cloudPool, policy)
-            .UseSchemaValidatingFallback(cloudPool, options.Routing.FallbackMaxRetries, options.Validation.ExtractJson)
+            .UseHybridRouter(cloudLane, policy)
+            .UseSchemaValidatingFallback(cloudLane, options.Routing.FallbackMaxRetries, options.Validation.ExtractJson)
             .UseCircuitBreaker(options.Routing)
             .Build(services);
 

@@ -16,6 +16,10 @@ internal static class Defaults
 
     public const string MaximumDurationText = "1.00:00:00";
     public const int CloudRequestsPerMinute = 1000;
+    public static readonly TimeSpan RateLimitQueueTime = TimeSpan.FromSeconds(2);
+
+    /// <summary>The cloud budget's sliding window is a minute in this many segments.</summary>
+    public const int RateLimitSegments = 6;
     public const int BackendWeight = 1;
     public const int FailuresBeforeEjection = 3;
     public const int MaximumFailuresBeforeEjection = 100;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using HybridInference.CircuitBreaker;
 using HybridInference.Classification;
 using HybridInference.Internal;
@@ -101,7 +102,80 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             return Task.FromException<ChatResponse>(ex);
         }
 
-        return lane.GetResponseAsync(messages, options, cancellationToken);
+        return ReferenceEquals(lane, _cloudLane) && MayRunLocally(options)
+            ? CloudOrLocalAsync(messages, options, cancellationToken)
+            : lane.GetResponseAsync(messages, options, cancellationToken);
+    }
+
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (options is not HybridChatOptions)
+        {
+            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
+        var lane = Select(messages, options);
+        if (ReferenceEquals(lane, _cloudLane) && MayRunLocally(options))
+        {
+            var (stream, failure) = await StartedStream.StartAsync(lane.GetStreamingResponseAsync(messages, options, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (stream is not null)
+            {
+                await foreach (var update in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield return update;
+                }
+
+                yield break;
+            }
+
+            if (failure!.SourceException is not CloudRateLimitExceededException)
+            {
+                failure.Throw();
+            }
+
+            lane = RerouteLocally(options);
+        }
+
+        await foreach (var update in lane.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        {
+            yield return update;
+        }
+    }
+
+    /// <summary>Runs a cloud-routed request on the cloud lane, or locally when the cloud budget has no room for it.</summary>
+    private async Task<ChatResponse> CloudOrLocalAsync(IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _cloudLane!.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CloudRateLimitExceededException)
+        {
+            return await RerouteLocally(options).GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whether a cloud-routed request could run locally: its category or a policy sent it to the cloud, not its size
+    /// (it would not fit) or an open local breaker (local is failing).
+    /// </summary>
+    private static bool MayRunLocally(ChatOptions options) =>
+        HybridRequest.Find(options)?.Decision is { Reason: RouteReason.Category or RouteReason.Policy };
+
+    private IChatClient RerouteLocally(ChatOptions options)
+    {
+        var request = HybridRequest.Find(options)!;
+        var target = request.Profile!.RequiresJson ? RouteTarget.LocalWithFallback : RouteTarget.Local;
+        request.Decision = new RouteDecision(target, RouteReason.CloudRateLimited);
+        request.Escalation = EscalationReason.None;
+        Log.Routed(_logger, request.Profile.Category, request.Profile.EstimatedPromptTokens, target, RouteReason.CloudRateLimited);
+        return _localLane;
     }
 
     protected override ValueTask<IChatClient> SelectClientAsync(RoutingContext context, CancellationToken cancellationToken)

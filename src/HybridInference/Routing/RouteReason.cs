@@ -26,4 +26,7 @@ public enum RouteReason
 
     /// <summary>A custom <see cref="IRoutingPolicy"/> chose the target for a reason of its own.</summary>
     Policy = 7,
+
+    /// <summary>The policy chose the cloud but the cloud budget (<c>Cloud:RequestsPerMinute</c>/<c>TokensPerMinute</c>) had no room in time: local instead.</summary>
+    CloudRateLimited = 8,
 }

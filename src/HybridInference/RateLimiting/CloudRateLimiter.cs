@@ -1,0 +1,126 @@
+using System.Threading.RateLimiting;
+
+namespace HybridInference.RateLimiting;
+
+/// <summary>
+/// The cloud budget: requests per minute and, optionally, tokens per minute, as sliding-window
+/// System.Threading.RateLimiting limiters (<see cref="SlidingWindowBudget"/>) whose windows move on a
+/// <see cref="TimeProvider"/> timer, so that tests run them on a fake clock.
+/// </summary>
+internal sealed class CloudRateLimiter : IDisposable
+{
+    private readonly SlidingWindowBudget _requests;
+    private readonly SlidingWindowBudget? _tokens;
+    private readonly ITimer _replenish;
+    private readonly TimeProvider _timeProvider;
+    private readonly int _tokenLimit;
+
+    public CloudRateLimiter(int requestsPerMinute, int? tokensPerMinute, TimeSpan queueTime, TimeProvider timeProvider)
+    {
+        QueueTime = queueTime;
+        _timeProvider = timeProvider;
+        _requests = Create(requestsPerMinute);
+        _tokens = tokensPerMinute is { } tokens ? Create(tokens) : null;
+        _tokenLimit = tokensPerMinute ?? int.MaxValue;
+        var segment = TimeSpan.FromMinutes(1) / Internal.Defaults.RateLimitSegments;
+        _replenish = timeProvider.CreateTimer(static state => ((CloudRateLimiter)state!).Replenish(), this, segment, segment);
+    }
+
+    /// <summary>Gets how long a request waits for room.</summary>
+    public TimeSpan QueueTime { get; }
+
+    /// <summary>Waits up to <see cref="QueueTime"/> for room for one request of about <paramref name="tokens"/> tokens.</summary>
+    /// <returns>The leases to dispose when the request is done (they do not return permits: the window does); null when there was no room in time.</returns>
+    /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
+    public async ValueTask<IDisposable?> AcquireAsync(int tokens, CancellationToken cancellationToken)
+    {
+        var permits = Math.Clamp(tokens, 1, _tokenLimit);
+        if (QueueTime <= TimeSpan.Zero)
+        {
+            return TryAcquireNow(permits);
+        }
+
+        using var timeout = new CancellationTokenSource(QueueTime, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        RateLimitLease? request = null;
+        try
+        {
+            request = await _requests.AcquireAsync(1, linked.Token).ConfigureAwait(false);
+            if (!request.IsAcquired)
+            {
+                request.Dispose();
+                return null;
+            }
+
+            if (_tokens is null)
+            {
+                return request;
+            }
+
+            // A request larger than the whole budget takes all of it rather than waiting forever.
+            var token = await _tokens.AcquireAsync(permits, linked.Token).ConfigureAwait(false);
+            if (!token.IsAcquired)
+            {
+                token.Dispose();
+                request.Dispose();
+                return null;
+            }
+
+            return new Leases(request, token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            request?.Dispose();
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        _replenish.Dispose();
+        _requests.Dispose();
+        _tokens?.Dispose();
+    }
+
+    private IDisposable? TryAcquireNow(int permits)
+    {
+        var request = _requests.AttemptAcquire(1);
+        if (!request.IsAcquired)
+        {
+            request.Dispose();
+            return null;
+        }
+
+        if (_tokens is null)
+        {
+            return request;
+        }
+
+        var token = _tokens.AttemptAcquire(permits);
+        if (token.IsAcquired)
+        {
+            return new Leases(request, token);
+        }
+
+        token.Dispose();
+        request.Dispose();
+        return null;
+    }
+
+    private static SlidingWindowBudget Create(int perMinute) => new(perMinute, Internal.Defaults.RateLimitSegments);
+
+    private void Replenish()
+    {
+        _requests.Advance();
+        _tokens?.Advance();
+    }
+
+    private sealed class Leases(RateLimitLease request, RateLimitLease tokens) : IDisposable
+    {
+        public void Dispose()
+        {
+            request.Dispose();
+            tokens.Dispose();
+        }
+    }
+}
