@@ -18,14 +18,16 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
 {
     private readonly HybridInferenceMetrics _metrics;
     private readonly TimeProvider _timeProvider;
+    private readonly TimeSpan? _requestTimeout;
 
-    public CostMeterChatClient(IChatClient innerClient, HybridInferenceMetrics metrics, TimeProvider timeProvider)
+    public CostMeterChatClient(IChatClient innerClient, HybridInferenceMetrics metrics, TimeProvider timeProvider, TimeSpan? requestTimeout = null)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _metrics = metrics;
         _timeProvider = timeProvider;
+        _requestTimeout = requestTimeout;
     }
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -34,11 +36,20 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         var request = Begin(ref options);
         using var activity = StartActivity();
         var started = _timeProvider.GetTimestamp();
+
+        // The overall deadline reaches every layer as a cancellation, so no layer retries, fails over or escalates past it.
+        using var deadline = _requestTimeout is { } timeout ? new CancellationTokenSource(timeout, _timeProvider) : null;
+        using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
-            var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            var response = await base.GetResponseAsync(messages, options, linked?.Token ?? cancellationToken).ConfigureAwait(false);
             (response.AdditionalProperties ??= [])[HybridRequest.OutcomePropertyKey] = BuildOutcome(request, started, activity);
             return response;
+        }
+        catch (OperationCanceledException ex) when (deadline is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"The request did not finish within HybridInference:Routing:RequestTimeout ({_requestTimeout}); every attempt was cancelled.", ex);
         }
         finally
         {

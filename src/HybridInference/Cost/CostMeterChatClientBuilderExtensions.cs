@@ -11,10 +11,19 @@ public static class CostMeterChatClientBuilderExtensions
     /// <see cref="RouteOutcome"/> to each response. Put it first (outermost).
     /// </summary>
     /// <param name="builder">The chain.</param>
+    /// <param name="requestTimeout">
+    /// The most a whole request (every attempt, retry and escalation) may take before it is cancelled and fails with
+    /// <see cref="TimeoutException"/>; null for no limit. Applies to <see cref="Microsoft.Extensions.AI.IChatClient.GetResponseAsync"/>.
+    /// </param>
     /// <returns><paramref name="builder"/>.</returns>
-    public static ChatClientChainBuilder UseCostMeter(this ChatClientChainBuilder builder)
+    public static ChatClientChainBuilder UseCostMeter(this ChatClientChainBuilder builder, TimeSpan? requestTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.Use((inner, services) => new CostMeterChatClient(inner, ChainServices.Metrics(services), ChainServices.Time(services)));
+        if (requestTimeout is { } timeout)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(requestTimeout));
+        }
+
+        return builder.Use((inner, services) => new CostMeterChatClient(inner, ChainServices.Metrics(services), ChainServices.Time(services), requestTimeout));
     }
 }

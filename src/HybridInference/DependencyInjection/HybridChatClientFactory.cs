@@ -44,7 +44,7 @@ internal static class HybridChatClientFactory
         var policy = services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit);
 
         var chain = new ChatClientChainBuilder(localPool)
-            .UseCostMeter()
+            .UseCostMeter(options.Routing.RequestTimeout)
             .UseTaskClassifier(options.Classification)
             .UseHybridRouter(cloudLane, policy)
             .UseSchemaValidatingFallback(cloudLane, options.Routing.FallbackMaxRetries, options.Validation.ExtractJson)
@@ -116,6 +116,6 @@ internal static class HybridChatClientFactory
         }
 
         var monitor = BackendHealthMonitor.Start(clients, laneOptions.HealthCheckInterval, time, logger);
-        return new BackendPoolChatClient(lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor);
+        return new BackendPoolChatClient(lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor, laneOptions.TimeToFirstToken, time);
     }
 }

@@ -10,25 +10,44 @@ namespace HybridInference.Internal;
 /// </summary>
 internal sealed class StartedStream
 {
+    /// <summary>How many updates without content (a role, an empty delta) are held back while waiting for content.</summary>
+    private const int MaxHeldBack = 64;
+
     private readonly IAsyncEnumerator<ChatResponseUpdate> _updates;
+    private readonly List<ChatResponseUpdate>? _heldBack;
     private readonly bool _hasFirst;
 
-    private StartedStream(IAsyncEnumerator<ChatResponseUpdate> updates, bool hasFirst)
+    private StartedStream(IAsyncEnumerator<ChatResponseUpdate> updates, List<ChatResponseUpdate>? heldBack, bool hasFirst)
     {
         _updates = updates;
+        _heldBack = heldBack;
         _hasFirst = hasFirst;
     }
 
-    /// <summary>Starts <paramref name="source"/> and reads its first update.</summary>
+    /// <summary>Starts <paramref name="source"/> and reads its first update, or with <paramref name="untilContent"/> its first update with content.</summary>
+    /// <param name="source">The stream.</param>
+    /// <param name="cancellationToken">Cancels the stream.</param>
+    /// <param name="untilContent">
+    /// Whether to read on, holding back updates without content (a role, an empty delta), until one carries text or a
+    /// tool call: the first token, which is what time-to-first-token measures.
+    /// </param>
     /// <returns>The started stream, or the failure that came before any update (the stream is then disposed).</returns>
-    public static async Task<(StartedStream? Stream, ExceptionDispatchInfo? Failure)> StartAsync(IAsyncEnumerable<ChatResponseUpdate> source, CancellationToken cancellationToken)
+    public static async Task<(StartedStream? Stream, ExceptionDispatchInfo? Failure)> StartAsync(
+        IAsyncEnumerable<ChatResponseUpdate> source, CancellationToken cancellationToken, bool untilContent = false)
     {
         IAsyncEnumerator<ChatResponseUpdate>? updates = null;
         try
         {
             updates = source.GetAsyncEnumerator(cancellationToken);
             var hasFirst = await updates.MoveNextAsync().ConfigureAwait(false);
-            return (new StartedStream(updates, hasFirst), null);
+            List<ChatResponseUpdate>? heldBack = null;
+            while (untilContent && hasFirst && !HasContent(updates.Current) && (heldBack?.Count ?? 0) < MaxHeldBack)
+            {
+                (heldBack ??= []).Add(updates.Current);
+                hasFirst = await updates.MoveNextAsync().ConfigureAwait(false);
+            }
+
+            return (new StartedStream(updates, heldBack, hasFirst), null);
         }
         catch (Exception ex)
         {
@@ -54,6 +73,11 @@ internal sealed class StartedStream
     {
         try
         {
+            foreach (var update in _heldBack ?? [])
+            {
+                yield return update;
+            }
+
             if (!_hasFirst)
             {
                 yield break;
@@ -70,5 +94,18 @@ internal sealed class StartedStream
         {
             await _updates.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private static bool HasContent(ChatResponseUpdate update)
+    {
+        foreach (var content in update.Contents)
+        {
+            if (content is TextContent { Text.Length: > 0 } or TextReasoningContent { Text.Length: > 0 } or FunctionCallContent)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -29,6 +29,14 @@ public abstract class BackendLaneOptions
     public TimeSpan EjectionDuration { get; set; } = Defaults.EjectionDuration;
 
     /// <summary>
+    /// Gets or sets how long a streamed answer may take to produce its first token (text or a tool call) before the
+    /// attempt is abandoned and the next backend tried, like any failure before output was committed. Default: no
+    /// limit. 0.5 s to one day when set.
+    /// </summary>
+    [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
+    public TimeSpan? TimeToFirstToken { get; set; }
+
+    /// <summary>
     /// Gets or sets how often each backend whose client can probe its server (<see cref="IBackendHealthProbe"/>) is
     /// asked whether it is ready, on its dialect's health endpoint; no tokens are spent. A failed probe ejects the
     /// backend; a passed probe puts an ejected one on probation. Default 30 seconds; 0.5 s to one day.

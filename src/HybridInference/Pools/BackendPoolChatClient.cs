@@ -20,8 +20,11 @@ internal sealed class BackendPoolChatClient : IChatClient
     private readonly BackendChatClient[] _backends;
     private readonly BackendSelector _selector;
     private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
 
-    public BackendPoolChatClient(BackendLane lane, IReadOnlyList<BackendChatClient> backends, LoadBalancingStrategy strategy, ILogger logger, Random? random = null, BackendHealthMonitor? monitor = null)
+    public BackendPoolChatClient(
+        BackendLane lane, IReadOnlyList<BackendChatClient> backends, LoadBalancingStrategy strategy, ILogger logger,
+        Random? random = null, BackendHealthMonitor? monitor = null, TimeSpan? timeToFirstToken = null, TimeProvider? timeProvider = null)
     {
         if (backends.Count == 0)
         {
@@ -33,7 +36,12 @@ internal sealed class BackendPoolChatClient : IChatClient
         _selector = new BackendSelector(_backends, strategy, random);
         _logger = logger;
         Monitor = monitor;
+        TimeToFirstToken = timeToFirstToken;
+        _timeProvider = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>Gets how long a stream may take to produce its first token before the next backend is tried; null for no limit.</summary>
+    public TimeSpan? TimeToFirstToken { get; }
 
     /// <summary>Gets the active health probes of the pool's backends, when any backend can be probed.</summary>
     public BackendHealthMonitor? Monitor { get; }
@@ -79,19 +87,32 @@ internal sealed class BackendPoolChatClient : IChatClient
         for (var k = 0; k < order.Length; k++)
         {
             var backend = _backends[order[k]];
-            var (stream, failure) = await StartedStream.StartAsync(backend.GetStreamingResponseAsync(messages, options, cancellationToken), cancellationToken).ConfigureAwait(false);
+
+            // Until the first token the attempt also ends when the time-to-first-token limit passes.
+            using var firstToken = TimeToFirstToken is { } limit ? new CancellationTokenSource(limit, _timeProvider) : null;
+            using var attempt = firstToken is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, firstToken.Token);
+            var token = attempt?.Token ?? cancellationToken;
+            var (stream, failure) = await StartedStream.StartAsync(backend.GetStreamingResponseAsync(messages, options, token), token, untilContent: true).ConfigureAwait(false);
             if (stream is null)
             {
-                if (!CanFailOver(failure!.SourceException, cancellationToken) || k + 1 >= order.Length)
+                var error = failure!.SourceException;
+                if (firstToken is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
+                {
+                    error = new BackendException(BackendErrorKind.Timeout, $"Backend '{backend.Info.Name}' produced no token within the time-to-first-token limit of {TimeToFirstToken!.Value.TotalSeconds:0.###} s.", innerException: error);
+                    failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error);
+                }
+
+                if (!CanFailOver(error, cancellationToken) || k + 1 >= order.Length)
                 {
                     failure.Throw();
                 }
 
-                Log.FailingOver(_logger, backend.Info.Name, Log.Describe(failure.SourceException), Lane);
+                Log.FailingOver(_logger, backend.Info.Name, Log.Describe(error), Lane);
                 continue;
             }
 
-            // Committed: from here on this backend's stream is the answer, failures included.
+            // Committed: from here on this backend's stream is the answer, failures included; no more deadline.
+            firstToken?.CancelAfter(Timeout.InfiniteTimeSpan);
             await foreach (var update in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 yield return update;

@@ -43,4 +43,13 @@ public sealed class RoutingOptions
     /// </summary>
     [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
     public TimeSpan BreakDuration { get; set; } = Defaults.BreakDuration;
+
+    /// <summary>
+    /// Gets or sets the most a whole request (every attempt, retry and escalation together) may take; past it every
+    /// attempt is cancelled and the caller gets <see cref="TimeoutException"/>. Applies to non-streaming requests
+    /// (streams are bounded by each lane's <c>TimeToFirstToken</c> and the caller's cancellation). Each backend's own
+    /// <c>Timeout</c> still bounds each attempt. Default: no limit; 0.5 s to one day when set.
+    /// </summary>
+    [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
+    public TimeSpan? RequestTimeout { get; set; }
 }

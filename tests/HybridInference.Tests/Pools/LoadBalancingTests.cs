@@ -223,4 +223,50 @@ public sealed class LoadBalancingTests
         Assert.Equal(0, status.InFlight);
         await Task.CompletedTask;
     }
+
+    [Fact]
+    public async Task Stream_StallingPastTimeToFirstToken_FailsOverToTheNextBackend()
+    {
+        var stalled = new FakeChatClient("stalled") { TimeProvider = _time }.Reply("too late", delay: TimeSpan.FromSeconds(10));
+        var fast = Answering("fast");
+        var stalledBackend = Backend(stalled);
+        var pool = new BackendPoolChatClient(
+            BackendLane.Local, [stalledBackend, Backend(fast)], LoadBalancingStrategy.Ordered, NullLogger.Instance,
+            timeToFirstToken: TimeSpan.FromSeconds(2), timeProvider: _time);
+
+        var reading = pool.GetStreamingResponseAsync(User("x")).Select(u => u.Text).ToListAsync().AsTask();
+        Assert.False(reading.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Equal("fast", string.Concat(await reading));
+        Assert.Single(stalled.Requests);
+        Assert.Equal(0, stalledBackend.State.InFlight);
+    }
+
+    [Fact]
+    public async Task Stream_OnlyBackendStalls_TypedTimeoutNamingTheLimit()
+    {
+        var stalled = new FakeChatClient("stalled") { TimeProvider = _time }.Reply("too late", delay: TimeSpan.FromSeconds(10));
+        var pool = new BackendPoolChatClient(
+            BackendLane.Local, [Backend(stalled)], LoadBalancingStrategy.Ordered, NullLogger.Instance,
+            timeToFirstToken: TimeSpan.FromSeconds(2), timeProvider: _time);
+
+        var reading = pool.GetStreamingResponseAsync(User("x")).ToListAsync().AsTask();
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => reading);
+        Assert.Equal(BackendErrorKind.Timeout, error.Kind);
+        Assert.Contains("time-to-first-token limit of 2 s", error.Message);
+    }
+
+    [Fact]
+    public async Task Stream_UpdatesWithoutContent_AreHeldBackUntilTheFirstToken_ThenAllPassed()
+    {
+        var backend = new FakeChatClient("chunks").ReplyInChunks("", "", "Hel", "lo");
+        var pool = Pool(LoadBalancingStrategy.Ordered, Backend(backend));
+
+        var texts = await pool.GetStreamingResponseAsync(User("x")).Select(u => u.Text).ToListAsync();
+
+        Assert.Equal(["", "", "Hel", "lo", ""], texts);
+    }
 }
