@@ -29,7 +29,12 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
     private readonly ResiliencePipeline<LocalAttempt> _pipeline;
     private readonly CircuitBreakerStateProvider _state = new();
     private readonly TimeProvider _timeProvider;
+    private readonly TimeSpan _recoveryRamp;
+    private readonly long[] _failures = new long[Enum.GetValues<CircuitFailureReason>().Length];
+    private readonly Lock _rampGate = new();
     private long _openUntilTicks;
+    private long _closedAtTicks;
+    private double _rampCredit;
 
     public CircuitBreakerChatClient(IChatClient innerClient, RoutingOptions options, TimeProvider timeProvider, ILogger logger)
         : base(innerClient)
@@ -39,6 +44,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(logger);
 
         _timeProvider = timeProvider;
+        _recoveryRamp = options.RecoveryRamp;
         var breakDuration = options.BreakDuration;
         _pipeline = new ResiliencePipelineBuilder<LocalAttempt> { TimeProvider = timeProvider }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<LocalAttempt>
@@ -48,7 +54,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
                 MinimumThroughput = options.MinimumThroughput,
                 BreakDuration = breakDuration,
                 StateProvider = _state,
-                ShouldHandle = static args => new ValueTask<bool>(IsFailure(args.Outcome, args.Context.CancellationToken)),
+                ShouldHandle = args => new ValueTask<bool>(CountFailure(args.Outcome, args.Context.CancellationToken)),
                 OnOpened = args =>
                 {
                     Volatile.Write(ref _openUntilTicks, (timeProvider.GetUtcNow() + args.BreakDuration).UtcTicks);
@@ -57,6 +63,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
                 },
                 OnClosed = _ =>
                 {
+                    Volatile.Write(ref _closedAtTicks, timeProvider.GetUtcNow().UtcTicks);
                     Log.CircuitClosed(logger);
                     return default;
                 },
@@ -71,6 +78,43 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
 
     /// <summary>Gets the breaker's state.</summary>
     public CircuitBreakerStateProvider State => _state;
+
+    /// <summary>Gets the failures counted since start, by reason.</summary>
+    public IReadOnlyDictionary<CircuitFailureReason, long> Failures =>
+        Enum.GetValues<CircuitFailureReason>().ToDictionary(r => r, r => Interlocked.Read(ref _failures[(int)r]));
+
+    /// <summary>
+    /// Gets a value indicating whether a routable request should still go to the cloud because the circuit closed
+    /// less than <see cref="RoutingOptions.RecoveryRamp"/> ago: local takes a share of the traffic that grows from
+    /// nothing to all of it over the ramp, spread evenly (every n-th request), not at random.
+    /// </summary>
+    public bool ShouldRampToCloud()
+    {
+        var closedAt = Volatile.Read(ref _closedAtTicks);
+        if (closedAt == 0 || _recoveryRamp <= TimeSpan.Zero || _state.CircuitState != CircuitState.Closed)
+        {
+            return false;
+        }
+
+        var elapsed = _timeProvider.GetUtcNow().UtcTicks - closedAt;
+        if (elapsed >= _recoveryRamp.Ticks)
+        {
+            return false;
+        }
+
+        var localShare = (double)elapsed / _recoveryRamp.Ticks;
+        lock (_rampGate)
+        {
+            _rampCredit += localShare;
+            if (_rampCredit >= 1)
+            {
+                _rampCredit -= 1;
+                return false;
+            }
+
+            return true;
+        }
+    }
 
     /// <summary>
     /// Gets a value indicating whether the breaker would reject a local call now. Polly moves an open circuit to
@@ -179,6 +223,25 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         return serviceKey is null && serviceType == typeof(CircuitBreakerStateProvider)
             ? _state
             : base.GetService(serviceType, serviceKey);
+    }
+
+    private bool CountFailure(Outcome<LocalAttempt> outcome, CancellationToken cancellationToken)
+    {
+        if (!IsFailure(outcome, cancellationToken))
+        {
+            return false;
+        }
+
+        var reason = outcome.Exception switch
+        {
+            null => CircuitFailureReason.Validation,
+            BackendException { Kind: BackendErrorKind.Timeout } or TimeoutException or OperationCanceledException => CircuitFailureReason.Timeout,
+            BackendException { Kind: BackendErrorKind.Unavailable or BackendErrorKind.Disconnected } or HttpRequestException => CircuitFailureReason.Refused,
+            BackendException { Kind: BackendErrorKind.ServerError or BackendErrorKind.ModelLoading or BackendErrorKind.StreamError or BackendErrorKind.MalformedResponse } => CircuitFailureReason.ServerError,
+            _ => CircuitFailureReason.Other,
+        };
+        Interlocked.Increment(ref _failures[(int)reason]);
+        return true;
     }
 
     private static bool IsFailure(Outcome<LocalAttempt> outcome, CancellationToken cancellationToken) => outcome.Exception switch

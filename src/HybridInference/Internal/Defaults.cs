@@ -10,6 +10,7 @@ internal static class Defaults
     public static readonly TimeSpan SamplingWindow = TimeSpan.FromMinutes(1);
     public const int MinimumThroughput = 20;
     public static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan RecoveryRamp = TimeSpan.FromSeconds(30);
 
     /// <summary>Polly's smallest sampling and break durations.</summary>
     public const string MinimumDurationText = "00:00:00.500";

@@ -77,6 +77,11 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             return new RouteDecision(RouteTarget.Cloud, RouteReason.CircuitOpen);
         }
 
+        if (preferred.Target != RouteTarget.Cloud && _localCircuit is { } circuit && circuit.ShouldRampToCloud())
+        {
+            return new RouteDecision(RouteTarget.Cloud, RouteReason.CircuitRecovering);
+        }
+
         return preferred;
     }
 
@@ -216,7 +221,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     {
         RouteReason.Category => EscalationReason.Category,
         RouteReason.ContextLimit => EscalationReason.ContextLimit,
-        RouteReason.CircuitOpen => EscalationReason.CircuitOpen,
+        RouteReason.CircuitOpen or RouteReason.CircuitRecovering => EscalationReason.CircuitOpen,
         _ => EscalationReason.Policy,
     };
 

@@ -29,4 +29,7 @@ public enum RouteReason
 
     /// <summary>The policy chose the cloud but the cloud budget (<c>Cloud:RequestsPerMinute</c>/<c>TokensPerMinute</c>) had no room in time: local instead.</summary>
     CloudRateLimited = 8,
+
+    /// <summary>The local circuit breaker closed less than <c>Routing:RecoveryRamp</c> ago and local takes only part of the traffic back yet: cloud.</summary>
+    CircuitRecovering = 9,
 }

@@ -52,4 +52,12 @@ public sealed class RoutingOptions
     /// </summary>
     [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
     public TimeSpan? RequestTimeout { get; set; }
+
+    /// <summary>
+    /// Gets or sets how long, after the local circuit breaker closes again, traffic returns to local gradually: the
+    /// local share of routable requests grows evenly from none to all over this time, the rest staying in the cloud
+    /// (route reason <see cref="RouteReason.CircuitRecovering"/>). Default 30 seconds; 0 (all at once) to one day.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", Defaults.MaximumDurationText)]
+    public TimeSpan RecoveryRamp { get; set; } = Defaults.RecoveryRamp;
 }

@@ -13,4 +13,7 @@ public sealed record HybridInferenceStatus
 
     /// <summary>Gets the state of the local lane's circuit breaker (Closed when the chain has none).</summary>
     public required CircuitState LocalCircuit { get; init; }
+
+    /// <summary>Gets the local attempts the circuit breaker counted as failures since start, by reason.</summary>
+    public required IReadOnlyDictionary<CircuitFailureReason, long> LocalCircuitFailures { get; init; }
 }

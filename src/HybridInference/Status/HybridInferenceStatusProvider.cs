@@ -41,6 +41,7 @@ internal sealed class HybridInferenceStatusProvider(IServiceProvider services, C
             TakenAt = timeProvider.GetUtcNow(),
             Backends = backends,
             LocalCircuit = components.LocalCircuit?.State.CircuitState ?? CircuitState.Closed,
+            LocalCircuitFailures = components.LocalCircuit?.Failures ?? new Dictionary<CircuitFailureReason, long>(),
         };
     }
 }

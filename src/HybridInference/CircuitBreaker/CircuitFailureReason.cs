@@ -1,0 +1,20 @@
+namespace HybridInference;
+
+/// <summary>Why a local attempt counted as a failure with the circuit breaker.</summary>
+public enum CircuitFailureReason
+{
+    /// <summary>The attempt timed out (a backend's timeout, a time-to-first-token limit).</summary>
+    Timeout,
+
+    /// <summary>The server failed: HTTP 5xx, a model still loading, an error inside a stream, a malformed answer.</summary>
+    ServerError,
+
+    /// <summary>The server could not be reached or dropped the connection.</summary>
+    Refused,
+
+    /// <summary>The answer failed JSON Schema validation.</summary>
+    Validation,
+
+    /// <summary>Any other failure.</summary>
+    Other,
+}
