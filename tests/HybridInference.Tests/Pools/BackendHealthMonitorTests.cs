@@ -1,9 +1,4 @@
-using System.Diagnostics.Metrics;
-using HybridInference.Cost;
-using HybridInference.Internal;
 using HybridInference.Pools;
-using HybridInference.Telemetry;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using static HybridInference.Tests.Chain.Requests;
@@ -13,13 +8,10 @@ namespace HybridInference.Tests.Pools;
 /// <summary>Active health probes on the fake clock: a failed probe ejects, a passed one returns an ejected backend on probation.</summary>
 public sealed class BackendHealthMonitorTests
 {
-    private static readonly HybridInferenceMetrics Metrics = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
-
     private readonly FakeTimeProvider _time = new();
 
     private BackendChatClient Backend(IChatClient client, string name) =>
-        new(client, new BackendInfo(name, BackendLane.Local, "fake", name, null), new BackendState(_time, 3, TimeSpan.FromMinutes(5)),
-            new CostCalculator(new HybridInferenceOptions(), []), Metrics, _time);
+        TestBackends.Create(client, name, _time, ejectionDuration: TimeSpan.FromMinutes(5));
 
     [Fact]
     public async Task FailedProbe_EjectsAtOnce_PassedProbe_PutsItOnProbation()

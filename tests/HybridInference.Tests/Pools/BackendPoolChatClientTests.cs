@@ -1,8 +1,5 @@
-using System.Diagnostics.Metrics;
-using HybridInference.Cost;
 using HybridInference.Internal;
 using HybridInference.Pools;
-using HybridInference.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using static HybridInference.Tests.Chain.Requests;
@@ -11,10 +8,8 @@ namespace HybridInference.Tests.Pools;
 
 public sealed class BackendPoolChatClientTests
 {
-    private static readonly HybridInferenceMetrics Metrics = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
-
     private static BackendChatClient Backend(FakeChatClient client, BackendLane lane = BackendLane.Local, int? window = null) =>
-        new(client, new BackendInfo(client.Name, lane, "fake", client.Name, window), new BackendState(TimeProvider.System, 3, TimeSpan.FromSeconds(30)), new CostCalculator(new HybridInferenceOptions(), []), Metrics, TimeProvider.System);
+        TestBackends.Create(client, client.Name, TimeProvider.System, lane, window);
 
     private static BackendPoolChatClient Pool(params BackendChatClient[] backends) => new(BackendLane.Local, backends, LoadBalancingStrategy.Ordered, NullLogger.Instance);
 

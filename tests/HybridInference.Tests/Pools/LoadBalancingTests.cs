@@ -1,9 +1,4 @@
-using System.Diagnostics.Metrics;
-using HybridInference.Cost;
-using HybridInference.Internal;
 using HybridInference.Pools;
-using HybridInference.Telemetry;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using static HybridInference.Tests.Chain.Requests;
 
@@ -12,18 +7,10 @@ namespace HybridInference.Tests.Pools;
 /// <summary>How a pool spreads requests: strategies, weights, in-flight limits, passive ejection and probation.</summary>
 public sealed class LoadBalancingTests
 {
-    private static readonly HybridInferenceMetrics Metrics = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
-
     private readonly FakeTimeProvider _time = new();
 
     private BackendChatClient Backend(FakeChatClient client, int weight = 1, int? maxInFlight = null) =>
-        new(
-            client,
-            new BackendInfo(client.Name, BackendLane.Local, "fake", client.Name, null) { Weight = weight, MaxConcurrentRequests = maxInFlight },
-            new BackendState(_time, failuresBeforeEjection: 3, ejectionDuration: TimeSpan.FromSeconds(30)),
-            new CostCalculator(new HybridInferenceOptions(), []),
-            Metrics,
-            _time);
+        TestBackends.Create(client, client.Name, _time, weight: weight, maxInFlight: maxInFlight);
 
     private static BackendPoolChatClient Pool(LoadBalancingStrategy strategy, params BackendChatClient[] backends) =>
         new(BackendLane.Local, backends, strategy, NullLogger.Instance, new Random(42));
