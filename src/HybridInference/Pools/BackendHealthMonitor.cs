@@ -17,6 +17,7 @@ internal sealed class BackendHealthMonitor : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _timer;
     private int _running;
+    private int _disposed;
 
     private BackendHealthMonitor((BackendChatClient, IBackendHealthProbe)[] probes, TimeSpan interval, TimeProvider timeProvider, ILogger logger)
     {
@@ -56,16 +57,22 @@ internal sealed class BackendHealthMonitor : IDisposable
         return Task.WhenAll(probes);
     }
 
+    /// <summary>Stops the probes; a round under way is cancelled. Safe to call more than once.</summary>
+    /// <remarks>The cancellation source is cancelled, not disposed, so that a timer callback racing with this one cannot fail on it.</remarks>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _timer.Dispose();
         _stopping.Cancel();
-        _stopping.Dispose();
     }
 
     private void OnTimer()
     {
-        if (Interlocked.Exchange(ref _running, 1) == 1)
+        if (Volatile.Read(ref _disposed) == 1 || Interlocked.Exchange(ref _running, 1) == 1)
         {
             return;
         }

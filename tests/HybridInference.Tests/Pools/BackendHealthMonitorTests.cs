@@ -62,6 +62,19 @@ public sealed class BackendHealthMonitorTests
         Assert.Equal("health probe: HttpRequestException", backend.State.Snapshot(backend.Info).LastError);
     }
 
+    [Fact]
+    public void Disposed_StopsProbing_AndMayBeDisposedAgain()
+    {
+        var probed = new ProbedClient("probed");
+        var monitor = BackendHealthMonitor.Start([Backend(probed, "probed")], TimeSpan.FromSeconds(30), _time, NullLogger.Instance)!;
+
+        monitor.Dispose();
+        monitor.Dispose();
+        _time.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(0, probed.Probes);
+    }
+
     /// <summary>A backend whose server answers probes as told.</summary>
     private sealed class ProbedClient(string name) : DelegatingChatClient(new FakeChatClient(name) { DefaultReply = _ => name }), IBackendHealthProbe
     {
