@@ -37,10 +37,11 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
         return server;
     }
 
-    private IChatClient Build(string localJson, string cloudJson = "[]", string laneSettings = "", bool healthChecks = false)
+    private IChatClient Build(string localJson, string cloudJson = "[]", string laneSettings = "", bool healthChecks = false, string routing = "{}")
     {
         var json = $$"""
             { "HybridInference": {
+                "Routing": {{routing}},
                 "Local": { {{laneSettings}} "Backends": {{localJson}} },
                 "Cloud": { "Backends": {{cloudJson}} } } }
             """;
@@ -163,5 +164,26 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
         Assert.Equal(HealthStatus.Healthy, report.Entries["hybrid_inference:ready"].Status);
         Assert.Equal(5L, report.Entries["hybrid_inference:ready"].Data["calls"]);
         Assert.Contains("llm", report.Entries["hybrid_inference:ready"].Tags);
+    }
+
+    [Fact]
+    public async Task Hedging_SlowLocalServer_CloudAnswersFirst_AndTheLocalServerSeesTheCancellation()
+    {
+        var local = await StartAsync("local");
+        local.Default = Respond.Slow(TimeSpan.FromSeconds(20), Fixture.Read("vllm", "chat-completion.json"));
+        var cloud = await StartAsync("cloud");
+        var cloudJson = $$"""[ { "Name": "openai", "Provider": "openai", "Endpoint": "{{cloud.V1}}", "Model": "gpt-4o", "ApiKey": "k", "AllowInsecureHttp": true } ]""";
+        var chat = Build($"[{Backend("local", local.V1)}]", cloudJson, routing: """{ "HedgeDelay": "00:00:00.2" }""");
+
+        var response = await chat.GetResponseAsync("Summarize: the meeting moved.");
+
+        Assert.Equal("cloud", response.Text);
+        Assert.Equal(EscalationReason.Hedge, response.GetRouteOutcome()!.EscalationReason);
+        for (var waited = 0; local.ClientAborts == 0 && waited < 5_000; waited += 50)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(1, local.ClientAborts);
     }
 }

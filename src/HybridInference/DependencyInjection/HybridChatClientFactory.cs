@@ -46,7 +46,7 @@ internal static class HybridChatClientFactory
         var chain = new ChatClientChainBuilder(localPool)
             .UseCostMeter(options.Routing.RequestTimeout)
             .UseTaskClassifier(options.Classification)
-            .UseHybridRouter(cloudLane, policy)
+            .UseHybridRouter(cloudLane, policy, options.Routing.HedgeDelay)
             .UseSchemaValidatingFallback(cloudLane, options.Routing.FallbackMaxRetries, options.Validation.ExtractJson)
             .UseCircuitBreaker(options.Routing)
             .Build(services);

@@ -23,4 +23,7 @@ public enum EscalationReason
 
     /// <summary>A custom <see cref="IRoutingPolicy"/> chose the cloud (metric tag <c>policy</c>).</summary>
     Policy = 6,
+
+    /// <summary>The local answer took longer than <c>Routing:HedgeDelay</c>, a hedged cloud request started, and it answered first (metric tag <c>hedge</c>).</summary>
+    Hedge = 7,
 }

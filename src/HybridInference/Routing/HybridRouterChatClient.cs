@@ -5,6 +5,8 @@ using HybridInference.Internal;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Hedging;
 
 namespace HybridInference.Routing;
 
@@ -28,6 +30,8 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     private readonly int? _largestLocalWindow;
     private readonly IJsonSchemaValidator? _validator;
     private readonly ILogger _logger;
+    private readonly ResiliencePipeline<ChatResponse>? _hedging;
+    private readonly HybridInferenceMetrics? _metrics;
 
     /// <summary>Initializes a new instance of the <see cref="HybridRouterChatClient"/> class.</summary>
     /// <param name="localLane">The local lane: the schema-validating fallback over the local backends.</param>
@@ -37,8 +41,10 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     /// <param name="classifier">Classifies requests that arrive without a profile (the router used on its own).</param>
     /// <param name="validator">Checks a request's JSON Schema before it goes anywhere, so that a bad one fails at once; <see langword="null"/> to skip.</param>
     /// <param name="logger">The logger for decisions.</param>
+    /// <param name="hedging">The latency budget of routable local requests, or <see langword="null"/> for no hedging.</param>
     public HybridRouterChatClient(
-        IChatClient localLane, IChatClient? cloudLane, IRoutingPolicy policy, int? largestLocalWindow, TaskClassifier? classifier, IJsonSchemaValidator? validator, ILogger logger)
+        IChatClient localLane, IChatClient? cloudLane, IRoutingPolicy policy, int? largestLocalWindow, TaskClassifier? classifier, IJsonSchemaValidator? validator, ILogger logger,
+        HedgingSettings? hedging = null)
     {
         ArgumentNullException.ThrowIfNull(localLane);
         ArgumentNullException.ThrowIfNull(policy);
@@ -49,6 +55,23 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         _classifier = classifier;
         _validator = validator;
         _logger = logger;
+        if (hedging is { Delay: var delay } && cloudLane is not null)
+        {
+            _metrics = hedging.Metrics;
+            _hedging = new ResiliencePipelineBuilder<ChatResponse> { TimeProvider = hedging.TimeProvider }
+                .AddHedging(new HedgingStrategyOptions<ChatResponse>
+                {
+                    Delay = delay,
+                    MaxHedgedAttempts = 1,
+
+                    // Only lateness starts the hedge: a local failure is the fallback's to escalate, once.
+                    ShouldHandle = static _ => PredicateResult.False(),
+                    ActionGenerator = static args => args.PrimaryContext.Properties.GetValue(HedgeKey, null!) is { } hedge
+                        ? () => hedge.RunCloudAsync(args.ActionContext.CancellationToken)
+                        : null,
+                })
+                .Build();
+        }
         _localCircuit = localLane.GetService<CircuitBreakerChatClient>();
     }
 
@@ -107,10 +130,62 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             return Task.FromException<ChatResponse>(ex);
         }
 
-        return ReferenceEquals(lane, _cloudLane) && MayRunLocally(options)
-            ? CloudOrLocalAsync(messages, options, cancellationToken)
+        if (ReferenceEquals(lane, _cloudLane))
+        {
+            return MayRunLocally(options) ? CloudOrLocalAsync(messages, options, cancellationToken) : lane.GetResponseAsync(messages, options, cancellationToken);
+        }
+
+        return _hedging is not null && MayHedge(options)
+            ? HedgedAsync(messages, options, cancellationToken)
             : lane.GetResponseAsync(messages, options, cancellationToken);
     }
+
+    /// <summary>
+    /// Runs a local request under its latency budget: past <c>HedgeDelay</c> the cloud starts too, on a request state
+    /// of its own; the first answer wins, the other attempt is cancelled, and the winner's accounts join the request's.
+    /// </summary>
+    private async Task<ChatResponse> HedgedAsync(IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
+    {
+        var request = HybridRequest.Find(options)!;
+        var hedge = new Hedge(_cloudLane!, messages, options, request);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(HedgeKey, hedge);
+        try
+        {
+            var outcome = await _hedging!.ExecuteOutcomeAsync(
+                static async (context, state) =>
+                {
+                    try
+                    {
+                        return Outcome.FromResult(await state.LocalLane.GetResponseAsync(state.Messages, state.Options, context.CancellationToken).ConfigureAwait(false));
+                    }
+                    catch (Exception ex)
+                    {
+                        return Outcome.FromException<ChatResponse>(ex);
+                    }
+                },
+                context,
+                (LocalLane: _localLane, Messages: messages, Options: options)).ConfigureAwait(false);
+
+            if (hedge.Started)
+            {
+                var cloudWon = outcome.Result is { } result && ReferenceEquals(result, hedge.CloudResponse);
+                hedge.MergeInto(request, cloudWon);
+                _metrics?.RecordHedge(cloudWon ? BackendLane.Cloud : BackendLane.Local);
+            }
+
+            outcome.ThrowIfException();
+            return outcome.Result!;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>Whether a routed-local request may be hedged: plain text (not JSON, which the local lane validates), and allowed to leave the machine.</summary>
+    private static bool MayHedge(ChatOptions options) =>
+        HybridRequest.Find(options) is { Decision.Target: RouteTarget.Local, Profile.DataPolicy: not DataPolicy.LocalOnly };
 
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -246,5 +321,53 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
         base.Dispose(disposing);
     }
+
+    private static readonly ResiliencePropertyKey<Hedge> HedgeKey = new("HybridInference.Hedge");
+
+    /// <summary>The cloud half of a hedged request, with a request state of its own so the two attempts never write to the same one.</summary>
+    private sealed class Hedge(IChatClient cloudLane, IEnumerable<ChatMessage> messages, ChatOptions options, HybridRequest primary)
+    {
+        private readonly HybridRequest _cloud = new() { Profile = primary.Profile, Decision = primary.Decision, Escalation = EscalationReason.Hedge };
+
+        public bool Started { get; private set; }
+
+        public ChatResponse? CloudResponse { get; private set; }
+
+        public async ValueTask<Outcome<ChatResponse>> RunCloudAsync(CancellationToken cancellationToken)
+        {
+            Started = true;
+            try
+            {
+                CloudResponse = await cloudLane.GetResponseAsync(messages, new HybridChatOptions(options, _cloud), cancellationToken).ConfigureAwait(false);
+                return Outcome.FromResult(CloudResponse);
+            }
+            catch (Exception ex)
+            {
+                return Outcome.FromException<ChatResponse>(ex);
+            }
+        }
+
+        /// <summary>Adds the cloud attempt's accounts to the request's; when the cloud won, its answer is the request's.</summary>
+        public void MergeInto(HybridRequest request, bool cloudWon)
+        {
+            request.Attempts += _cloud.Attempts;
+            request.InputTokens += _cloud.InputTokens;
+            request.OutputTokens += _cloud.OutputTokens;
+            request.CostUsd += _cloud.CostUsd;
+            if (cloudWon)
+            {
+                request.Escalation = EscalationReason.Hedge;
+                request.LastBackend = _cloud.LastBackend;
+                request.LastModel = _cloud.LastModel;
+                request.CloudBaselineCostUsd = _cloud.CloudBaselineCostUsd;
+            }
+        }
+    }
 }
+
+/// <summary>What the router needs to hedge: the latency budget, the clock and the metrics.</summary>
+/// <param name="Delay">How long a local answer may take before the cloud starts too.</param>
+/// <param name="TimeProvider">The clock the delay runs on.</param>
+/// <param name="Metrics">Where hedges are counted.</param>
+internal sealed record HedgingSettings(TimeSpan Delay, TimeProvider TimeProvider, HybridInferenceMetrics Metrics);
 #pragma warning restore MEAI001

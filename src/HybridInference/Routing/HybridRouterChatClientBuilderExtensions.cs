@@ -16,10 +16,16 @@ public static class HybridRouterChatClientBuilderExtensions
     /// <param name="builder">The chain.</param>
     /// <param name="cloudLane">The cloud lane, or <see langword="null"/> for offline mode (everything local).</param>
     /// <param name="policy">The routing rules; <see cref="DefaultRoutingPolicy"/> with the default local context limit when <see langword="null"/>.</param>
+    /// <param name="hedgeDelay">The latency budget of routable local requests (see <see cref="RoutingOptions.HedgeDelay"/>); <see langword="null"/> for no hedging.</param>
     /// <returns><paramref name="builder"/>.</returns>
-    public static ChatClientChainBuilder UseHybridRouter(this ChatClientChainBuilder builder, IChatClient? cloudLane, IRoutingPolicy? policy = null)
+    public static ChatClientChainBuilder UseHybridRouter(this ChatClientChainBuilder builder, IChatClient? cloudLane, IRoutingPolicy? policy = null, TimeSpan? hedgeDelay = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        if (hedgeDelay is { } delay)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(delay, TimeSpan.Zero, nameof(hedgeDelay));
+        }
+
         return builder.Use((inner, services) =>
         {
             var largestWindow = inner.GetService<BackendPoolChatClient>() is { } pool
@@ -33,7 +39,8 @@ public static class HybridRouterChatClientBuilderExtensions
                 largestWindow,
                 new TaskClassifier(new ClassificationOptions(), ChainServices.TokenCounter(services)),
                 ChainServices.Validator(services),
-                ChainServices.Logger<HybridRouterChatClient>(services));
+                ChainServices.Logger<HybridRouterChatClient>(services),
+                hedgeDelay is { } budget ? new HedgingSettings(budget, ChainServices.Time(services), ChainServices.Metrics(services)) : null);
 #pragma warning restore MEAI001
         });
     }

@@ -60,4 +60,13 @@ public sealed class RoutingOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", Defaults.MaximumDurationText)]
     public TimeSpan RecoveryRamp { get; set; } = Defaults.RecoveryRamp;
+
+    /// <summary>
+    /// Gets or sets the latency budget of routable local requests: when a local answer has not come within it, the
+    /// same request starts in the cloud too (Polly hedging); the first answer wins and the other is cancelled. Never
+    /// for <see cref="DataPolicy.LocalOnly"/> requests; not for JSON or streamed requests, whose local answer is
+    /// validated or committed token by token. Counted in <c>hybrid_inference.hedges</c>. Default: off. 0.01 s to one day when set.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", Defaults.MaximumDurationText)]
+    public TimeSpan? HedgeDelay { get; set; }
 }

@@ -13,6 +13,7 @@ internal sealed class HybridInferenceMetrics
     private readonly Counter<long> _escalations;
     private readonly Counter<long> _validationFailures;
     private readonly Counter<long> _jsonExtractions;
+    private readonly Counter<long> _hedges;
     private readonly Histogram<double> _taskCost;
     private readonly Histogram<int> _tokenUsage;
     private readonly Histogram<double> _operationDuration;
@@ -26,6 +27,7 @@ internal sealed class HybridInferenceMetrics
         _dispatches = _meter.CreateCounter<long>(HybridInferenceTelemetry.Dispatches, description: "Backend calls, by lane, backend and task category.");
         _escalations = _meter.CreateCounter<long>(HybridInferenceTelemetry.Escalations, description: "Requests answered by the cloud, by reason.");
         _validationFailures = _meter.CreateCounter<long>(HybridInferenceTelemetry.ValidationFailures, description: "JSON answers that failed validation, by backend and reason.");
+        _hedges = _meter.CreateCounter<long>(HybridInferenceTelemetry.Hedges, description: "Hedged cloud requests started because the local answer was late, by the lane that answered first.");
         _jsonExtractions = _meter.CreateCounter<long>(HybridInferenceTelemetry.JsonExtractions, description: "JSON answers extracted from a code fence or prose around them, by backend.");
         _taskCost = _meter.CreateHistogram<double>(HybridInferenceTelemetry.TaskCost, HybridInferenceTelemetry.UnitUsd, "Cost of each request, every attempt included, by the lane that answered.");
         _tokenUsage = _meter.CreateHistogram<int>(
@@ -80,6 +82,14 @@ internal sealed class HybridInferenceMetrics
                 1,
                 new KeyValuePair<string, object?>(HybridInferenceTelemetry.BackendTag, backend),
                 new KeyValuePair<string, object?>(HybridInferenceTelemetry.ReasonTag, HybridInferenceTelemetry.ToTag(reason)));
+        }
+    }
+
+    public void RecordHedge(BackendLane winner)
+    {
+        if (_hedges.Enabled)
+        {
+            _hedges.Add(1, new KeyValuePair<string, object?>(HybridInferenceTelemetry.WinnerTag, HybridInferenceTelemetry.ToTag(winner)));
         }
     }
 

@@ -12,6 +12,8 @@ internal static class HybridInferenceTelemetry
     public const string Escalations = "hybrid_inference.escalations";
     public const string ValidationFailures = "hybrid_inference.validation_failures";
     public const string JsonExtractions = "hybrid_inference.json_extractions";
+    public const string Hedges = "hybrid_inference.hedges";
+    public const string WinnerTag = "winner";
     public const string TaskCost = "hybrid_inference.task.cost";
     public const string CircuitState = "hybrid_inference.circuit.state";
     public const string TokenUsage = "gen_ai.client.token.usage";
@@ -68,6 +70,7 @@ internal static class HybridInferenceTelemetry
         EscalationReason.CircuitOpen => "circuit_open",
         EscalationReason.LocalError => "local_error",
         EscalationReason.ValidationFailed => "validation_failed",
+        EscalationReason.Hedge => "hedge",
         EscalationReason.Policy => "policy",
         _ => "none",
     };
