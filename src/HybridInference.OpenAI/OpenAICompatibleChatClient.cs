@@ -184,7 +184,10 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
             using var response = await _httpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
-                return HealthCheckResult.Healthy($"{Name}: {(int)response.StatusCode} from {probe.AbsolutePath}");
+                var description = $"{Name}: {(int)response.StatusCode} from {probe.AbsolutePath}";
+                return await ReadQueueAsync(cancellationToken).ConfigureAwait(false) is { } waiting
+                    ? HealthCheckResult.Healthy(description, new Dictionary<string, object> { [HealthProbeData.QueueDepth] = waiting })
+                    : HealthCheckResult.Healthy(description);
             }
 
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
@@ -194,6 +197,28 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
         {
             return HealthCheckResult.Unhealthy(BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey).Message);
+        }
+    }
+
+    /// <summary>Reads the server's queue of waiting requests from its metrics page (vLLM); null when it has none or the page cannot be read.</summary>
+    private async Task<int?> ReadQueueAsync(CancellationToken cancellationToken)
+    {
+        if (_dialect.QueueMetricsPath is not { } path)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(ServerDialects.ServerRoot(Endpoint), path));
+            using var response = await _httpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode
+                ? PrometheusText.SumGauge(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false), "vllm:num_requests_waiting")
+                : null;
+        }
+        catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
         }
     }
 

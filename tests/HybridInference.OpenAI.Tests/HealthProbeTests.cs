@@ -20,8 +20,12 @@ public sealed class HealthProbeTests : ServerTestBase
         var result = await Client(provider).CheckHealthAsync();
 
         Assert.Equal(HealthStatus.Healthy, result.Status);
-        var request = Assert.Single(Server.Requests);
-        Assert.Equal(("GET", path), (request.Method, request.Path));
+        Assert.Equal(("GET", path), (Server.Requests[0].Method, Server.Requests[0].Path));
+
+        // vLLM's probe also reads its queue from /metrics (the empty page here has none); nothing spends tokens.
+        Assert.Equal(provider == "vllm" ? ["/health", "/metrics"] : [path], Server.Requests.Select(r => r.Path));
+        Assert.All(Server.Requests, r => Assert.Equal("GET", r.Method));
+        Assert.False(result.Data.ContainsKey(HealthProbeData.QueueDepth));
     }
 
     [Theory]

@@ -186,4 +186,27 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
 
         Assert.Equal(1, local.ClientAborts);
     }
+
+    [Fact]
+    public async Task VllmReportsAQueue_LeastOutstandingSendsRequestsToTheOtherServer()
+    {
+        var queued = await StartAsync("queued");
+        var completion = queued.Default!;
+        queued.Default = context => context.Request.Path == "/metrics"
+            ? Respond.Text("vllm:num_requests_waiting{engine=\"0\",model_name=\"m\"} 5.0\n", contentType: "text/plain; version=0.0.4")(context)
+            : completion(context);
+        var idle = await StartAsync("idle");
+        var chat = Build($"[{Backend("queued", queued.V1)}, {Backend("idle", idle.V1)}]", laneSettings: "\"HealthCheckInterval\": \"00:00:00.5\", \"LoadBalancing\": \"LeastOutstanding\",");
+        var status = _services!.GetRequiredService<IHybridInferenceStatus>();
+        for (var waited = 0; status.GetStatus().Backends.Any(b => b.LastProbeAt is null) && waited < 10_000; waited += 50)
+        {
+            await Task.Delay(50);
+        }
+
+        var counts = await SendAsync(chat, 6);
+
+        Assert.Equal(6, counts["idle"]);
+        Assert.Equal(5, status.GetStatus().Backends.Single(b => b.Name == "queued").ReportedQueue);
+        Assert.Contains(queued.Requests, r => r.Path == "/metrics");
+    }
 }

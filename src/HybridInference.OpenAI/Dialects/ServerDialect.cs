@@ -13,6 +13,7 @@ namespace HybridInference.OpenAI.Dialects;
 /// <param name="IsCloud">Whether it is a paid cloud API (needs an API key and HTTPS).</param>
 /// <param name="ApiKeyVariable">The environment variable its API key is conventionally read from.</param>
 /// <param name="UsesMaxCompletionTokens">Whether it takes the output limit as <c>max_completion_tokens</c> (OpenAI) instead of <c>max_tokens</c>.</param>
+/// <param name="QueueMetricsPath">Its Prometheus metrics page relative to the server root, read for the queue of waiting requests (vLLM <c>vllm:num_requests_waiting</c>), or <see langword="null"/>.</param>
 internal sealed record ServerDialect(
     string Name,
     Uri DefaultEndpoint,
@@ -21,4 +22,5 @@ internal sealed record ServerDialect(
     string? TokenizePath,
     bool IsCloud = false,
     string? ApiKeyVariable = null,
-    bool UsesMaxCompletionTokens = false);
+    bool UsesMaxCompletionTokens = false,
+    string? QueueMetricsPath = null);

@@ -4,7 +4,7 @@ namespace HybridInference.OpenAI.Dialects;
 internal static class ServerDialects
 {
     /// <summary>vLLM: <c>vllm serve</c>; /health is empty 200; reasoning in <c>reasoning_content</c> (newer: <c>reasoning</c>); errors inside 200 streams.</summary>
-    public static readonly ServerDialect Vllm = new("vllm", new("http://localhost:8000/v1"), "health", SchemaConstraintFormat.OpenAIJsonSchema, "tokenize");
+    public static readonly ServerDialect Vllm = new("vllm", new("http://localhost:8000/v1"), "health", SchemaConstraintFormat.OpenAIJsonSchema, "tokenize", QueueMetricsPath: "metrics");
 
     /// <summary>Ollama: no /health, <c>/api/tags</c> is the probe; silently truncates long prompts; reasoning in <c>reasoning</c>.</summary>
     public static readonly ServerDialect Ollama = new("ollama", new("http://localhost:11434/v1"), "api/tags", SchemaConstraintFormat.OpenAIJsonSchema, null);

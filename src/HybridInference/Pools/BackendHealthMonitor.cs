@@ -98,11 +98,13 @@ internal sealed class BackendHealthMonitor : IDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
         bool healthy;
         string? description;
+        int? queue = null;
         try
         {
             var result = await probe.CheckHealthAsync(linked.Token).ConfigureAwait(false);
             healthy = result.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy;
             description = result.Description;
+            queue = result.Data.TryGetValue(HealthProbeData.QueueDepth, out var depth) && depth is int waiting ? waiting : null;
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -116,7 +118,7 @@ internal sealed class BackendHealthMonitor : IDisposable
         }
 
         var wasHealthy = backend.State.Health == BackendHealth.Healthy;
-        backend.State.RecordProbe(healthy, description);
+        backend.State.RecordProbe(healthy, description, queue);
         if (wasHealthy && !healthy)
         {
             Log.ProbeFailed(_logger, backend.Info.Name, backend.Info.Lane);

@@ -87,7 +87,7 @@ internal sealed class BackendSelector
         }
     }
 
-    /// <summary>The fewest requests in flight per unit of weight; ties go round robin so equal backends share the load.</summary>
+    /// <summary>The fewest requests in flight (plus those the server reports waiting) per unit of weight; ties go round robin so equal backends share the load.</summary>
     private int LeastOutstanding(List<int> ready)
     {
         int rotation;
@@ -101,7 +101,7 @@ internal sealed class BackendSelector
         for (var k = 0; k < ready.Count; k++)
         {
             var i = ready[(k + rotation) % ready.Count];
-            var load = (double)_backends[i].State.InFlight / _backends[i].Info.Weight;
+            var load = (double)(_backends[i].State.InFlight + _backends[i].State.ReportedQueue) / _backends[i].Info.Weight;
             if (load < bestLoad)
             {
                 best = i;
@@ -127,7 +127,8 @@ internal sealed class BackendSelector
         double Score(int i)
         {
             var latency = _backends[i].State.LatencyEwmaMs;
-            return double.IsNaN(latency) ? 0 : (latency + 1) * (_backends[i].State.InFlight + 1) / _backends[i].Info.Weight;
+            var load = _backends[i].State.InFlight + _backends[i].State.ReportedQueue + 1;
+            return double.IsNaN(latency) ? 0 : (latency + 1) * load / _backends[i].Info.Weight;
         }
     }
 

@@ -28,9 +28,13 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
     private DateTimeOffset? _lastErrorAt;
     private DateTimeOffset? _lastProbeAt;
     private bool? _lastProbeHealthy;
+    private int _reportedQueue;
 
     /// <summary>Gets the number of requests in flight.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Gets the requests waiting in the server's own queue at the last probe (0 when it reports none).</summary>
+    public int ReportedQueue => Volatile.Read(ref _reportedQueue);
 
     /// <summary>Gets the moving average of successful calls' latency in milliseconds; <see cref="double.NaN"/> before the first.</summary>
     public double LatencyEwmaMs
@@ -165,9 +169,10 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
     /// Records an active health probe: a failed one ejects the backend at once (the server said it is not ready); a
     /// passed one puts an ejected backend on probation, so that a real request can confirm it.
     /// </summary>
-    public void RecordProbe(bool healthy, string? description)
+    public void RecordProbe(bool healthy, string? description, int? queueDepth = null)
     {
         var now = timeProvider.GetUtcNow();
+        Volatile.Write(ref _reportedQueue, Math.Max(0, queueDepth ?? 0));
         lock (_gate)
         {
             _lastProbeAt = now;
@@ -206,6 +211,7 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
                 Model = info.Model,
                 Health = Health,
                 InFlight = InFlight,
+                ReportedQueue = ReportedQueue,
                 Calls = _calls,
                 SuccessRate = outcomes == 0 ? null : (double)successes / outcomes,
                 LatencyEwma = double.IsNaN(_ewmaMs) ? null : TimeSpan.FromMilliseconds(_ewmaMs),

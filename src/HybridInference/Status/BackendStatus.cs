@@ -18,6 +18,9 @@ public sealed record BackendStatus
     /// <summary>Gets the number of requests in flight.</summary>
     public required int InFlight { get; init; }
 
+    /// <summary>Gets the requests waiting in the server's own queue at the last probe, for servers that report it (vLLM); 0 otherwise.</summary>
+    public int ReportedQueue { get; init; }
+
     /// <summary>Gets the number of calls that succeeded or failed for the backend's own reasons, since start.</summary>
     public required long Calls { get; init; }
 

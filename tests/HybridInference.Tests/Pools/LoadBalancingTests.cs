@@ -256,4 +256,17 @@ public sealed class LoadBalancingTests
 
         Assert.Equal(["", "", "Hel", "lo", ""], texts);
     }
+
+    [Fact]
+    public async Task LeastOutstanding_CountsTheQueueTheServerReports()
+    {
+        var queued = Backend(Answering("queued"));
+        queued.State.RecordProbe(healthy: true, description: null, queueDepth: 4);
+        var pool = Pool(LoadBalancingStrategy.LeastOutstanding, queued, Backend(Answering("free")));
+
+        var counts = await SendAsync(pool, 6);
+
+        Assert.Equal(6, counts["free"]);
+        Assert.Equal(4, queued.State.Snapshot(queued.Info).ReportedQueue);
+    }
 }

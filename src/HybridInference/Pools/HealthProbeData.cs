@@ -1,0 +1,12 @@
+namespace HybridInference;
+
+/// <summary>Keys of the data an <see cref="IBackendHealthProbe"/> may add to its result for the pool to use.</summary>
+public static class HealthProbeData
+{
+    /// <summary>
+    /// The number of requests waiting in the server's own queue (an <see cref="int"/>), as the server reports it (vLLM's
+    /// <c>vllm:num_requests_waiting</c>). Least-outstanding and power-of-two-choices balancing add it to the requests
+    /// the pool itself has in flight there.
+    /// </summary>
+    public const string QueueDepth = "queue_depth";
+}
