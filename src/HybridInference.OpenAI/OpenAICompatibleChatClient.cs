@@ -169,7 +169,10 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
     /// <c>/api/tags</c>; LocalAI <c>/readyz</c>; others <c>/v1/models</c>). Costs no tokens.
     /// </summary>
     /// <param name="cancellationToken">Cancels the probe.</param>
-    /// <returns>Healthy on a 2xx answer; unhealthy with the reason otherwise (a loading model, a refused connection, ...).</returns>
+    /// <returns>
+    /// Healthy on a 2xx answer, and on a 404 (the server is up but has no such probe path); unhealthy with the reason
+    /// otherwise (a loading model, a refused connection, ...).
+    /// </returns>
     public async Task<HealthCheckResult> CheckHealthAsync(CancellationToken cancellationToken = default)
     {
         var probe = new Uri(ServerDialects.ServerRoot(Endpoint), _dialect.HealthPath);
@@ -188,6 +191,13 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
                 return await ReadQueueAsync(cancellationToken).ConfigureAwait(false) is { } waiting
                     ? HealthCheckResult.Healthy(description, new Dictionary<string, object> { [HealthProbeData.QueueDepth] = waiting })
                     : HealthCheckResult.Healthy(description);
+            }
+
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                // The server answered, so it is up; it only lacks this dialect's probe path (a generic server under
+                // a specific provider name). Ejecting it for that would take a working backend out of service.
+                return HealthCheckResult.Healthy($"{Name}: reachable, but {probe.AbsolutePath} answered 404 (no health endpoint)");
             }
 
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);

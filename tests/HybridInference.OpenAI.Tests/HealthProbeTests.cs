@@ -54,4 +54,15 @@ public sealed class HealthProbeTests : ServerTestBase
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
         Assert.Contains("could not be reached", result.Description);
     }
+
+    [Fact]
+    public async Task ServerWithoutTheProbePath_IsReachable_NotUnhealthy()
+    {
+        Server.Enqueue(Respond.Json("""{"detail":"Not Found"}""", status: 404));
+
+        var result = await Client("vllm").CheckHealthAsync();
+
+        Assert.Equal(HealthStatus.Healthy, result.Status);
+        Assert.Contains("404", result.Description);
+    }
 }
