@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace HybridInference.Fallback;
 
 /// <summary>
@@ -11,19 +13,19 @@ internal static class JsonExtraction
 
     /// <summary>Finds a JSON object or array in <paramref name="text"/>, other than the text as a whole.</summary>
     /// <param name="text">The model's answer, which did not parse as JSON.</param>
-    /// <param name="isJson">Whether a candidate parses.</param>
-    /// <returns>The JSON text, or <see langword="null"/> when none was found.</returns>
-    public static string? Extract(string text, Func<string, bool> isJson)
+    /// <param name="tryParse">Parses a candidate; <see langword="null"/> when it is not JSON.</param>
+    /// <returns>The JSON text and its parsed document (the caller disposes it), or <see langword="null"/> when none was found.</returns>
+    public static (string Json, JsonDocument Document)? Extract(string text, Func<string, JsonDocument?> tryParse)
     {
         var body = StripThinking(text);
-        if (!ReferenceEquals(body, text) && isJson(body.Trim()))
+        if (!ReferenceEquals(body, text) && tryParse(body.Trim()) is { } thought)
         {
-            return body.Trim();
+            return (body.Trim(), thought);
         }
 
-        if (FencedBlock(body) is { } fenced && isJson(fenced))
+        if (FencedBlock(body) is { } fenced && tryParse(fenced) is { } fencedDocument)
         {
-            return fenced;
+            return (fenced, fencedDocument);
         }
 
         var start = 0;
@@ -40,9 +42,9 @@ internal static class JsonExtraction
             if (close > open)
             {
                 var candidate = body[open..(close + 1)];
-                if (isJson(candidate))
+                if (tryParse(candidate) is { } document)
                 {
-                    return candidate;
+                    return (candidate, document);
                 }
             }
 

@@ -39,10 +39,9 @@ internal static class ResponseValidation
         var document = TryParse(text, out var parseError);
 
         // A cut-off answer is never mined for a fragment: an inner object of an incomplete document could pass.
-        if (document is null && extractJson && !truncated)
+        if (document is null && extractJson && !truncated && JsonExtraction.Extract(text, static candidate => TryParse(candidate, out _)) is { } found)
         {
-            extracted = JsonExtraction.Extract(text, IsJson);
-            document = extracted is null ? null : TryParse(extracted, out _);
+            (extracted, document) = found;
         }
 
         if (document is null)
@@ -114,12 +113,6 @@ internal static class ResponseValidation
             error = ex.Message;
             return null;
         }
-    }
-
-    private static bool IsJson(string candidate)
-    {
-        using var document = TryParse(candidate, out _);
-        return document is not null;
     }
 
     private static AnswerCheck Fail(ValidationFailureReason reason, string message) =>

@@ -54,6 +54,10 @@ internal sealed class HybridHost : IDisposable
         return new HybridHost(collection.BuildServiceProvider(), local, cloud, time);
     }
 
+    /// <summary>The default configuration with <paramref name="settings"/> (JSON members) added at the start of <paramref name="section"/>.</summary>
+    public static string DefaultJsonWith(string section, string settings) =>
+        DefaultJson.Replace($"\"{section}\": {{ ", $"\"{section}\": {{ {settings}, ", StringComparison.Ordinal);
+
     public const string DefaultJson = """
         {
           "HybridInference": {

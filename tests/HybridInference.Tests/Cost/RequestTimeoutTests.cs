@@ -6,8 +6,7 @@ namespace HybridInference.Tests.Cost;
 /// <summary>Routing:RequestTimeout on the fake clock: one deadline for every attempt, retry and escalation.</summary>
 public sealed class RequestTimeoutTests
 {
-    private static HybridHost Host() => HybridHost.Create(HybridHost.DefaultJson.Replace(
-        "\"Routing\": { ", "\"Routing\": { \"RequestTimeout\": \"00:00:05\", ", StringComparison.Ordinal));
+    private static HybridHost Host() => HybridHost.Create(HybridHost.DefaultJsonWith("Routing", "\"RequestTimeout\": \"00:00:05\""));
 
     [Fact]
     public async Task SlowLocalAnswer_PastTheDeadline_TimeoutNamingTheKey_AndNothingEscalates()

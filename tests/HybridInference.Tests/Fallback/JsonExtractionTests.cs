@@ -5,18 +5,22 @@ namespace HybridInference.Tests.Fallback;
 
 public sealed class JsonExtractionTests
 {
-    private static string? Extract(string text) => JsonExtraction.Extract(text, IsJson);
+    private static string? Extract(string text)
+    {
+        var found = JsonExtraction.Extract(text, TryParse);
+        found?.Document.Dispose();
+        return found?.Json;
+    }
 
-    private static bool IsJson(string candidate)
+    private static JsonDocument? TryParse(string candidate)
     {
         try
         {
-            using var _ = JsonDocument.Parse(candidate);
-            return true;
+            return JsonDocument.Parse(candidate);
         }
         catch (JsonException)
         {
-            return false;
+            return null;
         }
     }
 

@@ -15,6 +15,9 @@ public sealed class LoadBalancingTests
     private static BackendPoolChatClient Pool(LoadBalancingStrategy strategy, params BackendChatClient[] backends) =>
         new(BackendLane.Local, backends, strategy, NullLogger.Instance, new Random(42));
 
+    private BackendPoolChatClient PoolWithFirstTokenLimit(params BackendChatClient[] backends) =>
+        new(BackendLane.Local, backends, LoadBalancingStrategy.Ordered, NullLogger.Instance, timeToFirstToken: TimeSpan.FromSeconds(2), timeProvider: _time);
+
     private static FakeChatClient Answering(string name) => new(name) { DefaultReply = _ => name };
 
     private static async Task<Dictionary<string, int>> SendAsync(IChatClient pool, int requests)
@@ -191,7 +194,7 @@ public sealed class LoadBalancingTests
     }
 
     [Fact]
-    public async Task Status_ReportsLatencyInFlightSuccessRateAndLastError()
+    public void Status_ReportsLatencyInFlightSuccessRateAndLastError()
     {
         var backend = Backend(Answering("a"));
         backend.State.RecordSuccess(TimeSpan.FromMilliseconds(100));
@@ -208,7 +211,6 @@ public sealed class LoadBalancingTests
         Assert.Equal("BackendException: ServerError 500", status.LastError);
         Assert.Equal(_time.GetUtcNow(), status.LastErrorAt);
         Assert.Equal(0, status.InFlight);
-        await Task.CompletedTask;
     }
 
     [Fact]
@@ -217,9 +219,7 @@ public sealed class LoadBalancingTests
         var stalled = new FakeChatClient("stalled") { TimeProvider = _time }.Reply("too late", delay: TimeSpan.FromSeconds(10));
         var fast = Answering("fast");
         var stalledBackend = Backend(stalled);
-        var pool = new BackendPoolChatClient(
-            BackendLane.Local, [stalledBackend, Backend(fast)], LoadBalancingStrategy.Ordered, NullLogger.Instance,
-            timeToFirstToken: TimeSpan.FromSeconds(2), timeProvider: _time);
+        var pool = PoolWithFirstTokenLimit(stalledBackend, Backend(fast));
 
         var reading = pool.GetStreamingResponseAsync(User("x")).Select(u => u.Text).ToListAsync().AsTask();
         Assert.False(reading.IsCompleted);
@@ -234,9 +234,7 @@ public sealed class LoadBalancingTests
     public async Task Stream_OnlyBackendStalls_TypedTimeoutNamingTheLimit()
     {
         var stalled = new FakeChatClient("stalled") { TimeProvider = _time }.Reply("too late", delay: TimeSpan.FromSeconds(10));
-        var pool = new BackendPoolChatClient(
-            BackendLane.Local, [Backend(stalled)], LoadBalancingStrategy.Ordered, NullLogger.Instance,
-            timeToFirstToken: TimeSpan.FromSeconds(2), timeProvider: _time);
+        var pool = PoolWithFirstTokenLimit(Backend(stalled));
 
         var reading = pool.GetStreamingResponseAsync(User("x")).ToListAsync().AsTask();
         _time.Advance(TimeSpan.FromSeconds(2));

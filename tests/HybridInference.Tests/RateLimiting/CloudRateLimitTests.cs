@@ -6,8 +6,7 @@ namespace HybridInference.Tests.RateLimiting;
 /// <summary>The cloud budget on the fake clock: waiting for room, running locally instead, failing with a typed error.</summary>
 public sealed class CloudRateLimitTests
 {
-    private static HybridHost Host(string cloud) => HybridHost.Create(HybridHost.DefaultJson.Replace(
-        "\"Cloud\": { \"Backends\"", $"\"Cloud\": {{ {cloud}, \"Backends\"", StringComparison.Ordinal));
+    private static HybridHost Host(string cloud) => HybridHost.Create(HybridHost.DefaultJsonWith("Cloud", cloud));
 
     private static ChatOptions Complex() => new ChatOptions().WithTaskCategory(TaskCategory.Complex);
 

@@ -7,8 +7,7 @@ namespace HybridInference.Tests.Routing;
 /// <summary>Routing:HedgeDelay on the fake clock: a late local answer races a cloud request; the first answer wins.</summary>
 public sealed class HedgingTests
 {
-    private static HybridHost Host() => HybridHost.Create(HybridHost.DefaultJson.Replace(
-        "\"Routing\": { ", "\"Routing\": { \"HedgeDelay\": \"00:00:02\", ", StringComparison.Ordinal));
+    private static HybridHost Host() => HybridHost.Create(HybridHost.DefaultJsonWith("Routing", "\"HedgeDelay\": \"00:00:02\""));
 
     [Fact]
     public async Task LateLocalAnswer_CloudStartsAndWins_LocalIsCancelled()
