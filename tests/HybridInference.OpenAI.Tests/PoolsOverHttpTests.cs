@@ -188,6 +188,59 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HedgedStream_SlowFirstByteLocally_TheCloudStreamWins_AndTheLocalServerSeesTheCancellation()
+    {
+        var local = await StartAsync("local");
+        local.Default = Respond.Sse(Fixture.Read("vllm", "chat-completion-stream.sse"), firstByteDelay: TimeSpan.FromSeconds(20));
+        var cloud = await StartAsync("cloud");
+        var cloudStream = Fixture.Read("openai", "chat-completion-stream.sse");
+        cloud.Default = Respond.Sse(cloudStream);
+        var cloudJson = $$"""[ { "Name": "openai", "Provider": "openai", "Endpoint": "{{cloud.V1}}", "Model": "gpt-4o", "ApiKey": "k", "AllowInsecureHttp": true } ]""";
+        var chat = Build($"[{Backend("local", local.V1)}]", cloudJson, routing: """{ "HedgeDelay": "00:00:00.2" }""");
+
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in chat.GetStreamingResponseAsync("Summarize: the meeting moved."))
+        {
+            updates.Add(update);
+        }
+
+        Assert.NotEmpty(string.Concat(updates.Select(u => u.Text)));
+        var outcome = updates[^1].GetRouteOutcome()!;
+        Assert.Equal((BackendLane.Cloud, "openai", EscalationReason.Hedge), (outcome.Target, outcome.Backend, outcome.EscalationReason));
+        Assert.True(outcome.OutputTokens > 0);
+        for (var waited = 0; local.ClientAborts == 0 && waited < 5_000; waited += 50)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(1, local.ClientAborts);
+    }
+
+    [Fact]
+    public async Task StreamCutAfterTheFirstToken_TheCallerGetsStreamInterrupted_AndNothingGoesToTheCloud()
+    {
+        var local = await StartAsync("local");
+        local.Default = Respond.Sse(Fixture.Read("vllm", "chat-completion-stream.sse"), abortAfterEvents: 3);
+        var cloud = await StartAsync("cloud");
+        var cloudJson = $$"""[ { "Name": "openai", "Provider": "openai", "Endpoint": "{{cloud.V1}}", "Model": "gpt-4o", "ApiKey": "k", "AllowInsecureHttp": true } ]""";
+        var chat = Build($"[{Backend("local", local.V1)}]", cloudJson);
+
+        var text = new StringBuilder();
+        var error = await Assert.ThrowsAsync<StreamInterruptedException>(async () =>
+        {
+            await foreach (var update in chat.GetStreamingResponseAsync("Summarize: the meeting moved."))
+            {
+                text.Append(update.Text);
+            }
+        });
+
+        Assert.NotEqual(0, text.Length);
+        Assert.IsType<BackendException>(error.InnerException);
+        Assert.True(error.GetRouteOutcome()!.OutputCommitted);
+        Assert.Empty(cloud.Requests);
+    }
+
+    [Fact]
     public async Task VllmReportsAQueue_LeastOutstandingSendsRequestsToTheOtherServer()
     {
         var queued = await StartAsync("queued");

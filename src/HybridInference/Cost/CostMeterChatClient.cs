@@ -48,8 +48,14 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         }
         catch (OperationCanceledException ex) when (deadline is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException(
+            var timedOut = new TimeoutException(
                 $"The request did not finish within HybridInference:Routing:RequestTimeout ({_requestTimeout}); every attempt was cancelled.", ex);
+            throw WithOutcome(timedOut, request, started, activity, committed: false);
+        }
+        catch (Exception ex)
+        {
+            WithOutcome(ex, request, started, activity, committed: false);
+            throw;
         }
         finally
         {
@@ -57,6 +63,11 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         }
     }
 
+    /// <remarks>
+    /// The commit point is the first update passed on: a failure before it has already been failed over or escalated
+    /// below and passes through as it is; a failure after it becomes a <see cref="StreamInterruptedException"/>, since
+    /// the caller holds part of an answer. Either way the exception carries the outcome.
+    /// </remarks>
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -64,19 +75,45 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         var request = Begin(ref options);
         using var activity = StartActivity();
         var started = _timeProvider.GetTimestamp();
+        var committed = false;
+        var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
-            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                yield return update;
+                try
+                {
+                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (Exception ex) when (committed && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                {
+                    var backend = request.LastBackend?.Name ?? "unknown";
+                    throw WithOutcome(
+                        new StreamInterruptedException(
+                            $"The stream from backend '{backend}' failed after output had reached the caller, so it was not retried or moved elsewhere; the answer received is incomplete.",
+                            ex),
+                        request, started, activity, committed);
+                }
+                catch (Exception ex)
+                {
+                    WithOutcome(ex, request, started, activity, committed);
+                    throw;
+                }
+
+                committed = true;
+                yield return updates.Current;
             }
 
             var last = new ChatResponseUpdate { AdditionalProperties = [] };
-            last.AdditionalProperties[HybridRequest.OutcomePropertyKey] = BuildOutcome(request, started, activity);
+            last.AdditionalProperties[HybridRequest.OutcomePropertyKey] = BuildOutcome(request, started, activity, committed: true, failed: false);
             yield return last;
         }
         finally
         {
+            await updates.DisposeAsync().ConfigureAwait(false);
             RecordTask(request);
         }
     }
@@ -92,7 +129,16 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
     private static Activity? StartActivity() =>
         HybridInferenceTelemetry.ActivitySource.StartActivity("hybrid_inference.request", ActivityKind.Internal);
 
-    private RouteOutcome BuildOutcome(HybridRequest request, long started, Activity? activity)
+    /// <summary>Attaches the outcome of a failed request to its exception, where <see cref="RouteOutcomeExtensions.GetRouteOutcome(Exception)"/> finds it.</summary>
+    private TException WithOutcome<TException>(TException exception, HybridRequest request, long started, Activity? activity, bool committed)
+        where TException : Exception
+    {
+        exception.Data[HybridRequest.OutcomePropertyKey] = BuildOutcome(request, started, activity, committed, failed: true);
+        activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+        return exception;
+    }
+
+    private RouteOutcome BuildOutcome(HybridRequest request, long started, Activity? activity, bool committed = true, bool failed = false)
     {
         var profile = request.Profile;
         var decision = request.Decision ?? new RouteDecision(RouteTarget.Local, RouteReason.Default);
@@ -114,6 +160,8 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
             CostUsd = request.CostUsd,
             CloudBaselineCostUsd = request.CloudBaselineCostUsd,
             Duration = _timeProvider.GetElapsedTime(started),
+            OutputCommitted = committed,
+            Failed = failed,
         };
 
         if (activity is { IsAllDataRequested: true })

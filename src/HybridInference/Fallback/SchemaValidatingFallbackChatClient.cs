@@ -64,7 +64,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
             {
                 return await InnerClient.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (IsEscalatable(ex, cancellationToken))
+            catch (Exception ex) when (IsEscalatable(ex, cancellationToken) && !HedgeOwnsCloud(request))
             {
                 return await EscalateAfterErrorAsync(request, ex, messages, options, cancellationToken).ConfigureAwait(false);
             }
@@ -99,7 +99,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
             yield break;
         }
 
-        if (!IsEscalatable(failure!.SourceException, cancellationToken))
+        if (!IsEscalatable(failure!.SourceException, cancellationToken) || HedgeOwnsCloud(request))
         {
             failure.Throw();
         }
@@ -141,7 +141,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
             {
                 response = await InnerClient.GetResponseAsync(attemptMessages, options, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (IsEscalatable(ex, cancellationToken))
+            catch (Exception ex) when (IsEscalatable(ex, cancellationToken) && !HedgeOwnsCloud(request))
             {
                 request.LocalResponseCheck = null;
                 return await EscalateAfterErrorAsync(request, ex, messages, options, cancellationToken).ConfigureAwait(false);
@@ -178,17 +178,33 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
         }
 
         request.LocalResponseCheck = null;
-        if (!MayEscalate(request, options))
+        if (!MayEscalate(request, options) || HedgeOwnsCloud(request))
         {
+            var why = MayEscalate(request, options) ? "the hedged cloud attempt already running is its escalation" : "the request may not leave the machine";
             throw new OutputValidationException(
-                $"The local answer failed JSON Schema validation ({Describe(check.Reason)}) after {request.ValidationFailures} attempt(s) and the request may not leave the machine: {Describe(check.Result.Errors!)}",
+                $"The local answer failed JSON Schema validation ({Describe(check.Reason)}) after {request.ValidationFailures} attempt(s) and {why}: {Describe(check.Result.Errors!)}",
                 check.Result.Errors!,
                 response,
                 check.Reason);
         }
 
         var escalation = BeginEscalation(request, options, EscalationReason.ValidationFailed, exception: null);
-        var escalated = await escalation.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        return await GetCheckedAnswerAsync(escalation, json, messages, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Asks the cloud lane for the request's JSON answer and validates it (the cloud gets no retry): the escalation
+    /// after local validation failures, and the cloud half of a hedged JSON request.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No cloud lane is configured.</exception>
+    /// <exception cref="OutputValidationException">The cloud answer is not valid against the schema.</exception>
+    internal Task<ChatResponse> GetCheckedCloudAnswerAsync(ChatResponseFormatJson json, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken) =>
+        GetCheckedAnswerAsync(_escalation ?? throw new InvalidOperationException("No cloud lane is configured."), json, messages, options, cancellationToken);
+
+    private async Task<ChatResponse> GetCheckedAnswerAsync(
+        IChatClient cloud, ChatResponseFormatJson json, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
+    {
+        var escalated = await cloud.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         var cloudCheck = ResponseValidation.Check(_validator, json.Schema, escalated, _extractJson);
         if (!cloudCheck.IsValid)
         {
@@ -201,7 +217,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
 
         if (cloudCheck.ExtractedJson is not null)
         {
-            _metrics.RecordJsonExtraction(request.LastBackend?.Name ?? "unknown");
+            _metrics.RecordJsonExtraction(HybridRequest.Find(options)?.LastBackend?.Name ?? "unknown");
         }
 
         return WithJson(escalated, cloudCheck.ExtractedJson);
@@ -284,6 +300,12 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
         Log.Escalating(_logger, reason, Log.Describe(exception));
         return _escalation!;
     }
+
+    /// <summary>
+    /// Whether the request is hedged and its hedge has the cloud already: the local lane then stands down and fails
+    /// rather than make a second cloud call, and the router waits for the hedge. Otherwise the escalation claims it.
+    /// </summary>
+    private static bool HedgeOwnsCloud(HybridRequest request) => request.CloudClaim is { } claim && !claim.TryClaimForLocal();
 
     private bool MayEscalate(HybridRequest request, ChatOptions options) =>
         _escalation is not null && (request.Profile?.DataPolicy ?? options.GetDataPolicy()) != DataPolicy.LocalOnly;

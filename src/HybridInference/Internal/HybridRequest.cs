@@ -56,6 +56,12 @@ internal sealed class HybridRequest
     /// <summary>Gets or sets the result of checking <see cref="LastCheckedResponse"/>.</summary>
     internal Fallback.AnswerCheck LastCheckResult { get; set; }
 
+    /// <summary>
+    /// Gets or sets the claim on the cloud of a hedged request; the local lane's escalation must win it first.
+    /// <see langword="null"/> when the request is not hedged.
+    /// </summary>
+    public CloudClaim? CloudClaim { get; set; }
+
     /// <summary>Gets the request state carried by <paramref name="options"/>, if any.</summary>
     public static HybridRequest? Find(ChatOptions? options) => (options as HybridChatOptions)?.Request;
 

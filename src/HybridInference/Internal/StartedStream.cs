@@ -96,6 +96,9 @@ internal sealed class StartedStream
         }
     }
 
+    /// <summary>Ends a stream that will not be read: the loser of a hedged race.</summary>
+    public ValueTask DisposeAsync() => _updates.DisposeAsync();
+
     private static bool HasContent(ChatResponseUpdate update)
     {
         foreach (var content in update.Contents)

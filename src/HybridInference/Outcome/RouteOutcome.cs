@@ -2,7 +2,8 @@ namespace HybridInference;
 
 /// <summary>
 /// What happened to one request inside the hybrid client: where it ran, why, how many attempts it took and what it
-/// cost. Read it with <see cref="RouteOutcomeExtensions.GetRouteOutcome(Microsoft.Extensions.AI.ChatResponse)"/>.
+/// cost. Read it with <see cref="RouteOutcomeExtensions.GetRouteOutcome(Microsoft.Extensions.AI.ChatResponse)"/>, or
+/// from the exception of a failed request with <see cref="RouteOutcomeExtensions.GetRouteOutcome(Exception)"/>.
 /// </summary>
 public sealed class RouteOutcome
 {
@@ -56,4 +57,16 @@ public sealed class RouteOutcome
 
     /// <summary>Gets the wall-clock time of the whole request, every attempt included.</summary>
     public required TimeSpan Duration { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether output reached the caller. Always <see langword="true"/> for a returned answer.
+    /// On a failed request (read with <see cref="RouteOutcomeExtensions.GetRouteOutcome(Exception)"/>) it tells the
+    /// two failures of a stream apart: <see langword="false"/>, nothing was passed on and every failover and
+    /// escalation was tried; <see langword="true"/>, the stream broke after its first token, so the caller holds a
+    /// partial answer and the request was not moved elsewhere (<see cref="StreamInterruptedException"/>).
+    /// </summary>
+    public bool OutputCommitted { get; init; }
+
+    /// <summary>Gets a value indicating whether the request ended in an exception rather than an answer.</summary>
+    public bool Failed { get; init; }
 }

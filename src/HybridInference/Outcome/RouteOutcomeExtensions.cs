@@ -24,6 +24,18 @@ public static class RouteOutcomeExtensions
         return Find(update.AdditionalProperties);
     }
 
+    /// <summary>
+    /// Gets the outcome of a request that failed: the hybrid client attaches it to the exception it throws (in
+    /// <see cref="Exception.Data"/>), with what the attempts cost and whether output had reached the caller.
+    /// </summary>
+    /// <param name="exception">An exception thrown by the hybrid client.</param>
+    /// <returns>The outcome, or <see langword="null"/> when the exception did not come through the cost meter.</returns>
+    public static RouteOutcome? GetRouteOutcome(this Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception.Data[HybridRequest.OutcomePropertyKey] as RouteOutcome;
+    }
+
     private static RouteOutcome? Find(AdditionalPropertiesDictionary? properties) =>
         properties is not null && properties.TryGetValue(HybridRequest.OutcomePropertyKey, out var value)
             ? value as RouteOutcome

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using HybridInference.CircuitBreaker;
 using HybridInference.Classification;
+using HybridInference.Fallback;
 using HybridInference.Internal;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
@@ -31,7 +33,8 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     private readonly IJsonSchemaValidator? _validator;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline<ChatResponse>? _hedging;
-    private readonly HybridInferenceMetrics? _metrics;
+    private readonly HedgingSettings? _hedgingSettings;
+    private readonly SchemaValidatingFallbackChatClient? _jsonFallback;
 
     /// <summary>Initializes a new instance of the <see cref="HybridRouterChatClient"/> class.</summary>
     /// <param name="localLane">The local lane: the schema-validating fallback over the local backends.</param>
@@ -57,21 +60,26 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         _logger = logger;
         if (hedging is { Delay: var delay } && cloudLane is not null)
         {
-            _metrics = hedging.Metrics;
+            _hedgingSettings = hedging;
             _hedging = new ResiliencePipelineBuilder<ChatResponse> { TimeProvider = hedging.TimeProvider }
                 .AddHedging(new HedgingStrategyOptions<ChatResponse>
                 {
                     Delay = delay,
                     MaxHedgedAttempts = 1,
 
-                    // Only lateness starts the hedge: a local failure is the fallback's to escalate, once.
-                    ShouldHandle = static _ => PredicateResult.False(),
-                    ActionGenerator = static args => args.PrimaryContext.Properties.GetValue(HedgeKey, null!) is { } hedge
+                    // A failed attempt never ends the race while the other may still answer.
+                    ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is not null),
+
+                    // Only lateness starts the hedge: a local failure is the fallback's to escalate, and once the
+                    // local lane has escalated or finished, the hedge stands down (the claim).
+                    ActionGenerator = static args => args.PrimaryContext.Properties.GetValue(HedgeKey, null!) is { } hedge && hedge.TryStart()
                         ? () => hedge.RunCloudAsync(args.ActionContext.CancellationToken)
                         : null,
                 })
                 .Build();
         }
+
+        _jsonFallback = localLane.GetService<SchemaValidatingFallbackChatClient>();
         _localCircuit = localLane.GetService<CircuitBreakerChatClient>();
     }
 
@@ -142,12 +150,14 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
     /// <summary>
     /// Runs a local request under its latency budget: past <c>HedgeDelay</c> the cloud starts too, on a request state
-    /// of its own; the first answer wins, the other attempt is cancelled, and the winner's accounts join the request's.
+    /// of its own; the first answer wins, the other attempt is cancelled, and the hedge's accounts join the request's.
+    /// A failed attempt does not end the race while the other may still answer; when both fail, the local failure is
+    /// reported. At most one cloud call is made: the local lane's escalation and the hedge share one claim.
     /// </summary>
     private async Task<ChatResponse> HedgedAsync(IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
     {
         var request = HybridRequest.Find(options)!;
-        var hedge = new Hedge(_cloudLane!, messages, options, request);
+        var hedge = new Hedge(this, messages, options, request);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(HedgeKey, hedge);
         try
@@ -163,17 +173,17 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
                     {
                         return Outcome.FromException<ChatResponse>(ex);
                     }
+                    finally
+                    {
+                        // Finished, one way or the other: a hedge that has not started by now never will.
+                        state.Claim.TryClaimForLocal();
+                    }
                 },
                 context,
-                (LocalLane: _localLane, Messages: messages, Options: options)).ConfigureAwait(false);
+                (LocalLane: _localLane, Messages: messages, Options: options, Claim: hedge.Claim)).ConfigureAwait(false);
 
-            if (hedge.Started)
-            {
-                var cloudWon = outcome.Result is { } result && ReferenceEquals(result, hedge.CloudResponse);
-                hedge.MergeInto(request, cloudWon);
-                _metrics?.RecordHedge(cloudWon ? BackendLane.Cloud : BackendLane.Local);
-            }
-
+            // The hedging strategy has cancelled the loser and waited for it, so both accounts are complete.
+            hedge.Finish(outcome.Result is { } result && ReferenceEquals(result, hedge.CloudResponse));
             outcome.ThrowIfException();
             return outcome.Result!;
         }
@@ -183,9 +193,102 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         }
     }
 
-    /// <summary>Whether a routed-local request may be hedged: plain text (not JSON, which the local lane validates), and allowed to leave the machine.</summary>
-    private static bool MayHedge(ChatOptions options) =>
-        HybridRequest.Find(options) is { Decision.Target: RouteTarget.Local, Profile.DataPolicy: not DataPolicy.LocalOnly };
+    /// <summary>
+    /// Streams a local request under its latency budget. A stream is won at its first token: past <c>HedgeDelay</c>
+    /// without one, the cloud stream starts too; the first to produce a token is passed on and the other is cancelled.
+    /// Polly's hedging strategy waits for a whole result, so the race of first tokens is run here, on the same clock.
+    /// </summary>
+    private async IAsyncEnumerable<ChatResponseUpdate> HedgedStreamAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = HybridRequest.Find(options)!;
+        var hedge = new Hedge(this, messages, options, request);
+        using var localCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var cloudCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var local = StartedStream.StartAsync(_localLane.GetStreamingResponseAsync(messages, options, localCancellation.Token), localCancellation.Token, untilContent: true);
+        Task<(StartedStream? Stream, ExceptionDispatchInfo? Failure)>? cloud = null;
+        StartedStream? winner = null;
+        var cloudWon = false;
+        try
+        {
+            using (var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                var delay = Task.Delay(_hedgingSettings!.Delay, _hedgingSettings.TimeProvider, delayCancellation.Token);
+                if (await Task.WhenAny(local, delay).ConfigureAwait(false) != local && hedge.TryStart())
+                {
+                    cloud = StartedStream.StartAsync(hedge.StreamCloud(cloudCancellation.Token), cloudCancellation.Token, untilContent: true);
+                }
+
+                await delayCancellation.CancelAsync().ConfigureAwait(false);
+            }
+
+            ExceptionDispatchInfo? failure;
+            if (cloud is null)
+            {
+                (winner, failure) = await local.ConfigureAwait(false);
+            }
+            else
+            {
+                var first = await Task.WhenAny(local, cloud).ConfigureAwait(false);
+                (winner, failure) = await first.ConfigureAwait(false);
+                cloudWon = first == cloud;
+                if (winner is null)
+                {
+                    // The first to finish failed; the other may still answer. When both fail, the local failure is reported.
+                    var (other, otherFailure) = await (cloudWon ? local : cloud).ConfigureAwait(false);
+                    if (other is not null)
+                    {
+                        (winner, failure, cloudWon) = (other, null, !cloudWon);
+                    }
+                    else
+                    {
+                        (failure, cloudWon) = (cloudWon ? otherFailure : failure, false);
+                    }
+                }
+
+                await (cloudWon ? localCancellation : cloudCancellation).CancelAsync().ConfigureAwait(false);
+            }
+
+            failure?.Throw();
+            await foreach (var update in winner!.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return update;
+            }
+        }
+        finally
+        {
+            if (cloud is not null)
+            {
+                // The loser was cancelled; wait for it to wind down, so its accounts are complete before they are merged.
+                await localCancellation.CancelAsync().ConfigureAwait(false);
+                await cloudCancellation.CancelAsync().ConfigureAwait(false);
+                await DisposeLoserAsync(local, winner).ConfigureAwait(false);
+                await DisposeLoserAsync(cloud, winner).ConfigureAwait(false);
+            }
+
+            hedge.Finish(cloudWon);
+        }
+    }
+
+    private static async Task DisposeLoserAsync(Task<(StartedStream? Stream, ExceptionDispatchInfo? Failure)> attempt, StartedStream? winner)
+    {
+        if ((await attempt.ConfigureAwait(false)).Stream is { } stream && stream != winner)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whether a routed-local request may be hedged: it may leave the machine, and a JSON one only when the cloud
+    /// answer can be validated like an escalation's.
+    /// </summary>
+    private bool MayHedge(ChatOptions options) => HybridRequest.Find(options) switch
+    {
+        { Profile.DataPolicy: DataPolicy.LocalOnly } => false,
+        { Decision.Target: RouteTarget.Local } => true,
+        { Decision.Target: RouteTarget.LocalWithFallback } => _jsonFallback is not null && options.ResponseFormat is ChatResponseFormatJson,
+        _ => false,
+    };
 
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -201,6 +304,20 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         }
 
         var lane = Select(messages, options);
+        if (!ReferenceEquals(lane, _cloudLane) && _hedging is not null && MayHedge(options))
+        {
+            // A JSON answer is validated whole before any of it is passed on, so its hedge races whole answers.
+            var hedged = options.ResponseFormat is ChatResponseFormatJson
+                ? HedgedJsonStreamAsync(messages, options, cancellationToken)
+                : HedgedStreamAsync(messages, options, cancellationToken);
+            await foreach (var update in hedged.ConfigureAwait(false))
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
         if (ReferenceEquals(lane, _cloudLane) && MayRunLocally(options))
         {
             var (stream, failure) = await StartedStream.StartAsync(lane.GetStreamingResponseAsync(messages, options, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -223,6 +340,16 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         }
 
         await foreach (var update in lane.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        {
+            yield return update;
+        }
+    }
+
+    private async IAsyncEnumerable<ChatResponseUpdate> HedgedJsonStreamAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var response = await HedgedAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        foreach (var update in response.ToChatResponseUpdates())
         {
             yield return update;
         }
@@ -324,21 +451,45 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
     private static readonly ResiliencePropertyKey<Hedge> HedgeKey = new("HybridInference.Hedge");
 
-    /// <summary>The cloud half of a hedged request, with a request state of its own so the two attempts never write to the same one.</summary>
-    private sealed class Hedge(IChatClient cloudLane, IEnumerable<ChatMessage> messages, ChatOptions options, HybridRequest primary)
+    /// <summary>
+    /// The cloud half of a hedged request, with a request state of its own so the two attempts never write to the
+    /// same one, and the claim that lets only one of the local escalation and the hedge call the cloud.
+    /// </summary>
+    private sealed class Hedge
     {
-        private readonly HybridRequest _cloud = new() { Profile = primary.Profile, Decision = primary.Decision, Escalation = EscalationReason.Hedge };
+        private readonly HybridRouterChatClient _router;
+        private readonly IEnumerable<ChatMessage> _messages;
+        private readonly ChatOptions _options;
+        private readonly HybridRequest _primary;
+        private readonly HybridRequest _cloud;
+
+        public Hedge(HybridRouterChatClient router, IEnumerable<ChatMessage> messages, ChatOptions options, HybridRequest primary)
+        {
+            _router = router;
+            _messages = messages;
+            _options = options;
+            _primary = primary;
+            _cloud = new() { Profile = primary.Profile, Decision = primary.Decision, Escalation = EscalationReason.Hedge };
+            primary.CloudClaim = Claim;
+        }
+
+        public CloudClaim Claim { get; } = new();
 
         public bool Started { get; private set; }
 
         public ChatResponse? CloudResponse { get; private set; }
 
+        /// <summary>Claims the cloud for the hedge: <see langword="false"/> when the local lane has escalated or finished.</summary>
+        public bool TryStart() => Started = Claim.TryClaimForHedge();
+
         public async ValueTask<Outcome<ChatResponse>> RunCloudAsync(CancellationToken cancellationToken)
         {
-            Started = true;
+            var options = new HybridChatOptions(_options, _cloud);
             try
             {
-                CloudResponse = await cloudLane.GetResponseAsync(messages, new HybridChatOptions(options, _cloud), cancellationToken).ConfigureAwait(false);
+                CloudResponse = options.ResponseFormat is ChatResponseFormatJson json
+                    ? await _router._jsonFallback!.GetCheckedCloudAnswerAsync(json, _messages, options, cancellationToken).ConfigureAwait(false)
+                    : await _router._cloudLane!.GetResponseAsync(_messages, options, cancellationToken).ConfigureAwait(false);
                 return Outcome.FromResult(CloudResponse);
             }
             catch (Exception ex)
@@ -347,19 +498,32 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             }
         }
 
-        /// <summary>Adds the cloud attempt's accounts to the request's; when the cloud won, its answer is the request's.</summary>
-        public void MergeInto(HybridRequest request, bool cloudWon)
+        public IAsyncEnumerable<ChatResponseUpdate> StreamCloud(CancellationToken cancellationToken) =>
+            _router._cloudLane!.GetStreamingResponseAsync(_messages, new HybridChatOptions(_options, _cloud), cancellationToken);
+
+        /// <summary>
+        /// Ends the race: counts the hedge and adds the cloud attempt's accounts to the request's; when the cloud won,
+        /// its answer is the request's. Does nothing when the hedge never started.
+        /// </summary>
+        public void Finish(bool cloudWon)
         {
-            request.Attempts += _cloud.Attempts;
-            request.InputTokens += _cloud.InputTokens;
-            request.OutputTokens += _cloud.OutputTokens;
-            request.CostUsd += _cloud.CostUsd;
+            _primary.CloudClaim = null;
+            if (!Started)
+            {
+                return;
+            }
+
+            _router._hedgingSettings!.Metrics.RecordHedge(cloudWon ? BackendLane.Cloud : BackendLane.Local);
+            _primary.Attempts += _cloud.Attempts;
+            _primary.InputTokens += _cloud.InputTokens;
+            _primary.OutputTokens += _cloud.OutputTokens;
+            _primary.CostUsd += _cloud.CostUsd;
             if (cloudWon)
             {
-                request.Escalation = EscalationReason.Hedge;
-                request.LastBackend = _cloud.LastBackend;
-                request.LastModel = _cloud.LastModel;
-                request.CloudBaselineCostUsd = _cloud.CloudBaselineCostUsd;
+                _primary.Escalation = EscalationReason.Hedge;
+                _primary.LastBackend = _cloud.LastBackend;
+                _primary.LastModel = _cloud.LastModel;
+                _primary.CloudBaselineCostUsd = _cloud.CloudBaselineCostUsd;
             }
         }
     }

@@ -62,10 +62,12 @@ public sealed class RoutingOptions
     public TimeSpan RecoveryRamp { get; set; } = Defaults.RecoveryRamp;
 
     /// <summary>
-    /// Gets or sets the latency budget of routable local requests: when a local answer has not come within it, the
-    /// same request starts in the cloud too (Polly hedging); the first answer wins and the other is cancelled. Never
-    /// for <see cref="DataPolicy.LocalOnly"/> requests; not for JSON or streamed requests, whose local answer is
-    /// validated or committed token by token. Counted in <c>hybrid_inference.hedges</c>. Default: off. 0.01 s to one day when set.
+    /// Gets or sets the latency budget of routable local requests: when a local answer (for a stream, its first token)
+    /// has not come within it, the same request starts in the cloud too (Polly hedging); the first answer wins and
+    /// the other is cancelled. A JSON request races validated answers: an invalid cloud answer does not win. A hedged
+    /// request makes at most one cloud call, the hedge or the local lane's escalation. Never for
+    /// <see cref="DataPolicy.LocalOnly"/> requests. Counted in <c>hybrid_inference.hedges</c>. Default: off. 0.01 s
+    /// to one day when set.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", Defaults.MaximumDurationText)]
     public TimeSpan? HedgeDelay { get; set; }

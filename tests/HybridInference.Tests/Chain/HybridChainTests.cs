@@ -428,7 +428,7 @@ public sealed class HybridChainTests
         host.Local.ThrowMidStream(new IOException("connection reset"), "Hel");
 
         var received = new List<string>();
-        await Assert.ThrowsAsync<IOException>(async () =>
+        var error = await Assert.ThrowsAsync<StreamInterruptedException>(async () =>
         {
             await foreach (var update in host.Chat.GetStreamingResponseAsync(User("Say hello")))
             {
@@ -438,6 +438,42 @@ public sealed class HybridChainTests
 
         Assert.Equal(["Hel"], received);
         Assert.Empty(host.Cloud!.Requests);
+        Assert.IsType<IOException>(error.InnerException);
+        Assert.Contains("'local'", error.Message, StringComparison.Ordinal);
+        var outcome = error.GetRouteOutcome()!;
+        Assert.Equal((true, true, BackendLane.Local, EscalationReason.None), (outcome.Failed, outcome.OutputCommitted, outcome.Target, outcome.EscalationReason));
+    }
+
+    [Fact]
+    public async Task Streaming_FailsBeforeAnyOutput_TheErrorIsPassedOnAndItsOutcomeSaysNothingWasCommitted()
+    {
+        using var host = HybridHost.Create();
+        host.Local.Throw(new BackendException(BackendErrorKind.ServerError, "The backend 'local' answered 500.", 500));
+
+        var error = await Assert.ThrowsAsync<LocalBackendUnavailableException>(async () =>
+        {
+            await foreach (var update in host.Chat.GetStreamingResponseAsync(User("Summarize: the patient record."), new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly)))
+            {
+                Assert.Fail("Nothing should have been streamed.");
+            }
+        });
+
+        var outcome = error.GetRouteOutcome()!;
+        Assert.Equal((true, false, 1), (outcome.Failed, outcome.OutputCommitted, outcome.Attempts));
+        Assert.Empty(host.Cloud!.Requests);
+    }
+
+    [Fact]
+    public async Task Failure_TheExceptionCarriesTheOutcome()
+    {
+        using var host = HybridHost.Create();
+        host.Local.Throw(new BackendException(BackendErrorKind.ServerError, "The backend 'local' answered 500.", 500));
+        host.Cloud!.Throw(new BackendException(BackendErrorKind.Unavailable, "The backend 'cloud' is unavailable."));
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => host.Chat.GetResponseAsync(User("Say hello")));
+
+        var outcome = error.GetRouteOutcome()!;
+        Assert.Equal((true, false, 2, EscalationReason.LocalError), (outcome.Failed, outcome.OutputCommitted, outcome.Attempts, outcome.EscalationReason));
     }
 
     [Fact]

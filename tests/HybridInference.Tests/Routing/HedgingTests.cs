@@ -58,6 +58,7 @@ public sealed class HedgingTests
 
         var call = host.Chat.GetResponseAsync(User("Summarize: the meeting moved."));
         host.Time.Advance(TimeSpan.FromSeconds(2));
+        await WaitUntilAsync(() => host.Cloud.Requests.Count == 1);
         host.Time.Advance(TimeSpan.FromSeconds(1));
         var response = await call;
 
@@ -82,16 +83,195 @@ public sealed class HedgingTests
     }
 
     [Fact]
-    public async Task JsonRequests_AreNotHedged()
+    public async Task CloudHedgeFailsFast_TheLateLocalAnswerStillWins()
+    {
+        using var host = Host();
+        host.Local.Reply("local", delay: TimeSpan.FromSeconds(3));
+        host.Cloud!.Throw(new BackendException(BackendErrorKind.ServerError, "The backend 'cloud' answered 500.", 500));
+
+        var call = host.Chat.GetResponseAsync(User("Summarize: the meeting moved."));
+        host.Time.Advance(TimeSpan.FromSeconds(2));
+        await WaitUntilAsync(() => host.Cloud.Requests.Count == 1);
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        var response = await call;
+
+        Assert.Equal("local", response.Text);
+        Assert.Equal(1, host.Metrics.Sum(HybridInferenceTelemetry.Hedges, ("winner", "local")));
+    }
+
+    [Fact]
+    public async Task LocalFailsWhileTheHedgeRuns_TheHedgeIsItsEscalation_OneCloudCall()
+    {
+        using var host = Host();
+        host.Local.Throw(new BackendException(BackendErrorKind.ServerError, "The backend 'local' answered 500.", 500), delay: TimeSpan.FromSeconds(3));
+        host.Cloud!.Reply("cloud", delay: TimeSpan.FromSeconds(5));
+
+        var call = host.Chat.GetResponseAsync(User("Summarize: the meeting moved."));
+        host.Time.Advance(TimeSpan.FromSeconds(2));
+        await WaitUntilAsync(() => host.Cloud.Requests.Count == 1);
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        host.Time.Advance(TimeSpan.FromSeconds(4));
+        var response = await call;
+
+        Assert.Equal("cloud", response.Text);
+        Assert.Single(host.Cloud.Requests);
+        Assert.Equal(EscalationReason.Hedge, response.GetRouteOutcome()!.EscalationReason);
+    }
+
+    [Fact]
+    public async Task Json_LateLocalAnswer_TheCloudAnswerIsValidatedAndWins()
+    {
+        using var host = Host();
+        host.Local.Reply(ValidPerson, delay: TimeSpan.FromSeconds(10));
+        host.Cloud!.DefaultReply = _ => "```json\n" + ValidPerson + "\n```";
+
+        var call = host.Chat.GetResponseAsync(User("Extract."), Json());
+        host.Time.Advance(TimeSpan.FromSeconds(2));
+        var response = await call;
+
+        Assert.Equal(ValidPerson, response.Text);
+        Assert.Equal((BackendLane.Cloud, EscalationReason.Hedge), (response.GetRouteOutcome()!.Target, response.GetRouteOutcome()!.EscalationReason));
+    }
+
+    [Fact]
+    public async Task Json_AnInvalidCloudAnswerLosesTheRace_TheValidLocalAnswerWins()
+    {
+        using var host = Host();
+        host.Local.Reply(ValidPerson, delay: TimeSpan.FromSeconds(3));
+        host.Cloud!.DefaultReply = _ => """{"name":"Ada"}""";
+
+        var call = host.Chat.GetResponseAsync(User("Extract."), Json());
+        host.Time.Advance(TimeSpan.FromSeconds(2));
+        await WaitUntilAsync(() => host.Cloud.Requests.Count == 1);
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        var response = await call;
+
+        Assert.Equal(ValidPerson, response.Text);
+        Assert.Equal((BackendLane.Local, EscalationReason.None), (response.GetRouteOutcome()!.Target, response.GetRouteOutcome()!.EscalationReason));
+    }
+
+    [Fact]
+    public async Task Json_LocalAnswerInvalidWhileTheHedgeRuns_NoRetryEscalation_TheHedgeAnswers()
+    {
+        using var host = Host();
+        host.Local.Reply("""{"name":"Ada"}""", delay: TimeSpan.FromSeconds(3)).Reply("""{"name":"Ada"}""");
+        host.Cloud!.Reply(ValidPerson, delay: TimeSpan.FromSeconds(5));
+
+        var call = host.Chat.GetResponseAsync(User("Extract."), Json());
+        host.Time.Advance(TimeSpan.FromSeconds(2));
+        await WaitUntilAsync(() => host.Cloud.Requests.Count == 1);
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        host.Time.Advance(TimeSpan.FromSeconds(4));
+        var response = await call;
+
+        Assert.Equal(ValidPerson, response.Text);
+        Assert.Single(host.Cloud.Requests);
+        Assert.Equal(2, response.GetRouteOutcome()!.ValidationFailures);
+        Assert.Equal(2, host.Local.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Streaming_LateFirstToken_TheCloudStreamStartsAndWins()
+    {
+        using var host = Host();
+        host.Local.Reply("local", delay: TimeSpan.FromSeconds(10));
+        host.Cloud!.ReplyInChunks("clo", "ud");
+
+        var call = ToListAsync(host.Chat.GetStreamingResponseAsync(User("Summarize: the meeting moved.")));
+        Assert.Empty(host.Cloud.Requests);
+        host.Time.Advance(TimeSpan.FromSeconds(2));
+        var updates = await call;
+
+        Assert.Equal("cloud", string.Concat(updates.Select(u => u.Text)));
+        var outcome = updates[^1].GetRouteOutcome()!;
+        Assert.Equal((BackendLane.Cloud, EscalationReason.Hedge, 2), (outcome.Target, outcome.EscalationReason, outcome.Attempts));
+        Assert.Equal(1, host.Metrics.Sum(HybridInferenceTelemetry.Hedges, ("winner", "cloud")));
+        Assert.Equal(1, host.Metrics.Sum(HybridInferenceTelemetry.Escalations, ("reason", "hedge")));
+    }
+
+    [Fact]
+    public async Task Streaming_FirstTokenWithinTheBudget_NoHedge()
+    {
+        using var host = Host();
+        host.Local.Reply("local", delay: TimeSpan.FromSeconds(1));
+        host.Cloud!.DefaultReply = _ => "cloud";
+
+        var call = ToListAsync(host.Chat.GetStreamingResponseAsync(User("Summarize: the meeting moved.")));
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        var updates = await call;
+
+        Assert.Equal("local", string.Concat(updates.Select(u => u.Text)));
+        Assert.Empty(host.Cloud.Requests);
+        Assert.Equal(0, host.Metrics.Sum(HybridInferenceTelemetry.Hedges));
+    }
+
+    [Fact]
+    public async Task Streaming_LocalFirstTokenAfterTheHedgeStarted_LocalWinsAndTheCloudStreamIsCancelled()
+    {
+        using var host = Host();
+        host.Local.Reply("local", delay: TimeSpan.FromSeconds(3));
+        host.Cloud!.Reply("cloud", delay: TimeSpan.FromSeconds(5));
+
+        var call = ToListAsync(host.Chat.GetStreamingResponseAsync(User("Summarize: the meeting moved.")));
+        host.Time.Advance(TimeSpan.FromSeconds(2));
+        await WaitUntilAsync(() => host.Cloud.Requests.Count == 1);
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        var updates = await call;
+
+        Assert.Equal("local", string.Concat(updates.Select(u => u.Text)));
+        var outcome = updates[^1].GetRouteOutcome()!;
+        Assert.Equal((BackendLane.Local, EscalationReason.None, 2), (outcome.Target, outcome.EscalationReason, outcome.Attempts));
+        Assert.Equal(1, host.Metrics.Sum(HybridInferenceTelemetry.Hedges, ("winner", "local")));
+    }
+
+    [Fact]
+    public async Task Streaming_LocalOnly_IsNeverHedged()
+    {
+        using var host = Host();
+        host.Local.Reply("local", delay: TimeSpan.FromSeconds(10));
+        host.Cloud!.DefaultReply = _ => "cloud";
+
+        var call = ToListAsync(host.Chat.GetStreamingResponseAsync(User("Summarize: the patient record."), new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly)));
+        host.Time.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("local", string.Concat((await call).Select(u => u.Text)));
+        Assert.Empty(host.Cloud.Requests);
+    }
+
+    [Fact]
+    public async Task Streaming_Json_RacesWholeValidatedAnswers()
     {
         using var host = Host();
         host.Local.Reply(ValidPerson, delay: TimeSpan.FromSeconds(10));
         host.Cloud!.DefaultReply = _ => ValidPerson;
 
-        var call = host.Chat.GetResponseAsync(User("Extract."), Json());
-        host.Time.Advance(TimeSpan.FromSeconds(10));
+        var call = ToListAsync(host.Chat.GetStreamingResponseAsync(User("Extract."), Json()));
+        host.Time.Advance(TimeSpan.FromSeconds(2));
+        var updates = await call;
 
-        Assert.Equal(ValidPerson, (await call).Text);
-        Assert.Empty(host.Cloud.Requests);
+        Assert.Equal(ValidPerson, string.Concat(updates.Select(u => u.Text)));
+        Assert.Equal(EscalationReason.Hedge, updates[^1].GetRouteOutcome()!.EscalationReason);
+    }
+
+    /// <summary>Waits (in real time, for at most five seconds) for work that started on a timer of the fake clock to arrive.</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var waited = 0; !condition() && waited < 5_000; waited += 10)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition(), "The condition did not hold within five seconds.");
+    }
+
+    private static async Task<List<ChatResponseUpdate>> ToListAsync(IAsyncEnumerable<ChatResponseUpdate> updates)
+    {
+        var list = new List<ChatResponseUpdate>();
+        await foreach (var update in updates)
+        {
+            list.Add(update);
+        }
+
+        return list;
     }
 }
