@@ -166,7 +166,10 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
 
     /// <summary>
     /// Asks the server whether it is ready, on its dialect's cheap probe (vLLM, llama.cpp, TGI <c>/health</c>; Ollama
-    /// <c>/api/tags</c>; LocalAI <c>/readyz</c>; others <c>/v1/models</c>). Costs no tokens.
+    /// <c>/api/tags</c>; LocalAI <c>/readyz</c>; others <c>/v1/models</c>). Costs no tokens. Where the server reports
+    /// its load, a healthy result carries it: vLLM's waiting requests from <c>/metrics</c>
+    /// (<see cref="HealthProbeData.QueueDepth"/>), llama.cpp's busy slots from <c>/slots</c>
+    /// (<see cref="HealthProbeData.BusySlots"/>).
     /// </summary>
     /// <param name="cancellationToken">Cancels the probe.</param>
     /// <returns>
@@ -176,20 +179,15 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
     public async Task<HealthCheckResult> CheckHealthAsync(CancellationToken cancellationToken = default)
     {
         var probe = new Uri(ServerDialects.ServerRoot(Endpoint), _dialect.HealthPath);
-        using var request = new HttpRequestMessage(HttpMethod.Get, probe);
-        if (_apiKey is not null)
-        {
-            request.Headers.Authorization = new("Bearer", _apiKey);
-        }
-
         try
         {
-            using var response = await _httpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            using var response = await SendProbeAsync(_dialect.HealthPath, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
                 var description = $"{Name}: {(int)response.StatusCode} from {probe.AbsolutePath}";
-                return await ReadQueueAsync(cancellationToken).ConfigureAwait(false) is { } waiting
-                    ? HealthCheckResult.Healthy(description, new Dictionary<string, object> { [HealthProbeData.QueueDepth] = waiting })
+                var load = await ReadLoadAsync(cancellationToken).ConfigureAwait(false);
+                return load is { } reported
+                    ? HealthCheckResult.Healthy(description, new Dictionary<string, object> { [reported.Key] = reported.Value })
                     : HealthCheckResult.Healthy(description);
             }
 
@@ -210,26 +208,52 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         }
     }
 
-    /// <summary>Reads the server's queue of waiting requests from its metrics page (vLLM); null when it has none or the page cannot be read.</summary>
-    private async Task<int?> ReadQueueAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the load the server reports, when its dialect has a page for it: vLLM's waiting requests, llama.cpp's busy
+    /// slots. Null when it has none, or the page is off, unreadable or not in the expected shape: load is a hint for
+    /// balancing, never a reason to call a server unhealthy.
+    /// </summary>
+    private async Task<KeyValuePair<string, object>?> ReadLoadAsync(CancellationToken cancellationToken)
     {
-        if (_dialect.QueueMetricsPath is not { } path)
+        var (path, key) = (_dialect.QueueMetricsPath, _dialect.SlotsPath) switch
+        {
+            ({ } metrics, _) => (metrics, HealthProbeData.QueueDepth),
+            (_, { } slots) => (slots, HealthProbeData.BusySlots),
+            _ => (null, null),
+        };
+        if (path is null)
         {
             return null;
         }
 
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(ServerDialects.ServerRoot(Endpoint), path));
-            using var response = await _httpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            return response.IsSuccessStatusCode
-                ? PrometheusText.SumGauge(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false), "vllm:num_requests_waiting")
-                : null;
+            using var response = await SendProbeAsync(path, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var value = key == HealthProbeData.QueueDepth ? PrometheusText.SumGauge(body, "vllm:num_requests_waiting") : SlotsReader.CountBusy(body);
+            return value is { } count ? new(key!, count) : null;
         }
         catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
         {
             return null;
         }
+    }
+
+    /// <summary>Sends a token-free GET to a path under the server root, with the backend's key when it has one (llama.cpp guards /slots with it).</summary>
+    private async Task<HttpResponseMessage> SendProbeAsync(string path, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(ServerDialects.ServerRoot(Endpoint), path));
+        if (_apiKey is not null)
+        {
+            request.Headers.Authorization = new("Bearer", _apiKey);
+        }
+
+        return await _httpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Lists the models the server serves (<c>GET /v1/models</c>); an empty list when it serves none.</summary>

@@ -22,10 +22,18 @@ public sealed class HealthProbeTests : ServerTestBase
         Assert.Equal(HealthStatus.Healthy, result.Status);
         Assert.Equal(("GET", path), (Server.Requests[0].Method, Server.Requests[0].Path));
 
-        // vLLM's probe also reads its queue from /metrics (the empty page here has none); nothing spends tokens.
-        Assert.Equal(provider == "vllm" ? ["/health", "/metrics"] : [path], Server.Requests.Select(r => r.Path));
+        // vLLM's probe also reads its queue from /metrics, llama.cpp's its busy slots from /slots (the empty pages
+        // here have none); nothing spends tokens.
+        string[] expected = provider switch
+        {
+            "vllm" => ["/health", "/metrics"],
+            "llamacpp" => ["/health", "/slots"],
+            _ => [path],
+        };
+        Assert.Equal(expected, Server.Requests.Select(r => r.Path));
         Assert.All(Server.Requests, r => Assert.Equal("GET", r.Method));
         Assert.False(result.Data.ContainsKey(HealthProbeData.QueueDepth));
+        Assert.False(result.Data.ContainsKey(HealthProbeData.BusySlots));
     }
 
     [Theory]
@@ -40,6 +48,19 @@ public sealed class HealthProbeTests : ServerTestBase
 
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
         Assert.Contains(reason, result.Description);
+    }
+
+    [Fact]
+    public async Task LlamaCpp_ReportsItsBusySlots_AndSendsItsKeyForThem()
+    {
+        Server.Enqueue(Respond.Text(string.Empty));
+        Server.Enqueue(Respond.Json(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "llamacpp-slots.json"))));
+
+        var result = await Client("llamacpp", apiKey: "local-key").CheckHealthAsync();
+
+        Assert.Equal(HealthStatus.Healthy, result.Status);
+        Assert.Equal(3, result.Data[HealthProbeData.BusySlots]);
+        Assert.Equal("Bearer local-key", Server.Requests[1].Headers["Authorization"]);
     }
 
     [Fact]

@@ -57,8 +57,8 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
         return _services.GetRequiredService<IChatClient>();
     }
 
-    private static string Backend(string name, Uri endpoint, int weight = 1) =>
-        $$"""{ "Name": "{{name}}", "Provider": "vllm", "Endpoint": "{{endpoint}}", "Model": "m", "Weight": {{weight}} }""";
+    private static string Backend(string name, Uri endpoint, int weight = 1, string provider = "vllm") =>
+        $$"""{ "Name": "{{name}}", "Provider": "{{provider}}", "Endpoint": "{{endpoint}}", "Model": "m", "Weight": {{weight}} }""";
 
     private static async Task<Dictionary<string, int>> SendAsync(IChatClient chat, int requests)
     {
@@ -261,5 +261,34 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
         Assert.Equal(6, counts["idle"]);
         Assert.Equal(5, status.GetStatus().Backends.Single(b => b.Name == "queued").ReportedQueue);
         Assert.Contains(queued.Requests, r => r.Path == "/metrics");
+    }
+
+    [Fact]
+    public async Task LlamaCppSlotsBusyWithOtherClients_LeastOutstandingSendsRequestsToTheOtherServer()
+    {
+        var busy = await StartAsync("busy");
+        var completion = busy.Default!;
+        var slots = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "llamacpp-slots.json"));
+        busy.Default = context => context.Request.Path == "/slots" ? Respond.Json(slots)(context) : completion(context);
+        var idle = await StartAsync("idle");
+        var disabled = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "llamacpp-slots-disabled.501.json"));
+        var idleCompletion = idle.Default!;
+        idle.Default = context => context.Request.Path == "/slots" ? Respond.Json(disabled, status: 501)(context) : idleCompletion(context);
+        var chat = Build(
+            $"[{Backend("busy", busy.V1, provider: "llamacpp")}, {Backend("idle", idle.V1, provider: "llamacpp")}]",
+            laneSettings: "\"HealthCheckInterval\": \"00:00:00.5\", \"LoadBalancing\": \"LeastOutstanding\",");
+        var status = _services!.GetRequiredService<IHybridInferenceStatus>();
+        for (var waited = 0; status.GetStatus().Backends.Any(b => b.LastProbeAt is null) && waited < 10_000; waited += 50)
+        {
+            await Task.Delay(50);
+        }
+
+        var counts = await SendAsync(chat, 6);
+
+        Assert.Equal(6, counts["idle"]);
+        var backends = status.GetStatus().Backends;
+        Assert.Equal((3, BackendHealth.Healthy), (backends.Single(b => b.Name == "busy").ReportedQueue, backends.Single(b => b.Name == "busy").Health));
+        Assert.Equal((0, BackendHealth.Healthy), (backends.Single(b => b.Name == "idle").ReportedQueue, backends.Single(b => b.Name == "idle").Health));
+        Assert.Contains(busy.Requests, r => r.Path == "/slots");
     }
 }

@@ -14,6 +14,7 @@ namespace HybridInference.OpenAI.Dialects;
 /// <param name="ApiKeyVariable">The environment variable its API key is conventionally read from.</param>
 /// <param name="UsesMaxCompletionTokens">Whether it takes the output limit as <c>max_completion_tokens</c> (OpenAI) instead of <c>max_tokens</c>.</param>
 /// <param name="QueueMetricsPath">Its Prometheus metrics page relative to the server root, read for the queue of waiting requests (vLLM <c>vllm:num_requests_waiting</c>), or <see langword="null"/>.</param>
+/// <param name="SlotsPath">Its slots page relative to the server root, read for the slots busy with any client's request (llama.cpp <c>/slots</c>), or <see langword="null"/>.</param>
 internal sealed record ServerDialect(
     string Name,
     Uri DefaultEndpoint,
@@ -23,4 +24,5 @@ internal sealed record ServerDialect(
     bool IsCloud = false,
     string? ApiKeyVariable = null,
     bool UsesMaxCompletionTokens = false,
-    string? QueueMetricsPath = null);
+    string? QueueMetricsPath = null,
+    string? SlotsPath = null);

@@ -9,8 +9,11 @@ internal static class ServerDialects
     /// <summary>Ollama: no /health, <c>/api/tags</c> is the probe; silently truncates long prompts; reasoning in <c>reasoning</c>.</summary>
     public static readonly ServerDialect Ollama = new("ollama", new("http://localhost:11434/v1"), "api/tags", SchemaConstraintFormat.OpenAIJsonSchema, null);
 
-    /// <summary>llama.cpp's llama-server: /health is 503 while loading; errors after the first chunk end the stream without [DONE].</summary>
-    public static readonly ServerDialect LlamaCpp = new("llamacpp", new("http://localhost:8080/v1"), "health", SchemaConstraintFormat.OpenAIJsonSchema, "tokenize");
+    /// <summary>
+    /// llama.cpp's llama-server: /health is 503 while loading; errors after the first chunk end the stream without
+    /// [DONE]; /slots shows which of its parallel slots are busy (on by default since mid-2025, 501 when off).
+    /// </summary>
+    public static readonly ServerDialect LlamaCpp = new("llamacpp", new("http://localhost:8080/v1"), "health", SchemaConstraintFormat.OpenAIJsonSchema, "tokenize", SlotsPath: "slots");
 
     /// <summary>Hugging Face TGI: empty ids, <c>usage: null</c> on every chunk, <c>{type, value}</c> schemas, 422 validation errors.</summary>
     public static readonly ServerDialect Tgi = new("tgi", new("http://localhost:8080/v1"), "health", SchemaConstraintFormat.TgiTypeValue, "tokenize");

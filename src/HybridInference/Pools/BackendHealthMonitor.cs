@@ -104,7 +104,9 @@ internal sealed class BackendHealthMonitor : IDisposable
             var result = await probe.CheckHealthAsync(linked.Token).ConfigureAwait(false);
             healthy = result.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy;
             description = result.Description;
-            queue = result.Data.TryGetValue(HealthProbeData.QueueDepth, out var depth) && depth is int waiting ? waiting : null;
+            queue = result.Data.TryGetValue(HealthProbeData.QueueDepth, out var depth) && depth is int waiting ? waiting
+                : result.Data.TryGetValue(HealthProbeData.BusySlots, out var slots) && slots is int busy ? Math.Max(0, busy - backend.State.InFlight)
+                : null;
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {

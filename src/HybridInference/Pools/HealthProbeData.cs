@@ -9,4 +9,11 @@ public static class HealthProbeData
     /// the pool itself has in flight there.
     /// </summary>
     public const string QueueDepth = "queue_depth";
+
+    /// <summary>
+    /// The number of requests the server is processing for every client (an <see cref="int"/>), as it reports it
+    /// (llama.cpp's busy <c>/slots</c>). The busy slots beyond the requests the pool itself has in flight there are
+    /// other clients' work, and least-outstanding and power-of-two-choices balancing count them like a queue.
+    /// </summary>
+    public const string BusySlots = "busy_slots";
 }
