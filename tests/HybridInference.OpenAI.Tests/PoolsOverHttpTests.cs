@@ -113,6 +113,57 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LeastOutstanding_SkewedLatency_TheFastServerTakesMostRequests()
+    {
+        var slow = await StartAsync("slow");
+        var slowBody = Fixture.Read("vllm", "chat-completion.json").Replace("Hello! How can I help you today?", "slow", StringComparison.Ordinal);
+        slow.Default = Respond.Slow(TimeSpan.FromMilliseconds(1500), slowBody);
+        var fast = await StartAsync("fast");
+        var chat = Build($"[{Backend("slow", slow.V1)}, {Backend("fast", fast.V1)}]", laneSettings: "\"LoadBalancing\": \"LeastOutstanding\",");
+
+        // Twenty requests, one every 20 ms: the slow server still holds its first when the next ones arrive.
+        var calls = new List<Task<ChatResponse>>();
+        for (var i = 0; i < 20; i++)
+        {
+            calls.Add(chat.GetResponseAsync("Summarize: the meeting moved."));
+            await Task.Delay(20);
+        }
+
+        var backends = (await Task.WhenAll(calls)).Select(r => r.GetRouteOutcome()!.Backend).ToList();
+
+        Assert.True(backends.Count(b => b == "fast") >= 14, $"fast answered {backends.Count(b => b == "fast")} of 20");
+    }
+
+    [Fact]
+    public async Task SlowServer_IsEjectedAfterTimeouts_AndBroughtBackAfterProbation()
+    {
+        var flaky = await StartAsync("flaky");
+        var answer = flaky.Default!;
+        var slowNow = true;
+        flaky.Default = context => slowNow && context.Request.Path.Value!.EndsWith("/chat/completions", StringComparison.Ordinal)
+            ? Respond.Slow(TimeSpan.FromSeconds(10), "{}")(context)
+            : answer(context);
+        var steady = await StartAsync("steady");
+        var flakyBackend = $$"""{ "Name": "flaky", "Provider": "vllm", "Endpoint": "{{flaky.V1}}", "Model": "m", "Timeout": "00:00:00.3" }""";
+        var chat = Build($"[{flakyBackend}, {Backend("steady", steady.V1)}]", laneSettings: "\"FailuresBeforeEjection\": 2, \"EjectionDuration\": \"00:00:00.5\",");
+        var status = _services!.GetRequiredService<IHybridInferenceStatus>();
+
+        var before = await SendAsync(chat, 6);
+
+        Assert.Equal(6, before["steady"]);
+        var ejected = status.GetStatus().Backends.Single(b => b.Name == "flaky");
+        Assert.Equal((BackendHealth.Ejected, 2L), (ejected.Health, ejected.Calls));
+        Assert.StartsWith("BackendException: Timeout", ejected.LastError, StringComparison.Ordinal);
+
+        slowNow = false;
+        await Task.Delay(TimeSpan.FromMilliseconds(700));
+        var after = await SendAsync(chat, 6);
+
+        Assert.True(after.GetValueOrDefault("flaky") >= 2, $"flaky answered {after.GetValueOrDefault("flaky")} of 6 after probation");
+        Assert.Equal(BackendHealth.Healthy, status.GetStatus().Backends.Single(b => b.Name == "flaky").Health);
+    }
+
+    [Fact]
     public async Task CloudBackends_AreFallbackModels_TriedInConfiguredOrder()
     {
         var primary = await StartAsync("primary");

@@ -76,7 +76,12 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         using var activity = StartActivity();
         var started = _timeProvider.GetTimestamp();
         var committed = false;
-        var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+
+        // The overall deadline covers the whole stream, its last token included.
+        using var deadline = _requestTimeout is { } timeout ? new CancellationTokenSource(timeout, _timeProvider) : null;
+        using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var token = linked?.Token ?? cancellationToken;
+        var updates = base.GetStreamingResponseAsync(messages, options, token).GetAsyncEnumerator(token);
         try
         {
             while (true)
@@ -88,14 +93,27 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
                         break;
                     }
                 }
-                catch (Exception ex) when (committed && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
                 {
-                    var backend = request.LastBackend?.Name ?? "unknown";
-                    throw WithOutcome(
-                        new StreamInterruptedException(
+                    var failure = deadline is { IsCancellationRequested: true } && ex is OperationCanceledException
+                        ? new TimeoutException(
+                            $"The stream did not finish within HybridInference:Routing:RequestTimeout ({_requestTimeout}); every attempt was cancelled.", ex)
+                        : ex;
+                    if (committed)
+                    {
+                        var backend = request.LastBackend?.Name ?? "unknown";
+                        failure = new StreamInterruptedException(
                             $"The stream from backend '{backend}' failed after output had reached the caller, so it was not retried or moved elsewhere; the answer received is incomplete.",
-                            ex),
-                        request, started, activity, committed);
+                            failure);
+                    }
+
+                    WithOutcome(failure, request, started, activity, committed);
+                    if (ReferenceEquals(failure, ex))
+                    {
+                        throw;
+                    }
+
+                    throw failure;
                 }
                 catch (Exception ex)
                 {

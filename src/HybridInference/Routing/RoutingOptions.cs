@@ -46,9 +46,9 @@ public sealed class RoutingOptions
 
     /// <summary>
     /// Gets or sets the most a whole request (every attempt, retry and escalation together) may take; past it every
-    /// attempt is cancelled and the caller gets <see cref="TimeoutException"/>. Applies to non-streaming requests
-    /// (streams are bounded by each lane's <c>TimeToFirstToken</c> and the caller's cancellation). Each backend's own
-    /// <c>Timeout</c> still bounds each attempt. Default: no limit; 0.5 s to one day when set.
+    /// attempt is cancelled and the caller gets <see cref="TimeoutException"/>. A stream must end within it too; one
+    /// cut off after its first token ends in <see cref="StreamInterruptedException"/> around the timeout. Each
+    /// backend's own <c>Timeout</c> still bounds each attempt. Default: no limit; 0.5 s to one day when set.
     /// </summary>
     [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
     public TimeSpan? RequestTimeout { get; set; }

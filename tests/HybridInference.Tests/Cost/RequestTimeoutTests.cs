@@ -47,4 +47,43 @@ public sealed class RequestTimeoutTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
     }
+
+    [Fact]
+    public async Task Stream_WithoutAFirstTokenBeforeTheDeadline_TimeoutNamingTheKey_AndNothingEscalates()
+    {
+        using var host = Host();
+        host.Local.Reply("late", delay: TimeSpan.FromSeconds(30));
+        host.Cloud!.DefaultReply = _ => "cloud";
+
+        var call = ReadAllAsync(host.Chat.GetStreamingResponseAsync(User("Summarize: the meeting moved.")));
+        host.Time.Advance(TimeSpan.FromSeconds(5));
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => call);
+        Assert.Contains("HybridInference:Routing:RequestTimeout (00:00:05)", error.Message);
+        Assert.Equal((true, false), (error.GetRouteOutcome()!.Failed, error.GetRouteOutcome()!.OutputCommitted));
+        Assert.Empty(host.Cloud.Requests);
+    }
+
+    [Fact]
+    public async Task Stream_FinishingWithinTheDeadline_IsPassedOnWhole()
+    {
+        using var host = Host();
+        host.Local.Reply("in time", delay: TimeSpan.FromSeconds(4));
+
+        var call = ReadAllAsync(host.Chat.GetStreamingResponseAsync(User("Summarize: the meeting moved.")));
+        host.Time.Advance(TimeSpan.FromSeconds(4));
+
+        Assert.Equal("in time", await call);
+    }
+
+    private static async Task<string> ReadAllAsync(IAsyncEnumerable<ChatResponseUpdate> updates)
+    {
+        var text = new System.Text.StringBuilder();
+        await foreach (var update in updates)
+        {
+            text.Append(update.Text);
+        }
+
+        return text.ToString();
+    }
 }
