@@ -62,7 +62,7 @@ internal static class Report
         }
 
         sb.AppendLine();
-        sb.AppendLine(c, $"Backends at the end (IHybridInferenceStatus; local circuit {status.LocalCircuit})");
+        sb.AppendLine(c, $"Backends at the end (IHybridInferenceStatus; local circuit {status.LocalCircuit}, cloud circuit {status.CloudCircuit})");
         sb.AppendLine(c, $"  local failures counted by the breaker: {string.Join(", ", status.LocalCircuitFailures.Where(f => f.Value > 0).Select(f => $"{f.Key} {f.Value}"))}");
         sb.AppendLine("  backend        lane    health      calls  success  ewma ms   p95 ms  last error");
         foreach (var backend in status.Backends)

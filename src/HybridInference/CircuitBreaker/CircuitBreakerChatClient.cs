@@ -9,9 +9,12 @@ using Polly.CircuitBreaker;
 namespace HybridInference.CircuitBreaker;
 
 /// <summary>
-/// Guards the local lane with a Polly circuit breaker: when the ratio of failed local attempts over the sampling
-/// window passes the threshold, the circuit opens and calls fail fast with <see cref="BrokenCircuitException"/>
-/// until the break is over. The router reads the state and sends routable traffic to the cloud meanwhile.
+/// Guards a lane with a Polly circuit breaker: when the ratio of failed attempts over the sampling window passes the
+/// threshold, the circuit opens and calls fail fast until the break is over. The router reads the state: while the
+/// local circuit is open, routable traffic goes to the cloud; while the cloud circuit is open, cloud-preferred
+/// traffic that may run locally goes local. A local call refused fails with <see cref="BrokenCircuitException"/>
+/// (the fallback escalates it); a cloud call refused with a <see cref="BackendException"/> of kind
+/// <see cref="BackendErrorKind.Unavailable"/> that says so.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -30,13 +33,20 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
     private readonly CircuitBreakerStateProvider _state = new();
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _recoveryRamp;
+    private readonly BackendLane _lane;
     private readonly long[] _failures = new long[Enum.GetValues<CircuitFailureReason>().Length];
     private readonly Lock _rampGate = new();
     private long _openUntilTicks;
     private long _closedAtTicks;
     private double _rampCredit;
 
-    public CircuitBreakerChatClient(IChatClient innerClient, RoutingOptions options, TimeProvider timeProvider, ILogger logger)
+    /// <summary>Initializes a new instance of the <see cref="CircuitBreakerChatClient"/> class.</summary>
+    /// <param name="innerClient">The lane's pool.</param>
+    /// <param name="options">The thresholds, shared by both lanes; the recovery ramp applies to the local lane only.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">The logger for state changes.</param>
+    /// <param name="lane">The lane guarded.</param>
+    public CircuitBreakerChatClient(IChatClient innerClient, RoutingOptions options, TimeProvider timeProvider, ILogger logger, BackendLane lane = BackendLane.Local)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -44,7 +54,8 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(logger);
 
         _timeProvider = timeProvider;
-        _recoveryRamp = options.RecoveryRamp;
+        _lane = lane;
+        _recoveryRamp = lane == BackendLane.Local ? options.RecoveryRamp : TimeSpan.Zero;
         var breakDuration = options.BreakDuration;
         _pipeline = new ResiliencePipelineBuilder<LocalAttempt> { TimeProvider = timeProvider }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<LocalAttempt>
@@ -58,18 +69,18 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
                 OnOpened = args =>
                 {
                     Volatile.Write(ref _openUntilTicks, (timeProvider.GetUtcNow() + args.BreakDuration).UtcTicks);
-                    Log.CircuitOpened(logger, args.BreakDuration, Log.Describe(args.Outcome.Exception));
+                    Log.CircuitOpened(logger, lane, args.BreakDuration, Log.Describe(args.Outcome.Exception));
                     return default;
                 },
                 OnClosed = _ =>
                 {
                     Volatile.Write(ref _closedAtTicks, timeProvider.GetUtcNow().UtcTicks);
-                    Log.CircuitClosed(logger);
+                    Log.CircuitClosed(logger, lane);
                     return default;
                 },
                 OnHalfOpened = _ =>
                 {
-                    Log.CircuitHalfOpened(logger);
+                    Log.CircuitHalfOpened(logger, lane);
                     return default;
                 },
             })
@@ -78,6 +89,9 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
 
     /// <summary>Gets the breaker's state.</summary>
     public CircuitBreakerStateProvider State => _state;
+
+    /// <summary>Gets the lane the breaker guards.</summary>
+    public BackendLane Lane => _lane;
 
     /// <summary>Gets the failures counted since start, by reason.</summary>
     public IReadOnlyDictionary<CircuitFailureReason, long> Failures =>
@@ -150,7 +164,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
                 context,
                 (Client: this, Messages: messages, Options: options)).ConfigureAwait(false);
 
-            outcome.ThrowIfException();
+            ThrowIfException(outcome);
             return outcome.Result.Response!;
         }
         finally
@@ -172,7 +186,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
             await Task.WhenAny(attempt.Started, execution).ConfigureAwait(false);
             if (!attempt.Started.IsCompleted)
             {
-                (await execution.ConfigureAwait(false)).ThrowIfException();
+                ThrowIfException(await execution.ConfigureAwait(false));
                 yield break;
             }
 
@@ -223,6 +237,22 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         return serviceKey is null && serviceType == typeof(CircuitBreakerStateProvider)
             ? _state
             : base.GetService(serviceType, serviceKey);
+    }
+
+    /// <summary>Rethrows a failed attempt; a cloud call the open circuit refused becomes a <see cref="BackendException"/> that says so.</summary>
+    private void ThrowIfException(Outcome<LocalAttempt> outcome)
+    {
+        if (_lane == BackendLane.Cloud && outcome.Exception is BrokenCircuitException broken)
+        {
+            var retry = broken.RetryAfter is { } after ? $" for another {after.TotalSeconds:0.#} s" : string.Empty;
+            throw new BackendException(
+                BackendErrorKind.Unavailable,
+                $"The cloud lane's circuit breaker is open{retry}: too many cloud calls failed in the sampling window, so nothing was sent.",
+                retryAfter: broken.RetryAfter,
+                innerException: broken);
+        }
+
+        outcome.ThrowIfException();
     }
 
     private bool CountFailure(Outcome<LocalAttempt> outcome, CancellationToken cancellationToken)

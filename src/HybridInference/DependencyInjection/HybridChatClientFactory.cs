@@ -38,8 +38,17 @@ internal static class HybridChatClientFactory
 
         var localPool = CreatePool(BackendLane.Local, options.Local, localInfos, services, costs, metrics, time, logger);
         var cloudPool = cloudInfos.Count == 0 ? null : CreatePool(BackendLane.Cloud, options.Cloud, cloudInfos, services, costs, metrics, time, logger);
-        IChatClient? cloudLane = cloudPool is null ? null : new CloudRateLimitChatClient(
-            cloudPool,
+
+        // The budget is checked before the breaker, so a request held back by it never counts as a cloud failure.
+        var cloudCircuit = cloudPool is null ? null : new CircuitBreakerChatClient(
+            cloudPool, options.Routing, time, ChainServices.Logger<CircuitBreakerChatClient>(services), BackendLane.Cloud);
+        if (cloudCircuit is not null)
+        {
+            metrics.ObserveCloudCircuit(cloudCircuit.State);
+        }
+
+        IChatClient? cloudLane = cloudCircuit is null ? null : new CloudRateLimitChatClient(
+            cloudCircuit,
             new CloudRateLimiter(options.Cloud.RequestsPerMinute, options.Cloud.TokensPerMinute, options.Cloud.RateLimitQueueTime, time));
         var policy = services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit);
 
@@ -54,6 +63,7 @@ internal static class HybridChatClientFactory
         var components = services.GetRequiredService<ChainComponents>();
         components.SetPools(localPool, cloudPool);
         components.LocalCircuit = chain.GetService<CircuitBreakerChatClient>();
+        components.CloudCircuit = cloudCircuit;
         return chain;
     }
 

@@ -15,7 +15,8 @@ namespace HybridInference.Routing;
 /// <summary>
 /// Chooses the lane for each classified request: asks the <see cref="IRoutingPolicy"/> for its preference, then
 /// enforces the constraints no policy may override (local-only data stays local, offline mode stays local, an open
-/// local breaker sends routable traffic to the cloud).
+/// local breaker sends routable traffic to the cloud, an open cloud breaker sends cloud-preferred traffic that may
+/// run locally to local).
 /// </summary>
 /// <remarks>
 /// Built on <see cref="RoutingChatClient"/>: the local lane it selects is the schema-validating fallback over the
@@ -29,6 +30,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     private readonly IRoutingPolicy _policy;
     private readonly TaskClassifier? _classifier;
     private readonly CircuitBreakerChatClient? _localCircuit;
+    private readonly CircuitBreakerChatClient? _cloudCircuit;
     private readonly int? _largestLocalWindow;
     private readonly IJsonSchemaValidator? _validator;
     private readonly ILogger _logger;
@@ -81,6 +83,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
         _jsonFallback = localLane.GetService<SchemaValidatingFallbackChatClient>();
         _localCircuit = localLane.GetService<CircuitBreakerChatClient>();
+        _cloudCircuit = cloudLane?.GetService<CircuitBreakerChatClient>() is { Lane: BackendLane.Cloud } cloudCircuit ? cloudCircuit : null;
     }
 
     /// <summary>Makes the routing decision for a profiled request.</summary>
@@ -101,6 +104,13 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             return preferred.Target == RouteTarget.Cloud
                 ? new RouteDecision(localTarget, profile.DataPolicy == DataPolicy.LocalOnly ? RouteReason.LocalOnly : RouteReason.NoCloudBackend)
                 : preferred;
+        }
+
+        if (preferred is { Target: RouteTarget.Cloud, Reason: RouteReason.Category or RouteReason.Policy }
+            && _cloudCircuit is { IsRejecting: true } && _localCircuit is not { IsRejecting: true })
+        {
+            // The cloud keeps failing and this request may run locally (its size did not send it away).
+            return new RouteDecision(localTarget, RouteReason.CloudCircuitOpen);
         }
 
         if (preferred.Target != RouteTarget.Cloud && _localCircuit is { IsRejecting: true })
@@ -285,6 +295,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     private bool MayHedge(ChatOptions options) => HybridRequest.Find(options) switch
     {
         { Profile.DataPolicy: DataPolicy.LocalOnly } => false,
+        _ when _cloudCircuit is { IsRejecting: true } => false,
         { Decision.Target: RouteTarget.Local } => true,
         { Decision.Target: RouteTarget.LocalWithFallback } => _jsonFallback is not null && options.ResponseFormat is ChatResponseFormatJson,
         _ => false,

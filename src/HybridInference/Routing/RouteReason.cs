@@ -32,4 +32,7 @@ public enum RouteReason
 
     /// <summary>The local circuit breaker closed less than <c>Routing:RecoveryRamp</c> ago and local takes only part of the traffic back yet: cloud.</summary>
     CircuitRecovering = 9,
+
+    /// <summary>The policy chose the cloud, but the cloud circuit breaker is open after repeated cloud failures: local instead.</summary>
+    CloudCircuitOpen = 10,
 }

@@ -2,7 +2,7 @@ using Polly.CircuitBreaker;
 
 namespace HybridInference;
 
-/// <summary>A snapshot of the hybrid client: every backend's health and load, and the local circuit breaker's state.</summary>
+/// <summary>A snapshot of the hybrid client: every backend's health and load, and each lane's circuit breaker.</summary>
 public sealed record HybridInferenceStatus
 {
     /// <summary>Gets when the snapshot was taken.</summary>
@@ -16,4 +16,10 @@ public sealed record HybridInferenceStatus
 
     /// <summary>Gets the local attempts the circuit breaker counted as failures since start, by reason.</summary>
     public required IReadOnlyDictionary<CircuitFailureReason, long> LocalCircuitFailures { get; init; }
+
+    /// <summary>Gets the state of the cloud lane's circuit breaker (Closed when there is no cloud lane).</summary>
+    public CircuitState CloudCircuit { get; init; }
+
+    /// <summary>Gets the cloud attempts the cloud circuit breaker counted as failures since start, by reason.</summary>
+    public IReadOnlyDictionary<CircuitFailureReason, long> CloudCircuitFailures { get; init; } = new Dictionary<CircuitFailureReason, long>();
 }

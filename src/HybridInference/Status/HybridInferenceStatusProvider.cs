@@ -17,6 +17,9 @@ internal sealed class ChainComponents
     /// <summary>Gets or sets the local lane's circuit breaker.</summary>
     public CircuitBreakerChatClient? LocalCircuit { get; set; }
 
+    /// <summary>Gets or sets the cloud lane's circuit breaker.</summary>
+    public CircuitBreakerChatClient? CloudCircuit { get; set; }
+
     /// <summary>Records the pools of the chain just built.</summary>
     public void SetPools(params BackendPoolChatClient?[] pools) => _pools = [.. pools.OfType<BackendPoolChatClient>()];
 }
@@ -42,6 +45,8 @@ internal sealed class HybridInferenceStatusProvider(IServiceProvider services, C
             Backends = backends,
             LocalCircuit = components.LocalCircuit?.State.CircuitState ?? CircuitState.Closed,
             LocalCircuitFailures = components.LocalCircuit?.Failures ?? new Dictionary<CircuitFailureReason, long>(),
+            CloudCircuit = components.CloudCircuit?.State.CircuitState ?? CircuitState.Closed,
+            CloudCircuitFailures = components.CloudCircuit?.Failures ?? new Dictionary<CircuitFailureReason, long>(),
         };
     }
 }

@@ -19,6 +19,7 @@ internal sealed class HybridInferenceMetrics
     private readonly Histogram<double> _operationDuration;
     private readonly Meter _meter;
     private CircuitBreakerStateProvider? _localCircuit;
+    private CircuitBreakerStateProvider? _cloudCircuit;
 
     public HybridInferenceMetrics(IMeterFactory meterFactory)
     {
@@ -51,6 +52,8 @@ internal sealed class HybridInferenceMetrics
 
     /// <summary>Makes <paramref name="stateProvider"/> the source of the local lane's circuit-state gauge.</summary>
     public void ObserveLocalCircuit(CircuitBreakerStateProvider stateProvider) => _localCircuit = stateProvider;
+
+    public void ObserveCloudCircuit(CircuitBreakerStateProvider stateProvider) => _cloudCircuit = stateProvider;
 
     public void RecordDispatch(BackendInfo backend, TaskCategory category)
     {
@@ -160,19 +163,22 @@ internal sealed class HybridInferenceMetrics
         return tags;
     }
 
-    private Measurement<int>[] ObserveCircuit()
+    private Measurement<int>[] ObserveCircuit() => (_localCircuit, _cloudCircuit) switch
     {
-        if (_localCircuit is not { } circuit)
-        {
-            return [];
-        }
+        (null, null) => [],
+        ({ } local, null) => [Measure(local, "local")],
+        (null, { } cloud) => [Measure(cloud, "cloud")],
+        ({ } local, { } cloud) => [Measure(local, "local"), Measure(cloud, "cloud")],
+    };
 
+    private static Measurement<int> Measure(CircuitBreakerStateProvider circuit, string lane)
+    {
         var state = circuit.CircuitState switch
         {
             Polly.CircuitBreaker.CircuitState.Closed => 0,
             Polly.CircuitBreaker.CircuitState.HalfOpen => 2,
             _ => 1, // Open and Isolated both keep traffic away.
         };
-        return [new Measurement<int>(state, new KeyValuePair<string, object?>(HybridInferenceTelemetry.LaneTag, "local"))];
+        return new Measurement<int>(state, new KeyValuePair<string, object?>(HybridInferenceTelemetry.LaneTag, lane));
     }
 }

@@ -18,14 +18,14 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Warning, "Escalating a request to the cloud: {Reason} ({Failure}).")]
     public static partial void Escalating(ILogger logger, EscalationReason reason, string failure);
 
-    [LoggerMessage(4, LogLevel.Warning, "The local circuit breaker opened for {BreakDuration} after a {Failure}: local failures passed the threshold; routable requests go to the cloud.")]
-    public static partial void CircuitOpened(ILogger logger, TimeSpan breakDuration, string failure);
+    [LoggerMessage(4, LogLevel.Warning, "The {Lane} circuit breaker opened for {BreakDuration} after a {Failure}: failures passed the threshold; routable requests go to the other lane.")]
+    public static partial void CircuitOpened(ILogger logger, BackendLane lane, TimeSpan breakDuration, string failure);
 
-    [LoggerMessage(5, LogLevel.Information, "The local circuit breaker closed: local backends are serving again.")]
-    public static partial void CircuitClosed(ILogger logger);
+    [LoggerMessage(5, LogLevel.Information, "The {Lane} circuit breaker closed: its backends are serving again.")]
+    public static partial void CircuitClosed(ILogger logger, BackendLane lane);
 
-    [LoggerMessage(6, LogLevel.Information, "The local circuit breaker is half-open: trying a local request.")]
-    public static partial void CircuitHalfOpened(ILogger logger);
+    [LoggerMessage(6, LogLevel.Information, "The {Lane} circuit breaker is half-open: trying a request.")]
+    public static partial void CircuitHalfOpened(ILogger logger, BackendLane lane);
 
     [LoggerMessage(7, LogLevel.Warning, "Backend {Backend} failed ({Failure}); trying the next backend of the {Lane} lane.")]
     public static partial void FailingOver(ILogger logger, string backend, string failure, BackendLane lane);

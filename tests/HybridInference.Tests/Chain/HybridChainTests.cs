@@ -282,7 +282,8 @@ public sealed class HybridChainTests
         var state = host.Chat.GetService<CircuitBreakerStateProvider>()!;
         Assert.Equal(CircuitState.Open, state.CircuitState);
         host.Metrics.RecordObservableInstruments();
-        Assert.Equal(1, host.Metrics.Of(HybridInferenceTelemetry.CircuitState).Last().Value);
+        Assert.Equal(1, host.Metrics.Of(HybridInferenceTelemetry.CircuitState).Last(m => m.Tag("lane") == "local").Value);
+        Assert.Equal(0, host.Metrics.Of(HybridInferenceTelemetry.CircuitState).Last(m => m.Tag("lane") == "cloud").Value);
 
         // While open, routable traffic goes straight to the cloud: the local backend is not called.
         var localCalls = host.Local.Requests.Count;
@@ -297,7 +298,7 @@ public sealed class HybridChainTests
         Assert.Equal(BackendLane.Local, trial.GetRouteOutcome()!.Target);
         Assert.Equal(CircuitState.Closed, state.CircuitState);
         host.Metrics.RecordObservableInstruments();
-        Assert.Equal(0, host.Metrics.Of(HybridInferenceTelemetry.CircuitState).Last().Value);
+        Assert.Equal(0, host.Metrics.Of(HybridInferenceTelemetry.CircuitState).Last(m => m.Tag("lane") == "local").Value);
     }
 
     [Fact]

@@ -161,6 +161,9 @@ public sealed class HedgingTests
         host.Time.Advance(TimeSpan.FromSeconds(2));
         await WaitUntilAsync(() => host.Cloud.Requests.Count == 1);
         host.Time.Advance(TimeSpan.FromSeconds(1));
+
+        // Both local answers are checked while the hedge still runs; the local lane then stands down.
+        await WaitUntilAsync(() => host.Metrics.Sum(HybridInferenceTelemetry.ValidationFailures) == 2);
         host.Time.Advance(TimeSpan.FromSeconds(4));
         var response = await call;
 
