@@ -3,6 +3,8 @@ using System.Runtime.CompilerServices;
 using HybridInference.Internal;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HybridInference.Cost;
 
@@ -19,8 +21,12 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
     private readonly HybridInferenceMetrics _metrics;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan? _requestTimeout;
+    private readonly IRouteOutcomeListener[] _listeners;
+    private readonly ILogger _logger;
 
-    public CostMeterChatClient(IChatClient innerClient, HybridInferenceMetrics metrics, TimeProvider timeProvider, TimeSpan? requestTimeout = null)
+    public CostMeterChatClient(
+        IChatClient innerClient, HybridInferenceMetrics metrics, TimeProvider timeProvider, TimeSpan? requestTimeout = null,
+        IEnumerable<IRouteOutcomeListener>? listeners = null, ILogger? logger = null)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(metrics);
@@ -28,6 +34,8 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         _metrics = metrics;
         _timeProvider = timeProvider;
         _requestTimeout = requestTimeout;
+        _listeners = listeners?.ToArray() ?? [];
+        _logger = logger ?? NullLogger.Instance;
     }
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -36,6 +44,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         var request = Begin(ref options);
         using var activity = StartActivity();
         var started = _timeProvider.GetTimestamp();
+        RouteOutcome? outcome = null;
 
         // The overall deadline reaches every layer as a cancellation, so no layer retries, fails over or escalates past it.
         using var deadline = _requestTimeout is { } timeout ? new CancellationTokenSource(timeout, _timeProvider) : null;
@@ -43,23 +52,25 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         try
         {
             var response = await base.GetResponseAsync(messages, options, linked?.Token ?? cancellationToken).ConfigureAwait(false);
-            (response.AdditionalProperties ??= [])[HybridRequest.OutcomePropertyKey] = BuildOutcome(request, started, activity);
+            outcome = BuildOutcome(request, started, activity);
+            (response.AdditionalProperties ??= [])[HybridRequest.OutcomePropertyKey] = outcome;
             return response;
         }
         catch (OperationCanceledException ex) when (deadline is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
         {
             var timedOut = new TimeoutException(
                 $"The request did not finish within HybridInference:Routing:RequestTimeout ({_requestTimeout}); every attempt was cancelled.", ex);
-            throw WithOutcome(timedOut, request, started, activity, committed: false);
+            throw WithOutcome(timedOut, request, started, activity, committed: false, out outcome);
         }
         catch (Exception ex)
         {
-            WithOutcome(ex, request, started, activity, committed: false);
+            WithOutcome(ex, request, started, activity, committed: false, out outcome);
             throw;
         }
         finally
         {
             RecordTask(request);
+            Notify(outcome ?? BuildOutcome(request, started, activity, committed: false, failed: true));
         }
     }
 
@@ -76,6 +87,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         using var activity = StartActivity();
         var started = _timeProvider.GetTimestamp();
         var committed = false;
+        RouteOutcome? outcome = null;
 
         // The overall deadline covers the whole stream, its last token included.
         using var deadline = _requestTimeout is { } timeout ? new CancellationTokenSource(timeout, _timeProvider) : null;
@@ -107,7 +119,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
                             failure);
                     }
 
-                    WithOutcome(failure, request, started, activity, committed);
+                    WithOutcome(failure, request, started, activity, committed, out outcome);
                     if (ReferenceEquals(failure, ex))
                     {
                         throw;
@@ -117,7 +129,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
                 }
                 catch (Exception ex)
                 {
-                    WithOutcome(ex, request, started, activity, committed);
+                    WithOutcome(ex, request, started, activity, committed, out outcome);
                     throw;
                 }
 
@@ -126,20 +138,24 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
             }
 
             var last = new ChatResponseUpdate { AdditionalProperties = [] };
-            last.AdditionalProperties[HybridRequest.OutcomePropertyKey] = BuildOutcome(request, started, activity, committed: true, failed: false);
+            outcome = BuildOutcome(request, started, activity, committed: true, failed: false);
+            last.AdditionalProperties[HybridRequest.OutcomePropertyKey] = outcome;
             yield return last;
         }
         finally
         {
             await updates.DisposeAsync().ConfigureAwait(false);
             RecordTask(request);
+
+            // A caller that stops reading early ends the stream without an error: what it cost is recorded all the same.
+            Notify(outcome ?? BuildOutcome(request, started, activity, committed, failed: false));
         }
     }
 
-    private static HybridRequest Begin(ref ChatOptions? options)
+    private HybridRequest Begin(ref ChatOptions? options)
     {
         // A fresh state per call, on a copy of the caller's options (which are never changed).
-        var request = new HybridRequest();
+        var request = new HybridRequest { StartedAt = _timeProvider.GetUtcNow() };
         options = new HybridChatOptions(options, request);
         return request;
     }
@@ -148,10 +164,11 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         HybridInferenceTelemetry.ActivitySource.StartActivity("hybrid_inference.request", ActivityKind.Internal);
 
     /// <summary>Attaches the outcome of a failed request to its exception, where <see cref="RouteOutcomeExtensions.GetRouteOutcome(Exception)"/> finds it.</summary>
-    private TException WithOutcome<TException>(TException exception, HybridRequest request, long started, Activity? activity, bool committed)
+    private TException WithOutcome<TException>(TException exception, HybridRequest request, long started, Activity? activity, bool committed, out RouteOutcome? outcome)
         where TException : Exception
     {
-        exception.Data[HybridRequest.OutcomePropertyKey] = BuildOutcome(request, started, activity, committed, failed: true);
+        outcome = BuildOutcome(request, started, activity, committed, failed: true);
+        exception.Data[HybridRequest.OutcomePropertyKey] = outcome;
         activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
         return exception;
     }
@@ -180,6 +197,8 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
             Duration = _timeProvider.GetElapsedTime(started),
             OutputCommitted = committed,
             Failed = failed,
+            StartedAt = request.StartedAt,
+            JsonRequired = profile?.RequiresJson ?? false,
         };
 
         if (activity is { IsAllDataRequested: true })
@@ -193,6 +212,22 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         }
 
         return outcome;
+    }
+
+    /// <summary>Tells every listener; one that throws is logged and the others still hear of it.</summary>
+    private void Notify(RouteOutcome outcome)
+    {
+        foreach (var listener in _listeners)
+        {
+            try
+            {
+                listener.OnRequestFinished(outcome);
+            }
+            catch (Exception ex)
+            {
+                Log.ListenerFailed(_logger, listener.GetType().Name, Log.Describe(ex));
+            }
+        }
     }
 
     private void RecordTask(HybridRequest request)

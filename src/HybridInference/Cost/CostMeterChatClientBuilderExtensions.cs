@@ -1,5 +1,6 @@
 using HybridInference.Cost;
 using HybridInference.Internal;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridInference;
 
@@ -8,7 +9,8 @@ public static class CostMeterChatClientBuilderExtensions
 {
     /// <summary>
     /// Adds the cost meter: it measures the whole request, records the task metrics and attaches the
-    /// <see cref="RouteOutcome"/> to each response. Put it first (outermost).
+    /// <see cref="RouteOutcome"/> to each response (and to the exception of a failed request); every
+    /// <see cref="IRouteOutcomeListener"/> in the services hears of each finished request. Put it first (outermost).
     /// </summary>
     /// <param name="builder">The chain.</param>
     /// <param name="requestTimeout">
@@ -24,6 +26,12 @@ public static class CostMeterChatClientBuilderExtensions
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(requestTimeout));
         }
 
-        return builder.Use((inner, services) => new CostMeterChatClient(inner, ChainServices.Metrics(services), ChainServices.Time(services), requestTimeout));
+        return builder.Use((inner, services) => new CostMeterChatClient(
+            inner,
+            ChainServices.Metrics(services),
+            ChainServices.Time(services),
+            requestTimeout,
+            services.GetServices<IRouteOutcomeListener>(),
+            ChainServices.Logger<CostMeterChatClient>(services)));
     }
 }

@@ -16,6 +16,9 @@ internal sealed class HybridRequest
     /// <summary>The key of the <see cref="RouteOutcome"/> in a response's additional properties.</summary>
     public const string OutcomePropertyKey = "HybridInference.RouteOutcome";
 
+    /// <summary>Gets or sets when the request started.</summary>
+    public DateTimeOffset StartedAt { get; set; }
+
     public TaskProfile? Profile { get; set; }
 
     public RouteDecision? Decision { get; set; }

@@ -55,6 +55,12 @@ public sealed class RouteOutcome
     /// </summary>
     public required double CloudBaselineCostUsd { get; init; }
 
+    /// <summary>Gets when the request started (from the client's <see cref="TimeProvider"/>).</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>Gets a value indicating whether the request asked for JSON output (a JSON response format), so its answers were validated.</summary>
+    public bool JsonRequired { get; init; }
+
     /// <summary>Gets the wall-clock time of the whole request, every attempt included.</summary>
     public required TimeSpan Duration { get; init; }
 

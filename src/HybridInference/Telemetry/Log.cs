@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Warning, "Cloud backend {Backend} (model {Model}) has no price in HybridInference:Pricing; its cost counts as zero.")]
     public static partial void CloudModelNotPriced(ILogger logger, string backend, string model);
+
+    [LoggerMessage(10, LogLevel.Warning, "Route outcome listener {Listener} failed ({Failure}); the request was not affected.")]
+    public static partial void ListenerFailed(ILogger logger, string listener, string failure);
 }

@@ -1,0 +1,64 @@
+using HybridInference.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace HybridInference;
+
+/// <summary>Adds the SQLite cost ledger to the hybrid client.</summary>
+public static class CostLedgerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Records every finished request of the hybrid client in a SQLite database, and registers
+    /// <see cref="ICostLedger"/> to query it. Records older than <c>HybridInference:Observability:RetentionDays</c>
+    /// are pruned.
+    /// </summary>
+    /// <param name="builder">The hybrid client's builder, from <c>AddHybridInference</c>.</param>
+    /// <param name="configure">Sets the options; <see cref="CostLedgerOptions.DatabasePath"/> is required.</param>
+    /// <returns><paramref name="builder"/>.</returns>
+    public static HybridInferenceBuilder AddSqliteCostLedger(this HybridInferenceBuilder builder, Action<CostLedgerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.AddOptions<CostLedgerOptions>().Configure(configure);
+        return Register(builder);
+    }
+
+    /// <summary>
+    /// Records every finished request of the hybrid client in a SQLite database configured by
+    /// <paramref name="section"/> (usually <c>HybridInference:Observability:Ledger</c>), and registers
+    /// <see cref="ICostLedger"/> to query it.
+    /// </summary>
+    /// <param name="builder">The hybrid client's builder, from <c>AddHybridInference</c>.</param>
+    /// <param name="section">The configuration section of <see cref="CostLedgerOptions"/>.</param>
+    /// <returns><paramref name="builder"/>.</returns>
+    public static HybridInferenceBuilder AddSqliteCostLedger(this HybridInferenceBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(section);
+        builder.Services.AddOptions<CostLedgerOptions>().Bind(section);
+        return Register(builder);
+    }
+
+    private static HybridInferenceBuilder Register(HybridInferenceBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<CostLedgerOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CostLedgerOptions>, CostLedgerOptionsValidator>());
+        services.TryAddSingleton(provider => new SqliteCostLedger(
+            provider.GetRequiredService<IOptions<CostLedgerOptions>>().Value,
+            provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value.Observability.RetentionDays,
+            provider.GetService<TimeProvider>() ?? TimeProvider.System,
+            provider.GetService<ILoggerFactory>()?.CreateLogger<ICostLedger>() ?? NullLogger<ICostLedger>.Instance));
+        services.TryAddSingleton<ICostLedger>(provider => provider.GetRequiredService<SqliteCostLedger>());
+        services.AddSingleton<IRouteOutcomeListener>(provider => provider.GetRequiredService<SqliteCostLedger>());
+        return builder;
+    }
+}
+
+/// <summary>Checks <see cref="CostLedgerOptions"/> against its attributes when the services start.</summary>
+[OptionsValidator]
+internal sealed partial class CostLedgerOptionsValidator : IValidateOptions<CostLedgerOptions>;

@@ -1,0 +1,124 @@
+using System.Text;
+using HybridInference.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HybridInference.Sqlite.Tests;
+
+/// <summary>The hybrid client over fake backends with the SQLite ledger on a real file in a temporary folder, on a fake clock.</summary>
+internal sealed class LedgerHost : IAsyncDisposable
+{
+    private LedgerHost(ServiceProvider provider, FakeChatClient local, FakeChatClient cloud, FakeTimeProvider time, string folder)
+    {
+        Provider = provider;
+        Local = local;
+        Cloud = cloud;
+        Time = time;
+        Folder = folder;
+        Chat = provider.GetRequiredService<IChatClient>();
+        Ledger = provider.GetRequiredService<ICostLedger>();
+    }
+
+    public ServiceProvider Provider { get; }
+
+    public IChatClient Chat { get; }
+
+    public ICostLedger Ledger { get; }
+
+    public FakeChatClient Local { get; }
+
+    public FakeChatClient Cloud { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public string Folder { get; }
+
+    public string DatabasePath => Path.Combine(Folder, "ledger", "costs.db");
+
+    public static LedgerHost Create(string ledgerSettings = "", int retentionDays = 90)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "hi-ledger-" + Guid.NewGuid().ToString("N"));
+        var json = $$"""
+            {
+              "HybridInference": {
+                "Routing": { "LocalContextLimit": 4096, "FallbackMaxRetries": 1 },
+                "Local": { "Backends": [ { "Name": "local", "Provider": "vllm", "Model": "local-model" } ] },
+                "Cloud": { "Backends": [ { "Name": "cloud", "Provider": "openai", "Model": "cloud-model" } ] },
+                "Pricing": { "cloud-model": { "InputPerMillionTokens": 10.0, "OutputPerMillionTokens": 30.0 } },
+                "Observability": {
+                  "RetentionDays": {{retentionDays}},
+                  "Ledger": { {{ledgerSettings}} "DatabasePath": "{{Path.Combine(folder, "ledger", "costs.db").Replace("\\", "/", StringComparison.Ordinal)}}" }
+                }
+              }
+            }
+            """;
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var time = new FakeTimeProvider();
+        var local = new FakeChatClient("local-model") { TimeProvider = time };
+        var cloud = new FakeChatClient("cloud-model") { TimeProvider = time };
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddHybridInference(configuration.GetSection("HybridInference"))
+            .AddLocalBackend("local", _ => local)
+            .AddCloudBackend("cloud", _ => cloud)
+            .AddSqliteCostLedger(configuration.GetSection("HybridInference:Observability:Ledger"));
+        return new LedgerHost(services.BuildServiceProvider(), local, cloud, time, folder);
+    }
+
+    /// <summary>Reads the table through a connection of its own, as another process would see it.</summary>
+    public List<Dictionary<string, object?>> Rows()
+    {
+        var rows = new List<Dictionary<string, object?>>();
+        if (!File.Exists(DatabasePath))
+        {
+            return rows;
+        }
+
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT * FROM requests ORDER BY id";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var row = new Dictionary<string, object?>();
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Moves the fake clock on one flush interval at a time until the background loop has written
+    /// <paramref name="count"/> rows (the loop may not have armed its timer yet when the clock first moves).
+    /// </summary>
+    public async Task<List<Dictionary<string, object?>>> WaitForRowsAsync(int count, TimeSpan interval)
+    {
+        for (var i = 0; i < 250; i++)
+        {
+            var rows = Rows();
+            if (rows.Count >= count)
+            {
+                return rows;
+            }
+
+            Time.Advance(interval);
+            await Task.Delay(20);
+        }
+
+        return Rows();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Provider.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(Folder, recursive: true);
+    }
+}
