@@ -1,6 +1,5 @@
 using HybridInference.Cost;
 using HybridInference.Internal;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridInference;
 
@@ -31,7 +30,7 @@ public static class CostMeterChatClientBuilderExtensions
             ChainServices.Metrics(services),
             ChainServices.Time(services),
             requestTimeout,
-            services.GetServices<IRouteOutcomeListener>(),
+            ChainServices.OutcomeListeners(services),
             ChainServices.Logger<CostMeterChatClient>(services)));
     }
 }

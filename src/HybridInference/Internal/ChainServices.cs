@@ -25,6 +25,10 @@ internal static class ChainServices
     public static ITokenCounter TokenCounter(IServiceProvider services) =>
         services.GetService<ITokenCounter>() ?? new HeuristicTokenCounter();
 
+    /// <summary>Gets the listeners to finished requests; none from a provider that knows no enumerables (a minimal one in a test).</summary>
+    public static IEnumerable<IRouteOutcomeListener> OutcomeListeners(IServiceProvider services) =>
+        services.GetService<IEnumerable<IRouteOutcomeListener>>() ?? [];
+
     /// <summary>Creates plain meters for chains built without dependency injection.</summary>
     private sealed class StandaloneMeterFactory : IMeterFactory
     {
