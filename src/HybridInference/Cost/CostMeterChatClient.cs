@@ -23,12 +23,14 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
     private readonly TimeSpan? _requestTimeout;
     private readonly IRouteOutcomeListener[] _listeners;
     private readonly ILogger _logger;
+    private readonly bool _captureContent;
 
     public CostMeterChatClient(
         IChatClient innerClient, HybridInferenceMetrics metrics, TimeProvider timeProvider, TimeSpan? requestTimeout = null,
-        IEnumerable<IRouteOutcomeListener>? listeners = null, ILogger? logger = null)
+        IEnumerable<IRouteOutcomeListener>? listeners = null, ILogger? logger = null, bool captureContent = false)
         : base(innerClient)
     {
+        _captureContent = captureContent;
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _metrics = metrics;
@@ -42,7 +44,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
     {
         RequestGuard.ThrowIfInvalid(messages);
         var request = Begin(ref options);
-        using var activity = StartActivity();
+        using var activity = StartActivity(messages, options);
         var started = _timeProvider.GetTimestamp();
         RouteOutcome? outcome = null;
 
@@ -54,6 +56,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
             var response = await base.GetResponseAsync(messages, options, linked?.Token ?? cancellationToken).ConfigureAwait(false);
             outcome = BuildOutcome(request, started, activity);
             (response.AdditionalProperties ??= [])[HybridRequest.OutcomePropertyKey] = outcome;
+            TagAnswer(activity, response.FinishReason, response.Messages);
             return response;
         }
         catch (OperationCanceledException ex) when (deadline is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
@@ -84,9 +87,11 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
     {
         RequestGuard.ThrowIfInvalid(messages);
         var request = Begin(ref options);
-        using var activity = StartActivity();
+        using var activity = StartActivity(messages, options);
         var started = _timeProvider.GetTimestamp();
         var committed = false;
+        ChatFinishReason? finishReason = null;
+        var answer = _captureContent && activity is { IsAllDataRequested: true } ? new List<ChatResponseUpdate>() : null;
         RouteOutcome? outcome = null;
 
         // The overall deadline covers the whole stream, its last token included.
@@ -134,12 +139,15 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
                 }
 
                 committed = true;
+                finishReason = updates.Current.FinishReason ?? finishReason;
+                answer?.Add(updates.Current);
                 yield return updates.Current;
             }
 
             var last = new ChatResponseUpdate { AdditionalProperties = [] };
             outcome = BuildOutcome(request, started, activity, committed: true, failed: false);
             last.AdditionalProperties[HybridRequest.OutcomePropertyKey] = outcome;
+            TagAnswer(activity, finishReason, answer?.ToChatResponse().Messages);
             yield return last;
         }
         finally
@@ -160,8 +168,41 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         return request;
     }
 
-    private static Activity? StartActivity() =>
-        HybridInferenceTelemetry.ActivitySource.StartActivity("hybrid_inference.request", ActivityKind.Internal);
+    /// <summary>Starts the request's span; with content capture on, it carries the prompt.</summary>
+    private Activity? StartActivity(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        var activity = HybridInferenceTelemetry.ActivitySource.StartActivity("hybrid_inference.request", ActivityKind.Internal);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(HybridInferenceTelemetry.GenAiOperationName, HybridInferenceTelemetry.ChatOperation);
+            activity.SetTag(HybridInferenceTelemetry.GenAiRequestModel, options?.ModelId);
+            if (_captureContent)
+            {
+                activity.SetTag(HybridInferenceTelemetry.GenAiInputMessages, MessageContent.ToJson(messages));
+            }
+        }
+
+        return activity;
+    }
+
+    /// <summary>Adds what only the answer tells: its finish reason and, with content capture on, its text.</summary>
+    private void TagAnswer(Activity? activity, ChatFinishReason? finishReason, IList<ChatMessage>? messages)
+    {
+        if (activity is not { IsAllDataRequested: true })
+        {
+            return;
+        }
+
+        if (finishReason is { } reason)
+        {
+            activity.SetTag(HybridInferenceTelemetry.GenAiFinishReasons, new[] { reason.Value });
+        }
+
+        if (_captureContent && messages is not null)
+        {
+            activity.SetTag(HybridInferenceTelemetry.GenAiOutputMessages, MessageContent.ToJson(messages, finishReason));
+        }
+    }
 
     /// <summary>Attaches the outcome of a failed request to its exception, where <see cref="RouteOutcomeExtensions.GetRouteOutcome(Exception)"/> finds it.</summary>
     private TException WithOutcome<TException>(TException exception, HybridRequest request, long started, Activity? activity, bool committed, out RouteOutcome? outcome)
@@ -203,12 +244,22 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
 
         if (activity is { IsAllDataRequested: true })
         {
+            activity.SetTag(HybridInferenceTelemetry.GenAiProviderName, backend?.Provider);
+            activity.SetTag(HybridInferenceTelemetry.GenAiResponseModel, outcome.Model);
+            activity.SetTag(HybridInferenceTelemetry.GenAiInputTokens, outcome.InputTokens);
+            activity.SetTag(HybridInferenceTelemetry.GenAiOutputTokens, outcome.OutputTokens);
             activity.SetTag("hybrid.category", HybridInferenceTelemetry.ToTag(outcome.Category));
             activity.SetTag("hybrid.route", HybridInferenceTelemetry.ToTag(outcome.Target));
-            activity.SetTag("hybrid.decision_reason", outcome.DecisionReason.ToString());
+            activity.SetTag("hybrid.backend", outcome.Backend);
+            activity.SetTag("hybrid.decision", HybridInferenceTelemetry.ToTag(outcome.Decision));
+            activity.SetTag("hybrid.decision_reason", HybridInferenceTelemetry.ToTag(outcome.DecisionReason));
             activity.SetTag("hybrid.escalation_reason", HybridInferenceTelemetry.ToTag(outcome.EscalationReason));
             activity.SetTag("hybrid.attempts", outcome.Attempts);
+            activity.SetTag("hybrid.validation_failures", outcome.ValidationFailures);
+            activity.SetTag("hybrid.estimated_prompt_tokens", outcome.EstimatedPromptTokens);
             activity.SetTag("hybrid.cost_usd", outcome.CostUsd);
+            activity.SetTag("hybrid.cloud_baseline_cost_usd", outcome.CloudBaselineCostUsd);
+            activity.SetTag("hybrid.output_committed", outcome.OutputCommitted);
         }
 
         return outcome;

@@ -16,8 +16,12 @@ public static class CostMeterChatClientBuilderExtensions
     /// The most a whole request (every attempt, retry and escalation) may take before it is cancelled and fails with
     /// <see cref="TimeoutException"/>; null for no limit. Applies to <see cref="Microsoft.Extensions.AI.IChatClient.GetResponseAsync"/>.
     /// </param>
+    /// <param name="captureMessageContent">
+    /// Whether the request's span carries the prompt and the answer (<c>gen_ai.input.messages</c>,
+    /// <c>gen_ai.output.messages</c>); off by default, as they hold users' data.
+    /// </param>
     /// <returns><paramref name="builder"/>.</returns>
-    public static ChatClientChainBuilder UseCostMeter(this ChatClientChainBuilder builder, TimeSpan? requestTimeout = null)
+    public static ChatClientChainBuilder UseCostMeter(this ChatClientChainBuilder builder, TimeSpan? requestTimeout = null, bool captureMessageContent = false)
     {
         ArgumentNullException.ThrowIfNull(builder);
         if (requestTimeout is { } timeout)
@@ -31,6 +35,7 @@ public static class CostMeterChatClientBuilderExtensions
             ChainServices.Time(services),
             requestTimeout,
             ChainServices.OutcomeListeners(services),
-            ChainServices.Logger<CostMeterChatClient>(services)));
+            ChainServices.Logger<CostMeterChatClient>(services),
+            captureMessageContent));
     }
 }

@@ -53,7 +53,7 @@ internal static class HybridChatClientFactory
         var policy = services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit);
 
         var chain = new ChatClientChainBuilder(localPool)
-            .UseCostMeter(options.Routing.RequestTimeout)
+            .UseCostMeter(options.Routing.RequestTimeout, options.Observability.CaptureMessageContent)
             .UseTaskClassifier(options.Classification)
             .UseHybridRouter(cloudLane, policy, options.Routing.HedgeDelay)
             .UseSchemaValidatingFallback(cloudLane, options.Routing.FallbackMaxRetries, options.Validation.ExtractJson)
@@ -125,6 +125,7 @@ internal static class HybridChatClientFactory
             clients.Add(new BackendChatClient(client, described, state, costs, metrics, time));
         }
 
+        metrics.ObserveBackends(clients);
         var monitor = BackendHealthMonitor.Start(clients, laneOptions.HealthCheckInterval, time, logger);
         return new BackendPoolChatClient(lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor, laneOptions.TimeToFirstToken, time);
     }

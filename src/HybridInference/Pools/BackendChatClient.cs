@@ -54,7 +54,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
                 throw;
             }
 
-            Complete(request, activity, response.Usage, response.ModelId, response.Text, started);
+            Complete(request, activity, response.Usage, response.ModelId, response.Text, started, response.FinishReason, committed: true);
             return response;
         }
         finally
@@ -88,7 +88,9 @@ internal sealed class BackendChatClient : DelegatingChatClient
         var started = _timeProvider.GetTimestamp();
         UsageDetails? usage = null;
         string? modelId = null;
+        ChatFinishReason? finishReason = null;
         var outputChars = 0;
+        var yieldedContent = false;
 
         IAsyncEnumerator<ChatResponseUpdate> updates;
         try
@@ -117,11 +119,13 @@ internal sealed class BackendChatClient : DelegatingChatClient
                 }
                 catch (Exception ex)
                 {
+                    activity?.SetTag("hybrid.output_committed", yieldedContent);
                     Fail(activity, ex, started, cancellationToken);
                     throw;
                 }
 
                 modelId ??= update.ModelId;
+                finishReason = update.FinishReason ?? finishReason;
                 foreach (var content in update.Contents)
                 {
                     switch (content)
@@ -131,6 +135,10 @@ internal sealed class BackendChatClient : DelegatingChatClient
                             break;
                         case TextContent text:
                             outputChars += text.Text.Length;
+                            yieldedContent |= text.Text.Length > 0;
+                            break;
+                        case FunctionCallContent:
+                            yieldedContent = true;
                             break;
                     }
                 }
@@ -144,7 +152,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
         }
 
         // Without reported usage, estimate output from its length (about four characters a token).
-        Complete(request, activity, usage ?? new UsageDetails { OutputTokenCount = (outputChars + 3) / 4 }, modelId, text: null, started);
+        Complete(request, activity, usage ?? new UsageDetails { OutputTokenCount = (outputChars + 3) / 4 }, modelId, text: null, started, finishReason, yieldedContent);
     }
 
     /// <summary>Takes a slot, or refuses the call before anything is sent when the backend is full.</summary>
@@ -212,7 +220,8 @@ internal sealed class BackendChatClient : DelegatingChatClient
         _metrics.RecordOperation(Info, responseModel: null, inputTokens: null, outputTokens: null, _timeProvider.GetElapsedTime(started).TotalSeconds, errorType);
     }
 
-    private void Complete(HybridRequest? request, Activity? activity, UsageDetails? usage, string? modelId, string? text, long started)
+    private void Complete(
+        HybridRequest? request, Activity? activity, UsageDetails? usage, string? modelId, string? text, long started, ChatFinishReason? finishReason, bool committed)
     {
         var elapsed = _timeProvider.GetElapsedTime(started);
         State.RecordSuccess(elapsed);
@@ -236,9 +245,15 @@ internal sealed class BackendChatClient : DelegatingChatClient
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag(HybridInferenceTelemetry.GenAiResponseModel, modelId);
-            activity.SetTag("gen_ai.usage.input_tokens", input);
-            activity.SetTag("gen_ai.usage.output_tokens", output);
+            activity.SetTag(HybridInferenceTelemetry.GenAiInputTokens, input);
+            activity.SetTag(HybridInferenceTelemetry.GenAiOutputTokens, output);
+            if (finishReason is { } reason)
+            {
+                activity.SetTag(HybridInferenceTelemetry.GenAiFinishReasons, new[] { reason.Value });
+            }
+
             activity.SetTag("hybrid.cost_usd", cost);
+            activity.SetTag("hybrid.output_committed", committed);
         }
     }
 }

@@ -20,6 +20,7 @@ internal sealed class HybridInferenceMetrics
     private readonly Meter _meter;
     private CircuitBreakerStateProvider? _localCircuit;
     private CircuitBreakerStateProvider? _cloudCircuit;
+    private volatile Pools.BackendChatClient[] _backends = [];
 
     public HybridInferenceMetrics(IMeterFactory meterFactory)
     {
@@ -47,12 +48,21 @@ internal sealed class HybridInferenceMetrics
             HybridInferenceTelemetry.CircuitState,
             ObserveCircuit,
             unit: null,
-            description: "State of the local circuit breaker: 0 closed, 1 open, 2 half-open.");
+            description: "State of each lane's circuit breaker: 0 closed, 1 open, 2 half-open.");
+        _meter.CreateObservableUpDownCounter(
+            HybridInferenceTelemetry.ActiveRequests,
+            ObserveActiveRequests,
+            unit: "{request}",
+            description: "Requests in flight at each backend, by backend and lane.");
     }
+
+    /// <summary>Adds the backends of a pool to the active-requests instrument.</summary>
+    public void ObserveBackends(IEnumerable<Pools.BackendChatClient> backends) => _backends = [.. _backends, .. backends];
 
     /// <summary>Makes <paramref name="stateProvider"/> the source of the local lane's circuit-state gauge.</summary>
     public void ObserveLocalCircuit(CircuitBreakerStateProvider stateProvider) => _localCircuit = stateProvider;
 
+    /// <summary>Makes <paramref name="stateProvider"/> the source of the cloud lane's circuit-state gauge.</summary>
     public void ObserveCloudCircuit(CircuitBreakerStateProvider stateProvider) => _cloudCircuit = stateProvider;
 
     public void RecordDispatch(BackendInfo backend, TaskCategory category)
@@ -170,6 +180,17 @@ internal sealed class HybridInferenceMetrics
         (null, { } cloud) => [Measure(cloud, "cloud")],
         ({ } local, { } cloud) => [Measure(local, "local"), Measure(cloud, "cloud")],
     };
+
+    private IEnumerable<Measurement<int>> ObserveActiveRequests()
+    {
+        foreach (var backend in _backends)
+        {
+            yield return new Measurement<int>(
+                backend.State.InFlight,
+                new KeyValuePair<string, object?>(HybridInferenceTelemetry.BackendTag, backend.Info.Name),
+                new KeyValuePair<string, object?>(HybridInferenceTelemetry.LaneTag, backend.Info.LaneTag));
+        }
+    }
 
     private static Measurement<int> Measure(CircuitBreakerStateProvider circuit, string lane)
     {

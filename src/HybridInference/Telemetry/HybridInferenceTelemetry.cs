@@ -16,6 +16,7 @@ internal static class HybridInferenceTelemetry
     public const string WinnerTag = "winner";
     public const string TaskCost = "hybrid_inference.task.cost";
     public const string CircuitState = "hybrid_inference.circuit.state";
+    public const string ActiveRequests = "hybrid_inference.backend.active_requests";
     public const string TokenUsage = "gen_ai.client.token.usage";
     public const string OperationDuration = "gen_ai.client.operation.duration";
 
@@ -36,6 +37,11 @@ internal static class HybridInferenceTelemetry
     public const string GenAiTokenType = "gen_ai.token.type";
     public const string ErrorType = "error.type";
     public const string ChatOperation = "chat";
+    public const string GenAiFinishReasons = "gen_ai.response.finish_reasons";
+    public const string GenAiInputTokens = "gen_ai.usage.input_tokens";
+    public const string GenAiOutputTokens = "gen_ai.usage.output_tokens";
+    public const string GenAiInputMessages = "gen_ai.input.messages";
+    public const string GenAiOutputMessages = "gen_ai.output.messages";
 
     /// <summary>The source of every span: one per request, one per backend attempt.</summary>
     public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
@@ -76,4 +82,28 @@ internal static class HybridInferenceTelemetry
     };
 
     public static string ToTag(BackendLane lane) => lane == BackendLane.Local ? "local" : "cloud";
+
+    public static string ToTag(RouteTarget target) => target switch
+    {
+        RouteTarget.Local => "local",
+        RouteTarget.Cloud => "cloud",
+        RouteTarget.LocalWithFallback => "local_with_fallback",
+        _ => "unknown",
+    };
+
+    public static string ToTag(RouteReason reason) => reason switch
+    {
+        RouteReason.Default => "default",
+        RouteReason.JsonRequired => "json_required",
+        RouteReason.Category => "category",
+        RouteReason.ContextLimit => "context_limit",
+        RouteReason.CircuitOpen => "circuit_open",
+        RouteReason.LocalOnly => "local_only",
+        RouteReason.NoCloudBackend => "no_cloud_backend",
+        RouteReason.Policy => "policy",
+        RouteReason.CloudRateLimited => "cloud_rate_limited",
+        RouteReason.CircuitRecovering => "circuit_recovering",
+        RouteReason.CloudCircuitOpen => "cloud_circuit_open",
+        _ => "unknown",
+    };
 }
