@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using HybridInference;
 using HybridInference.Demo;
+using HybridInference.StandIn;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

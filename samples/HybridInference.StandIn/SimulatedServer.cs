@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace HybridInference.Demo;
+namespace HybridInference.StandIn;
 
 /// <summary>How a simulated server behaves.</summary>
 /// <param name="Model">The model it reports.</param>
@@ -17,7 +17,7 @@ namespace HybridInference.Demo;
 /// and a sentence, as local models often answer.
 /// </param>
 /// <param name="Seed">Seed of its randomness, so that every run behaves the same.</param>
-internal sealed record ServerBehaviour(string Model, TimeSpan BaseLatency, double FailureRate, double MalformedJsonRate, int Seed)
+public sealed record ServerBehaviour(string Model, TimeSpan BaseLatency, double FailureRate, double MalformedJsonRate, int Seed)
 {
     /// <summary>Gets the time span, from the server's start, during which every request fails (an outage).</summary>
     public (TimeSpan From, TimeSpan To) Outage { get; init; }
@@ -28,7 +28,7 @@ internal sealed record ServerBehaviour(string Model, TimeSpan BaseLatency, doubl
 /// <c>/v1/chat/completions</c> (plain and streamed) in vLLM's wire format, with realistic latency, token usage,
 /// occasional malformed JSON and failures. It never reaches past loopback.
 /// </summary>
-internal sealed class SimulatedServer : IAsyncDisposable
+public sealed class SimulatedServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ServerBehaviour _behaviour;
@@ -43,8 +43,10 @@ internal sealed class SimulatedServer : IAsyncDisposable
         _random = new Random(behaviour.Seed);
     }
 
+    /// <summary>Gets the server's OpenAI-compatible base address (<c>http://127.0.0.1:PORT/v1</c>).</summary>
     public Uri Endpoint { get; private set; } = null!;
 
+    /// <summary>Starts a server on a free port of 127.0.0.1.</summary>
     public static async Task<SimulatedServer> StartAsync(ServerBehaviour behaviour)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -59,6 +61,7 @@ internal sealed class SimulatedServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Stops the server.</summary>
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
