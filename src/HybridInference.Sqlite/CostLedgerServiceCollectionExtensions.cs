@@ -1,4 +1,5 @@
 using HybridInference.Sqlite;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -52,7 +53,8 @@ public static class CostLedgerServiceCollectionExtensions
             provider.GetRequiredService<IOptions<CostLedgerOptions>>().Value,
             provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value.Observability.RetentionDays,
             provider.GetService<TimeProvider>() ?? TimeProvider.System,
-            provider.GetService<ILoggerFactory>()?.CreateLogger<ICostLedger>() ?? NullLogger<ICostLedger>.Instance));
+            provider.GetService<ILoggerFactory>()?.CreateLogger<ICostLedger>() ?? NullLogger<ICostLedger>.Instance,
+            provider.GetService<IMeterFactory>()));
         services.TryAddSingleton<ICostLedger>(provider => provider.GetRequiredService<SqliteCostLedger>());
         services.AddSingleton<IRouteOutcomeListener>(provider => provider.GetRequiredService<SqliteCostLedger>());
         return builder;

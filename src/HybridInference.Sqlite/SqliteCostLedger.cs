@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -29,7 +30,7 @@ internal sealed partial class SqliteCostLedger : IRouteOutcomeListener, ICostLed
     private long _dropped;
     private int _disposed;
 
-    public SqliteCostLedger(CostLedgerOptions options, int retentionDays, TimeProvider time, ILogger logger)
+    public SqliteCostLedger(CostLedgerOptions options, int retentionDays, TimeProvider time, ILogger logger, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.DatabasePath);
@@ -50,6 +51,13 @@ internal sealed partial class SqliteCostLedger : IRouteOutcomeListener, ICostLed
         using (var connection = Open())
         {
             LedgerSchema.Apply(connection, _path);
+        }
+
+        if (meterFactory is not null)
+        {
+            // On the library's meter, so whatever already collects HybridInference's metrics sees it too.
+            meterFactory.Create("HybridInference").CreateObservableCounter(
+                "hybrid_inference.ledger.dropped", () => DroppedRecords, "{record}", "Cost-ledger records dropped because the write queue was full.");
         }
 
         _loop = Task.Run(RunAsync);

@@ -78,6 +78,12 @@ public sealed class CostLedgerTests
         }
 
         Assert.Equal(3, host.Ledger.DroppedRecords);
+        using (var metrics = new MetricCollector(host.Provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "HybridInference"))
+        {
+            metrics.RecordObservableInstruments();
+            Assert.Equal(3, metrics.Of("hybrid_inference.ledger.dropped").Last().Value);
+        }
+
         await host.Ledger.FlushAsync();
         Assert.Equal(2, host.Rows().Count);
     }

@@ -531,6 +531,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             _primary.CostUsd += _cloud.CostUsd;
             if (cloudWon)
             {
+                Log.Escalating(_router._logger, EscalationReason.Hedge, "the local answer was later than Routing:HedgeDelay and the cloud answered first");
                 _primary.Escalation = EscalationReason.Hedge;
                 _primary.LastBackend = _cloud.LastBackend;
                 _primary.LastModel = _cloud.LastModel;
