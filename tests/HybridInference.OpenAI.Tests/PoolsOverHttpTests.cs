@@ -239,6 +239,40 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CallerCancellation_EndsTheLocalAttemptAndTheHedge_IsACancellation_AndTripsNothing()
+    {
+        var local = await StartAsync("local");
+        local.Default = Respond.Slow(TimeSpan.FromSeconds(30), Fixture.Read("vllm", "chat-completion.json"));
+        var cloud = await StartAsync("cloud");
+        cloud.Default = Respond.Slow(TimeSpan.FromSeconds(30), Fixture.Read("openai", "chat-completion.json"));
+        var cloudJson = $$"""[ { "Name": "openai", "Provider": "openai", "Endpoint": "{{cloud.V1}}", "Model": "gpt-4o", "ApiKey": "k", "AllowInsecureHttp": true } ]""";
+        var chat = Build($"[{Backend("local", local.V1)}]", cloudJson, routing: """{ "HedgeDelay": "00:00:00.2", "MinimumThroughput": 2 }""");
+        using var cancellation = new CancellationTokenSource();
+
+        var call = chat.GetResponseAsync("Summarize: the meeting moved.", cancellationToken: cancellation.Token);
+        for (var waited = 0; (local.Requests.Count == 0 || cloud.Requests.Count == 0) && waited < 5_000; waited += 20)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal((1, 1), (local.Requests.Count, cloud.Requests.Count));
+        var cancelledAt = System.Diagnostics.Stopwatch.StartNew();
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        Assert.True(cancelledAt.Elapsed < TimeSpan.FromSeconds(5), $"the call took {cancelledAt.Elapsed} to end after the cancellation");
+
+        for (var waited = 0; (local.ClientAborts == 0 || cloud.ClientAborts == 0) && waited < 5_000; waited += 50)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal((1, 1), (local.ClientAborts, cloud.ClientAborts));
+        var status = _services!.GetRequiredService<IHybridInferenceStatus>().GetStatus();
+        Assert.Equal(0, status.LocalCircuitFailures.Values.Sum() + status.CloudCircuitFailures.Values.Sum());
+        Assert.All(status.Backends, b => Assert.Equal((BackendHealth.Healthy, 0), (b.Health, b.ConsecutiveFailures)));
+    }
+
+    [Fact]
     public async Task HedgedStream_SlowFirstByteLocally_TheCloudStreamWins_AndTheLocalServerSeesTheCancellation()
     {
         var local = await StartAsync("local");
