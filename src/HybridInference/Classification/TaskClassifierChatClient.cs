@@ -1,5 +1,8 @@
 using HybridInference.Internal;
+using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HybridInference.Classification;
 
@@ -10,12 +13,18 @@ namespace HybridInference.Classification;
 internal sealed class TaskClassifierChatClient : DelegatingChatClient
 {
     private readonly TaskClassifier _classifier;
+    private readonly PiiAction _piiAction;
+    private readonly IPiiDetector? _detector;
+    private readonly ILogger _logger;
 
-    public TaskClassifierChatClient(IChatClient innerClient, TaskClassifier classifier)
+    public TaskClassifierChatClient(IChatClient innerClient, TaskClassifier classifier, PiiAction piiAction = PiiAction.None, IPiiDetector? detector = null, ILogger? logger = null)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         _classifier = classifier;
+        _piiAction = detector is null ? PiiAction.None : piiAction;
+        _detector = detector;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -40,6 +49,53 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         var request = HybridRequest.GetOrAttach(ref options);
-        request.Profile = _classifier.Classify(messages, options);
+        var profile = _classifier.Classify(messages, options);
+        if (_piiAction != PiiAction.None && profile.DataPolicy != DataPolicy.LocalOnly)
+        {
+            profile = ApplyPrivacy(messages, profile, request);
+        }
+
+        request.Profile = profile;
+    }
+
+    /// <summary>
+    /// Looks for personal data: found, the request becomes local-only or is marked for redaction on its way to the
+    /// cloud. A detector that fails keeps the request local (fail closed).
+    /// </summary>
+    private TaskProfile ApplyPrivacy(IEnumerable<ChatMessage> messages, TaskProfile profile, HybridRequest request)
+    {
+        string? kind = null;
+        try
+        {
+            foreach (var message in messages)
+            {
+                foreach (var content in message.Contents)
+                {
+                    if (kind is null && content is TextContent { Text.Length: > 0 } text && _detector!.Detect(text.Text) is { Count: > 0 } matches)
+                    {
+                        kind = matches[0].Kind;
+                    }
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.PiiDetectorFailed(_logger, ex.GetType().Name);
+            return profile with { DataPolicy = DataPolicy.LocalOnly };
+        }
+
+        if (kind is null)
+        {
+            return profile;
+        }
+
+        Log.PersonalDataFound(_logger, kind, _piiAction);
+        if (_piiAction == PiiAction.LocalOnly)
+        {
+            return profile with { DataPolicy = DataPolicy.LocalOnly };
+        }
+
+        request.RedactWith = _detector;
+        return profile;
     }
 }

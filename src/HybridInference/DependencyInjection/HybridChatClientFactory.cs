@@ -54,7 +54,7 @@ internal static class HybridChatClientFactory
 
         var chain = new ChatClientChainBuilder(localPool)
             .UseCostMeter(options.Routing.RequestTimeout, options.Observability.CaptureMessageContent)
-            .UseTaskClassifier(options.Classification)
+            .UseTaskClassifier(options.Classification, options.Privacy)
             .UseHybridRouter(cloudLane, policy, options.Routing.HedgeDelay)
             .UseSchemaValidatingFallback(cloudLane, options.Routing.FallbackMaxRetries, options.Validation.ExtractJson)
             .UseCircuitBreaker(options.Routing)

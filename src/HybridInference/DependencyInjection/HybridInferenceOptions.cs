@@ -34,6 +34,9 @@ public sealed class HybridInferenceOptions
     [ValidateObjectMembers]
     public LocalCostOptions LocalCost { get; } = new();
 
+    /// <summary>Gets what happens to requests that contain personal data.</summary>
+    public PrivacyOptions Privacy { get; } = new();
+
     /// <summary>Gets the telemetry and record-keeping settings.</summary>
     [ValidateObjectMembers]
     public ObservabilityOptions Observability { get; } = new();

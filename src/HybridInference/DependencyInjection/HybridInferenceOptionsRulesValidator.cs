@@ -65,6 +65,29 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
         }
 
         CheckRules(options.Classification, errors);
+        foreach (var (kind, pattern) in options.Privacy.CustomPatterns)
+        {
+            var key = $"{Prefix}:Privacy:CustomPatterns:{kind}";
+            if (string.IsNullOrWhiteSpace(pattern))
+            {
+                errors.Add($"{key} is empty; it would never match.");
+                continue;
+            }
+
+            try
+            {
+                _ = new Regex(pattern, RegexOptions.NonBacktracking);
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add($"{key} is not a valid regular expression: {ex.Message}");
+            }
+            catch (NotSupportedException ex)
+            {
+                errors.Add($"{key} uses a construct that linear-time matching does not support: {ex.Message}");
+            }
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

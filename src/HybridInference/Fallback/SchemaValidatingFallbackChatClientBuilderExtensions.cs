@@ -1,5 +1,6 @@
 using HybridInference.Fallback;
 using HybridInference.Internal;
+using HybridInference.Privacy;
 using Microsoft.Extensions.AI;
 
 namespace HybridInference;
@@ -24,7 +25,7 @@ public static class SchemaValidatingFallbackChatClientBuilderExtensions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxRetries, Defaults.FallbackMaxRetriesLimit);
         return builder.Use((inner, services) => new SchemaValidatingFallbackChatClient(
             inner,
-            escalation,
+            escalation is null ? null : new PiiRedactingChatClient(escalation),
             ChainServices.Validator(services),
             maxRetries,
             extractJson,

@@ -60,6 +60,12 @@ internal sealed class HybridRequest
     internal Fallback.AnswerCheck LastCheckResult { get; set; }
 
     /// <summary>
+    /// Gets or sets the detector that found personal data in the request when <c>Privacy:Action</c> is
+    /// <see cref="PiiAction.Redact"/>: the cloud lane redacts with it. <see langword="null"/> when nothing is to be redacted.
+    /// </summary>
+    public IPiiDetector? RedactWith { get; set; }
+
+    /// <summary>
     /// Gets or sets the claim on the cloud of a hedged request; the local lane's escalation must win it first.
     /// <see langword="null"/> when the request is not hedged.
     /// </summary>

@@ -480,7 +480,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             _messages = messages;
             _options = options;
             _primary = primary;
-            _cloud = new() { Profile = primary.Profile, Decision = primary.Decision, Escalation = EscalationReason.Hedge };
+            _cloud = new() { Profile = primary.Profile, Decision = primary.Decision, Escalation = EscalationReason.Hedge, RedactWith = primary.RedactWith, StartedAt = primary.StartedAt };
             primary.CloudClaim = Claim;
         }
 

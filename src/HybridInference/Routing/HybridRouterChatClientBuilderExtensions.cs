@@ -1,6 +1,7 @@
 using HybridInference.Classification;
 using HybridInference.Internal;
 using HybridInference.Pools;
+using HybridInference.Privacy;
 using HybridInference.Routing;
 using Microsoft.Extensions.AI;
 
@@ -34,7 +35,7 @@ public static class HybridRouterChatClientBuilderExtensions
 #pragma warning disable MEAI001 // RoutingChatClient is experimental.
             return new HybridRouterChatClient(
                 inner,
-                cloudLane,
+                cloudLane is null ? null : new PiiRedactingChatClient(cloudLane),
                 policy ?? services.GetService(typeof(IRoutingPolicy)) as IRoutingPolicy ?? new DefaultRoutingPolicy(Defaults.LocalContextLimit),
                 largestWindow,
                 new TaskClassifier(new ClassificationOptions(), ChainServices.TokenCounter(services)),

@@ -46,4 +46,10 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Warning, "Route outcome listener {Listener} failed ({Failure}); the request was not affected.")]
     public static partial void ListenerFailed(ILogger logger, string listener, string failure);
+
+    [LoggerMessage(11, LogLevel.Warning, "The personal-data detector failed ({Failure}); the request is kept local.")]
+    public static partial void PiiDetectorFailed(ILogger logger, string failure);
+
+    [LoggerMessage(12, LogLevel.Debug, "Personal data ({Kind}) found in a request; action: {Action}.")]
+    public static partial void PersonalDataFound(ILogger logger, string kind, PiiAction action);
 }
