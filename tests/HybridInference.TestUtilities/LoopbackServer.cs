@@ -22,6 +22,7 @@ public sealed class LoopbackServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Func<HttpContext, Task>> _script = new();
+    private const string BodyKey = "LoopbackServer.Body";
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private int _aborted;
 
@@ -37,6 +38,12 @@ public sealed class LoopbackServer : IAsyncDisposable
     public Func<HttpContext, Task>? Default { get; set; }
 
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
+
+    /// <summary>Gets or sets a value indicating whether requests are kept in <see cref="Requests"/> (off for soak runs, which would hold every body).</summary>
+    public bool RecordRequests { get; set; } = true;
+
+    /// <summary>Gets the body of the request being answered, for responders that depend on it.</summary>
+    public static string BodyOf(HttpContext context) => context.Items[BodyKey] as string ?? string.Empty;
 
     /// <summary>Gets the number of requests whose connection the client closed before the answer was complete.</summary>
     public int ClientAborts => Volatile.Read(ref _aborted);
@@ -73,8 +80,12 @@ public sealed class LoopbackServer : IAsyncDisposable
         context.RequestAborted.Register(() => Interlocked.Increment(ref _aborted));
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = await reader.ReadToEndAsync();
-        var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        _requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body));
+        context.Items[BodyKey] = body;
+        if (RecordRequests)
+        {
+            var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+            _requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body));
+        }
 
         var responder = _script.TryDequeue(out var next) ? next : Default;
         if (responder is null)

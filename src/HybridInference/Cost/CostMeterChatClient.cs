@@ -281,12 +281,11 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         }
     }
 
+    /// <summary>Records every finished request once, answered or failed, so the task-cost histogram counts requests exactly.</summary>
     private void RecordTask(HybridRequest request)
     {
-        if (request.LastBackend is { } backend)
-        {
-            _metrics.RecordTaskCost(backend.Lane, request.CostUsd);
-        }
+        var lane = request.LastBackend?.Lane ?? (request.Decision?.Target == RouteTarget.Cloud ? BackendLane.Cloud : BackendLane.Local);
+        _metrics.RecordTaskCost(lane, request.CostUsd);
 
         if (request.Escalation != EscalationReason.None)
         {

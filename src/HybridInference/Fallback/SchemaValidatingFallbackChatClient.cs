@@ -143,8 +143,9 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
             }
             catch (Exception ex) when (IsEscalatable(ex, cancellationToken) && !HedgeOwnsCloud(request))
             {
+                // The cloud's answer to a JSON request is checked too, whatever sent the request there.
                 request.LocalResponseCheck = null;
-                return await EscalateAfterErrorAsync(request, ex, messages, options, cancellationToken).ConfigureAwait(false);
+                return await GetCheckedAnswerAsync(BeginEscalation(request, options, ex), json, messages, options, cancellationToken).ConfigureAwait(false);
             }
 
             check = Check(response, request);

@@ -150,7 +150,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
         if (ReferenceEquals(lane, _cloudLane))
         {
-            return MayRunLocally(options) ? CloudOrLocalAsync(messages, options, cancellationToken) : lane.GetResponseAsync(messages, options, cancellationToken);
+            return MayRunLocally(options) ? CloudOrLocalAsync(messages, options, cancellationToken) : CloudAsync(messages, options, cancellationToken);
         }
 
         return _hedging is not null && MayHedge(options)
@@ -329,6 +329,18 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             yield break;
         }
 
+        if (ReferenceEquals(lane, _cloudLane) && options.ResponseFormat is ChatResponseFormatJson && _jsonFallback is not null)
+        {
+            // A JSON answer is checked whole before any of it is passed on, as on the local lane.
+            var checkedAnswer = await (MayRunLocally(options) ? CloudOrLocalAsync(messages, options, cancellationToken) : CloudAsync(messages, options, cancellationToken)).ConfigureAwait(false);
+            foreach (var update in checkedAnswer.ToChatResponseUpdates())
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
         if (ReferenceEquals(lane, _cloudLane) && MayRunLocally(options))
         {
             var (stream, failure) = await StartedStream.StartAsync(lane.GetStreamingResponseAsync(messages, options, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -366,12 +378,21 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         }
     }
 
+    /// <summary>
+    /// Runs a request on the cloud lane. A JSON answer is checked against the request's schema like an escalation's
+    /// (extracted from prose or a fence, no retry): the caller asked for that schema wherever the answer comes from.
+    /// </summary>
+    private Task<ChatResponse> CloudAsync(IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken) =>
+        options.ResponseFormat is ChatResponseFormatJson json && _jsonFallback is not null
+            ? _jsonFallback.GetCheckedCloudAnswerAsync(json, messages, options, cancellationToken)
+            : _cloudLane!.GetResponseAsync(messages, options, cancellationToken);
+
     /// <summary>Runs a cloud-routed request on the cloud lane, or locally when the cloud budget has no room for it.</summary>
     private async Task<ChatResponse> CloudOrLocalAsync(IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
     {
         try
         {
-            return await _cloudLane!.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            return await CloudAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
         catch (CloudRateLimitExceededException)
         {

@@ -446,6 +446,50 @@ public sealed class HybridChainTests
     }
 
     [Fact]
+    public async Task JsonEscalatedAfterALocalError_TheCloudAnswerIsCheckedToo()
+    {
+        using var host = HybridHost.Create();
+        host.Local.Throw(new BackendException(BackendErrorKind.ServerError, "The backend 'local' answered 500.", 500));
+        host.Cloud!.Reply("""{"name":"Ada"}""");
+
+        var error = await Assert.ThrowsAsync<OutputValidationException>(() => host.Chat.GetResponseAsync(User("Extract."), Json()));
+
+        Assert.Equal(EscalationReason.LocalError, error.GetRouteOutcome()!.EscalationReason);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task JsonRoutedStraightToTheCloud_IsCheckedAgainstTheSchemaToo(bool streaming)
+    {
+        using var host = HybridHost.Create();
+        host.Cloud!.Reply("""{"name":"Ada"}""").Reply("Here it is:\n```json\n" + ValidPerson + "\n```");
+        var longJson = Json();
+
+        // Too long for the local limit: the router sends it to the cloud directly, not through a local attempt.
+        async Task<string> AskAsync()
+        {
+            if (!streaming)
+            {
+                return (await host.Chat.GetResponseAsync(User(LongText(5000)), longJson)).Text;
+            }
+
+            var text = new System.Text.StringBuilder();
+            await foreach (var update in host.Chat.GetStreamingResponseAsync(User(LongText(5000)), longJson))
+            {
+                text.Append(update.Text);
+            }
+
+            return text.ToString();
+        }
+
+        var error = await Assert.ThrowsAsync<OutputValidationException>(AskAsync);
+        Assert.Equal(ValidationFailureReason.SchemaMismatch, error.Reason);
+        Assert.Equal(ValidPerson, await AskAsync());
+        Assert.Empty(host.Local.Requests);
+    }
+
+    [Fact]
     public async Task Streaming_FailsBeforeAnyOutput_TheErrorIsPassedOnAndItsOutcomeSaysNothingWasCommitted()
     {
         using var host = HybridHost.Create();

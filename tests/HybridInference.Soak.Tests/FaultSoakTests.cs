@@ -1,0 +1,241 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text;
+using System.Text.Json;
+using HybridInference.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace HybridInference.Soak.Tests;
+
+/// <summary>
+/// The fault soak: 20,000 requests at concurrency 64 through the whole chain built from configuration, over real HTTP
+/// to two local and two cloud servers on 127.0.0.1 that inject faults at random from a fixed seed, with a local
+/// outage in the middle. Every promise the library makes about failures and data is checked at the end.
+/// </summary>
+public sealed class FaultSoakTests(ITestOutputHelper output)
+{
+    private const int Requests = 20_000;
+    private const int Concurrency = 64;
+    private const int Warmup = 300;
+
+    private static readonly JsonElement PersonSchema = JsonDocument.Parse(
+        """{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"}},"required":["name","age"]}""").RootElement.Clone();
+
+    [Fact]
+    public async Task TwentyThousandRequests_AgainstFaultyServers_EndInAnswersOrTypedErrors_AndKeepEveryPromise()
+    {
+        var unobserved = 0;
+        void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e) => Interlocked.Increment(ref unobserved);
+        TaskScheduler.UnobservedTaskException += OnUnobserved;
+        using var sentinels = new Sentinels();
+        var folder = Path.Combine(Path.GetTempPath(), "hi-soak-" + Guid.NewGuid().ToString("N"));
+        FaultyServer[] locals = [await FaultyServer.StartAsync(1, 1.0, "local-model"), await FaultyServer.StartAsync(2, 1.0, "local-model")];
+        FaultyServer[] clouds = [await FaultyServer.StartAsync(3, 0.5, "gpt-4o"), await FaultyServer.StartAsync(4, 0.5, "gpt-4o")];
+        long tasksMeasured = 0;
+        using var taskCost = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "HybridInference" && instrument.Name == "hybrid_inference.task.cost")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        taskCost.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref tasksMeasured));
+        taskCost.Start();
+
+        try
+        {
+            var services = new ServiceCollection();
+            services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(sentinels));
+            var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Json(locals, clouds, folder)))).Build();
+            services.AddHybridInference(configuration.GetSection("HybridInference"))
+                .AddOpenAIProviders()
+                .AddSqliteCostLedger(configuration.GetSection("HybridInference:Observability:Ledger"));
+            await using var provider = services.BuildServiceProvider();
+            var chat = provider.GetRequiredService<IChatClient>();
+            var ledger = provider.GetRequiredService<ICostLedger>();
+            var outcomes = new ConcurrentDictionary<string, int>();
+            var wrong = new ConcurrentQueue<string>();
+
+            // Warm up (connections, JIT, pools), then take the memory baseline.
+            await RunAsync(chat, 0, Warmup, outcomes, wrong, sentinels, locals);
+            var before = SettledMemory();
+            var clock = Stopwatch.StartNew();
+
+            await RunAsync(chat, Warmup, Warmup + Requests, outcomes, wrong, sentinels, locals);
+
+            var elapsed = clock.Elapsed;
+            await ledger.FlushAsync();
+            var after = SettledMemory();
+            var status = provider.GetRequiredService<IHybridInferenceStatus>().GetStatus();
+            var recorded = (await ledger.SummarizeAsync(DateTimeOffset.UnixEpoch, DateTimeOffset.UtcNow.AddDays(1))).Requests;
+            var total = Warmup + Requests;
+
+            output.WriteLine($"{Requests} requests (after {Warmup} to warm up) at concurrency {Concurrency} in {elapsed.TotalSeconds:F1} s");
+            output.WriteLine("faults injected, local servers: " + Describe(locals.SelectMany(s => s.Injected)));
+            output.WriteLine("faults injected, cloud servers: " + Describe(clouds.SelectMany(s => s.Injected)));
+            output.WriteLine("outcomes: " + Describe(outcomes));
+            output.WriteLine($"local breaker: {string.Join(", ", sentinels.BreakerEvents)}; at the end {status.LocalCircuit}");
+            output.WriteLine($"ledger rows {recorded}, dropped {ledger.DroppedRecords}; task.cost measurements {Interlocked.Read(ref tasksMeasured)}; requests {total}");
+            output.WriteLine($"managed memory after a full GC: {before / 1024.0 / 1024:F1} MB before, {after / 1024.0 / 1024:F1} MB after");
+            output.WriteLine($"sentinels checked in {sentinels.LogLines} log lines, {sentinels.SpanTags} span attributes, {sentinels.MetricTags} metric tags and every exception");
+
+            Assert.True(wrong.IsEmpty, "calls that ended neither in an answer nor in a typed error:\n" + string.Join('\n', wrong.Take(10)));
+            Assert.Equal(0, clouds.Sum(c => c.LocalOnlySeen));
+            Assert.True(sentinels.Leaks.IsEmpty, "sentinels leaked:\n" + string.Join('\n', sentinels.Leaks));
+            Assert.Contains("opened local", sentinels.BreakerEvents);
+            Assert.Contains("closed local", sentinels.BreakerEvents);
+            Assert.Equal(Polly.CircuitBreaker.CircuitState.Closed, status.LocalCircuit);
+            Assert.Equal((total, 0L), (recorded, ledger.DroppedRecords));
+            Assert.Equal(total, Interlocked.Read(ref tasksMeasured));
+            Assert.True(after - before < 6 * 1024 * 1024, $"managed memory grew by {(after - before) / 1024.0 / 1024:F1} MB");
+            Assert.True(outcomes.GetValueOrDefault("answer") > Requests * 0.8, "fewer than 80% of the requests were answered");
+        }
+        finally
+        {
+            foreach (var server in locals.Concat(clouds))
+            {
+                await server.DisposeAsync();
+            }
+
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            TaskScheduler.UnobservedTaskException -= OnUnobserved;
+        }
+
+        Assert.Equal(0, Volatile.Read(ref unobserved));
+    }
+
+    /// <summary>
+    /// Sends requests <paramref name="from"/> to <paramref name="to"/>: plain, streamed, JSON, complex (cloud) and
+    /// local-only, chosen from a fixed seed; the local servers go down for a stretch in the middle.
+    /// </summary>
+    private static Task RunAsync(
+        IChatClient chat, int from, int to, ConcurrentDictionary<string, int> outcomes, ConcurrentQueue<string> wrong, Sentinels sentinels, FaultyServer[] locals) =>
+        Parallel.ForAsync(from, to, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (i, cancellationToken) =>
+        {
+            if (i is 8_000 or 10_000)
+            {
+                foreach (var local in locals)
+                {
+                    local.Outage = i == 8_000;
+                }
+            }
+
+            var kind = new Random(i).Next(100);
+            var localOnly = kind >= 90;
+            var prompt = (localOnly ? FaultyServer.LocalOnlyMarker + " " : string.Empty) + $"Summarize note {i}: {Sentinels.PromptText} the meeting moved.";
+            var options = kind switch
+            {
+                < 15 => new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(PersonSchema, "person") },
+                < 30 => new ChatOptions().WithTaskCategory(TaskCategory.Complex),
+                >= 90 => new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly),
+                _ => new ChatOptions(),
+            };
+            var stream = kind % 4 == 1;
+            try
+            {
+                string text;
+                if (stream)
+                {
+                    var answer = new StringBuilder();
+                    await foreach (var update in chat.GetStreamingResponseAsync(prompt, options, cancellationToken))
+                    {
+                        answer.Append(update.Text);
+                    }
+
+                    text = answer.ToString();
+                }
+                else
+                {
+                    text = (await chat.GetResponseAsync(prompt, options, cancellationToken)).Text;
+                }
+
+                var valid = options.ResponseFormat is null ? text.Length > 0 : IsPerson(text);
+                outcomes.AddOrUpdate(valid ? "answer" : "invalid answer", 1, (_, n) => n + 1);
+                if (!valid)
+                {
+                    wrong.Enqueue($"request {i}: an answer that is not valid: {text}");
+                }
+            }
+            catch (Exception ex) when (ex is HybridInferenceException or BackendException)
+            {
+                sentinels.CheckException(ex);
+                var name = ex is BackendException backend ? $"BackendException({backend.Kind})" : ex.GetType().Name;
+                outcomes.AddOrUpdate(name, 1, (_, n) => n + 1);
+                if (ex.GetRouteOutcome() is null)
+                {
+                    wrong.Enqueue($"request {i}: {name} without its outcome");
+                }
+            }
+            catch (Exception ex)
+            {
+                sentinels.CheckException(ex);
+                outcomes.AddOrUpdate("untyped " + ex.GetType().Name, 1, (_, n) => n + 1);
+                wrong.Enqueue($"request {i}: {ex.GetType().Name}: {ex.Message}");
+            }
+        });
+
+    private static bool IsPerson(string text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String
+                && document.RootElement.TryGetProperty("age", out var age) && age.ValueKind == JsonValueKind.Number;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static long SettledMemory()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+        }
+
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    private static string Describe(IEnumerable<KeyValuePair<string, int>> counts) =>
+        string.Join(", ", counts.GroupBy(c => c.Key).Select(g => (g.Key, Count: g.Sum(c => c.Value))).OrderByDescending(c => c.Count).Select(c => $"{c.Key} {c.Count}"));
+
+    private static string Json(FaultyServer[] locals, FaultyServer[] clouds, string folder) => $$"""
+        {
+          "HybridInference": {
+            "Routing": { "LocalContextLimit": 4096, "FallbackMaxRetries": 1, "EscalationThreshold": 0.5, "SamplingWindow": "00:00:02",
+                         "MinimumThroughput": 20, "BreakDuration": "00:00:00.5", "RecoveryRamp": "00:00:00" },
+            "Local": {
+              "FailuresBeforeEjection": 5, "EjectionDuration": "00:00:00.5",
+              "Backends": [
+                { "Name": "local-a", "Provider": "vllm", "Endpoint": "{{locals[0].Server.V1}}", "Model": "local-model", "Timeout": "00:00:00.4" },
+                { "Name": "local-b", "Provider": "vllm", "Endpoint": "{{locals[1].Server.V1}}", "Model": "local-model", "Timeout": "00:00:00.4" }
+              ]
+            },
+            "Cloud": {
+              "RequestsPerMinute": 10000000,
+              "FailuresBeforeEjection": 5, "EjectionDuration": "00:00:00.5",
+              "Backends": [
+                { "Name": "cloud-a", "Provider": "openai", "Endpoint": "{{clouds[0].Server.V1}}", "Model": "gpt-4o", "ApiKey": "{{Sentinels.ApiKey}}", "AllowInsecureHttp": true, "Timeout": "00:00:00.4" },
+                { "Name": "cloud-b", "Provider": "openai", "Endpoint": "{{clouds[1].Server.V1}}", "Model": "gpt-4o", "ApiKey": "{{Sentinels.ApiKey}}", "AllowInsecureHttp": true, "Timeout": "00:00:00.4" }
+              ]
+            },
+            "Pricing": { "gpt-4o": { "InputPerMillionTokens": 2.5, "OutputPerMillionTokens": 10.0 } },
+            "Observability": { "Ledger": { "DatabasePath": "{{Path.Combine(folder, "soak.db").Replace("\\", "/", StringComparison.Ordinal)}}", "QueueCapacity": 100000, "FlushInterval": "00:00:00.2" } }
+          }
+        }
+        """;
+}
