@@ -91,6 +91,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        ThrowIfUnsupported(options);
         var body = ChatRequestWriter.Write(_dialect, _model, messages, options, stream: false);
         var response = await SendAsync(body, buffer: true, cancellationToken).ConfigureAwait(false);
         using (response)
@@ -104,6 +105,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        ThrowIfUnsupported(options);
         var body = ChatRequestWriter.Write(_dialect, _model, messages, options, stream: true);
         using var response = await SendAsync(body, buffer: false, cancellationToken).ConfigureAwait(false);
         var stream = response.ContentStream ?? throw new BackendException(BackendErrorKind.MalformedResponse, $"Backend '{Name}' answered without a body.");
@@ -161,6 +163,17 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         if (state.Usage is { } usage)
         {
             yield return new ChatResponseUpdate { Role = ChatRole.Assistant, Contents = [new UsageContent(usage)] };
+        }
+    }
+
+    /// <summary>Refuses, before anything is sent, a JSON request to a server that cannot constrain its output.</summary>
+    private void ThrowIfUnsupported(ChatOptions? options)
+    {
+        if (options?.ResponseFormat is ChatResponseFormatJson && _dialect.SchemaFormat == SchemaConstraintFormat.None)
+        {
+            throw new BackendException(
+                BackendErrorKind.Unsupported,
+                $"Backend '{Name}' ({_dialect.Name}) cannot constrain its output to a JSON Schema: the server ignores response_format. Nothing was sent.");
         }
     }
 

@@ -19,7 +19,6 @@ public sealed class RequestMappingTests : ServerTestBase
     [InlineData("ollama")]
     [InlineData("llamacpp")]
     [InlineData("localai")]
-    [InlineData("mlx")]
     [InlineData("openai")]
     [InlineData("openai-compatible")]
     public async Task JsonSchema_ReachesTheServer_InTheOpenAIForm_WithAName(string provider)

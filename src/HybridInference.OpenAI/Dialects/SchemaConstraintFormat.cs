@@ -8,4 +8,7 @@ internal enum SchemaConstraintFormat
 
     /// <summary>TGI's adjacently tagged <c>response_format: {type: "json", value: schema}</c>; <c>text</c> is not a variant.</summary>
     TgiTypeValue = 1,
+
+    /// <summary>The server cannot constrain output to a schema (it ignores <c>response_format</c>); JSON requests are not sent to it.</summary>
+    None = 2,
 }

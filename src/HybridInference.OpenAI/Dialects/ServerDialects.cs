@@ -21,8 +21,12 @@ internal static class ServerDialects
     /// <summary>LocalAI: /readyz for readiness; numeric error codes in bodies, string codes in streams.</summary>
     public static readonly ServerDialect LocalAI = new("localai", new("http://localhost:8080/v1"), "readyz", SchemaConstraintFormat.OpenAIJsonSchema, "v1/tokenize");
 
-    /// <summary>MLX's <c>mlx_lm.server</c> on Apple Silicon: the model list is the probe.</summary>
-    public static readonly ServerDialect Mlx = new("mlx", new("http://localhost:8080/v1"), "v1/models", SchemaConstraintFormat.OpenAIJsonSchema, null);
+    /// <summary>
+    /// MLX's <c>mlx_lm.server</c> on Apple Silicon: the model list is the probe. It does not implement
+    /// <c>response_format</c> (ml-explore/mlx-lm issue 1007: the field is ignored and the answer can come back empty),
+    /// so it is not given JSON requests.
+    /// </summary>
+    public static readonly ServerDialect Mlx = new("mlx", new("http://localhost:8080/v1"), "v1/models", SchemaConstraintFormat.None, null);
 
     /// <summary>The OpenAI API: the model list is the probe; key and HTTPS required.</summary>
     public static readonly ServerDialect OpenAI = new(

@@ -279,7 +279,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         null => outcome.Result.FailedCheck,
         OperationCanceledException when cancellationToken.IsCancellationRequested => false,
         ContextWindowExceededException => false,
-        BackendException { Kind: BackendErrorKind.Saturated } => false,
+        BackendException { Kind: BackendErrorKind.Saturated or BackendErrorKind.Unsupported } => false,
         _ => true,
     };
 

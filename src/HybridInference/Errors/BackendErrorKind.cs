@@ -44,4 +44,11 @@ public enum BackendErrorKind
     /// allows; nothing was sent. Not a health failure: the pool tries another backend, and the circuit breaker does not count it.
     /// </summary>
     Saturated = 12,
+
+    /// <summary>
+    /// The backend cannot do what the request asks (for example constrain its output to a JSON Schema: MLX's
+    /// <c>mlx_lm.server</c> ignores <c>response_format</c>); nothing was sent. Not a health failure: the pool tries
+    /// another backend, the fallback escalates, and the circuit breaker does not count it.
+    /// </summary>
+    Unsupported = 13,
 }

@@ -6,7 +6,7 @@ namespace HybridInference.Internal;
 internal static class RequestGuard
 {
     /// <exception cref="ArgumentNullException"><paramref name="messages"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The request has no messages, or a message is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The request has no messages, a message is <see langword="null"/>, or a message has no content.</exception>
     public static void ThrowIfInvalid(IEnumerable<ChatMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -18,6 +18,8 @@ internal static class RequestGuard
                 {
                     throw new ArgumentException("The request's message list contains a null message.", nameof(messages));
                 }
+
+                ThrowIfEmpty(list[i], i);
             }
 
             if (list.Count == 0)
@@ -28,7 +30,7 @@ internal static class RequestGuard
             return;
         }
 
-        var any = false;
+        var index = 0;
         foreach (var message in messages)
         {
             if (message is null)
@@ -36,12 +38,31 @@ internal static class RequestGuard
                 throw new ArgumentException("The request's message list contains a null message.", nameof(messages));
             }
 
-            any = true;
+            ThrowIfEmpty(message, index++);
         }
+
+        var any = index > 0;
 
         if (!any)
         {
             throw new ArgumentException("The request has no messages; at least one is required.", nameof(messages));
         }
+    }
+
+    /// <summary>Refuses a message that carries nothing: no content at all, or only empty text.</summary>
+    private static void ThrowIfEmpty(ChatMessage message, int index)
+    {
+        var contents = message.Contents;
+        for (var i = 0; i < contents.Count; i++)
+        {
+            if (contents[i] is not TextContent text || !string.IsNullOrWhiteSpace(text.Text))
+            {
+                return;
+            }
+        }
+
+        throw new ArgumentException(
+            $"Message {index} (role {message.Role}) has no content: no text, tool call, tool result or other content. Remove it or give it content.",
+            "messages");
     }
 }

@@ -168,7 +168,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
     {
         OperationCanceledException when cancellationToken.IsCancellationRequested => false,
         ContextWindowExceededException or LocalBackendUnavailableException => false,
-        BackendException { Kind: BackendErrorKind.BadRequest or BackendErrorKind.Saturated } => false,
+        BackendException { Kind: BackendErrorKind.BadRequest or BackendErrorKind.Saturated or BackendErrorKind.Unsupported } => false,
         _ => true,
     };
 

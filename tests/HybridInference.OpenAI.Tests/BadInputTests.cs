@@ -1,0 +1,132 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HybridInference.OpenAI.Tests;
+
+/// <summary>
+/// Bad input through the whole chain over HTTP: each gets a typed error that names the problem, nothing is sent that
+/// should not be, and the next good request is answered as usual. (Configuration mistakes are covered where the
+/// options are: unknown provider, malformed endpoint, missing key, limits, duplicate names.)
+/// </summary>
+public sealed class BadInputTests : IAsyncLifetime
+{
+    private static readonly JsonElement PersonSchema = JsonDocument.Parse(
+        """{"type":"object","properties":{"name":{"type":"string"},"age":{"type":"integer"}},"required":["name","age"]}""").RootElement;
+
+    private LoopbackServer _local = null!;
+    private LoopbackServer _cloud = null!;
+    private ServiceProvider? _services;
+
+    public async Task InitializeAsync()
+    {
+        _local = await LoopbackServer.StartAsync();
+        _cloud = await LoopbackServer.StartAsync();
+        _local.Default = Respond.Json(Fixture.Read("vllm", "chat-completion.json"));
+        _cloud.Default = Respond.Json(Fixture.Read("openai", "chat-completion.json"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+
+        await _local.DisposeAsync();
+        await _cloud.DisposeAsync();
+    }
+
+    private IChatClient Build(string localProvider = "vllm")
+    {
+        var json = $$"""
+            {
+              "HybridInference": {
+                "Local": { "Backends": [ { "Name": "local", "Provider": "{{localProvider}}", "Endpoint": "{{_local.V1}}", "Model": "m", "ContextWindow": 8192 } ] },
+                "Cloud": { "Backends": [ { "Name": "openai", "Provider": "openai", "Endpoint": "{{_cloud.V1}}", "Model": "gpt-4o", "ApiKey": "sk-test", "AllowInsecureHttp": true, "ContextWindow": 128000 } ] }
+              }
+            }
+            """;
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var services = new ServiceCollection();
+        services.AddHybridInference(configuration.GetSection("HybridInference")).AddOpenAIProviders();
+        _services = services.BuildServiceProvider();
+        return _services.GetRequiredService<IChatClient>();
+    }
+
+    private static async Task StillAnswersAsync(IChatClient chat) =>
+        Assert.False(string.IsNullOrEmpty((await chat.GetResponseAsync("Say hello")).Text));
+
+    [Fact]
+    public async Task AMessageWithNoContent_IsRefusedByIndex_BeforeAnythingIsSent()
+    {
+        var chat = Build();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            chat.GetResponseAsync([new ChatMessage(ChatRole.System, "Be brief."), new ChatMessage(ChatRole.User, (string?)null)]));
+        var streamed = await Assert.ThrowsAsync<ArgumentException>(async () =>
+        {
+            await foreach (var update in chat.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "  ")]))
+            {
+                _ = update;
+            }
+        });
+
+        Assert.Contains("Message 1 (role user) has no content", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Message 0 (role user) has no content", streamed.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_local.Requests.Concat(_cloud.Requests), r => r.Method == "POST");
+        await StillAnswersAsync(chat);
+    }
+
+    [Fact]
+    public async Task ATenMegabytePrompt_GetsContextWindowExceededWithTheSizes_AndIsSentNowhere()
+    {
+        var chat = Build();
+        var huge = new string('x', 10 * 1024 * 1024);
+
+        var localOnly = await Assert.ThrowsAsync<ContextWindowExceededException>(() =>
+            chat.GetResponseAsync(huge, new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly)));
+        var routable = await Assert.ThrowsAsync<ContextWindowExceededException>(() => chat.GetResponseAsync(huge));
+
+        Assert.Contains("8192", localOnly.Message, StringComparison.Ordinal);
+        Assert.Contains("128000", routable.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_local.Requests.Concat(_cloud.Requests), r => r.Method == "POST");
+        await StillAnswersAsync(chat);
+    }
+
+    [Fact]
+    public async Task JsonWithNoLocalBackendAbleToConstrainIt_EscalatesOrFailsNamingWhy_AndTheLocalServerGetsNothing()
+    {
+        _cloud.Default = Respond.Json(Fixture.Read("openai", "chat-completion.json").Replace("Hello! How can I help you today?", "{\\\"name\\\":\\\"Ada\\\",\\\"age\\\":36}", StringComparison.Ordinal));
+        var chat = Build(localProvider: "mlx");
+        var json = new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(PersonSchema, "person") };
+
+        var escalated = await chat.GetResponseAsync("Extract: Ada, 36.", json);
+        var error = await Assert.ThrowsAsync<LocalBackendUnavailableException>(() =>
+            chat.GetResponseAsync("Extract: Ada, 36.", json.Clone().WithDataPolicy(DataPolicy.LocalOnly)));
+
+        Assert.Equal(("""{"name":"Ada","age":36}""", EscalationReason.LocalError), (escalated.Text, escalated.GetRouteOutcome()!.EscalationReason));
+        var cause = Assert.IsType<BackendException>(error.InnerException);
+        Assert.Equal(BackendErrorKind.Unsupported, cause.Kind);
+        Assert.Contains("'local' (mlx) cannot constrain its output to a JSON Schema", cause.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_local.Requests, r => r.Method == "POST");
+        var status = _services!.GetRequiredService<IHybridInferenceStatus>().GetStatus();
+        Assert.Equal(0, status.LocalCircuitFailures.Values.Sum());
+        Assert.Equal(BackendHealth.Healthy, status.Backends.Single(b => b.Name == "local").Health);
+    }
+
+    [Fact]
+    public async Task ABackendThatAnswersAnEmptyBody_IsAMalformedResponse_EscalatedOrNamed()
+    {
+        _local.Default = Respond.Json(string.Empty);
+        var chat = Build();
+
+        var escalated = await chat.GetResponseAsync("Say hello");
+        var error = await Assert.ThrowsAsync<LocalBackendUnavailableException>(() =>
+            chat.GetResponseAsync("Say hello", new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly)));
+
+        Assert.Equal(BackendLane.Cloud, escalated.GetRouteOutcome()!.Target);
+        Assert.Equal(BackendErrorKind.MalformedResponse, Assert.IsType<BackendException>(error.InnerException).Kind);
+    }
+}
