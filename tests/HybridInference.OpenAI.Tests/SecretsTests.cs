@@ -141,4 +141,22 @@ public sealed class SecretsTests
         Assert.DoesNotContain(logs, l => l.Contains(Prompt, StringComparison.Ordinal));
         Assert.DoesNotContain(spans, s => s.Contains(Prompt, StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("{\"error\":{\"message\":\"Invalid input: 'QUOTE' is not allowed\",\"type\":\"BadRequestError\",\"code\":400}}", 400)]
+    [InlineData("{\"error\":{\"message\":\"prompt too long, starts with: QUOTE...\",\"type\":\"BadRequestError\",\"code\":400}}", 400)]
+    [InlineData("{\"error\":\"Input validation error: `inputs` QUOTE\",\"error_type\":\"validation\"}", 422)]
+    public async Task APromptEchoedInAServerError_IsNotInTheExceptionMessage(string body, int status)
+    {
+        const string Prompt = "Summarize the record of SENTINEL-PROMPT-4e1d for the ward round.";
+        await using var local = await LoopbackServer.StartAsync();
+        var quote = body.Contains("starts with", StringComparison.Ordinal) ? Prompt[..30] : Prompt;
+        local.Default = Respond.Json(body.Replace("QUOTE", quote, StringComparison.Ordinal), status);
+        var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = "vllm", Endpoint = local.V1, Model = "m", Name = "local" });
+
+        var error = await Assert.ThrowsAnyAsync<HybridInferenceException>(() => client.GetResponseAsync(Prompt));
+
+        Assert.DoesNotContain("SENTINEL-PROMPT-4e1d", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("[prompt text]", error.Message, StringComparison.Ordinal);
+    }
 }

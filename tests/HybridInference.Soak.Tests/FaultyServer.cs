@@ -78,6 +78,7 @@ internal sealed class FaultyServer : IAsyncDisposable
         var content = json ? (Roll() < 0.1 ? """{"name":"Ada"}""" : """{"name":"Ada Lovelace","age":36}""") : "Hello from the soak server.";
         return roll switch
         {
+            < 0.005 => Count("400_echoing_the_prompt", Json(context, 400, JsonSerializer.Serialize(new { error = new { message = $"Invalid input: '{LastUserText(body)}'", type = "BadRequestError", code = 400 } }))),
             < 0.03 => Count("5xx", Json(context, 500, """{"error":{"message":"internal error","type":"server_error","code":500}}""")),
             < 0.05 => Count("429", Json(context, 429, """{"error":{"message":"rate limited","type":"rate_limit_error","code":429}}""", retryAfter: true)),
             < 0.06 => Count("timeout", SlowAsync(context, TimeSpan.FromSeconds(3), content, stream)),
@@ -88,6 +89,12 @@ internal sealed class FaultyServer : IAsyncDisposable
             < 0.13 => Count("slow_first_byte", SlowAsync(context, TimeSpan.FromMilliseconds(120), content, stream)),
             _ => Count(json && content.Length < 20 ? "invalid_json_answer" : "ok", stream ? Respond.Sse(Events(content))(context) : Json(context, 200, Completion(content))),
         };
+    }
+
+    private static string LastUserText(string body)
+    {
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.GetProperty("messages").EnumerateArray().Last().GetProperty("content").ToString();
     }
 
     private Task Count(string kind, Task task)

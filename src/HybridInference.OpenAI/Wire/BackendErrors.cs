@@ -15,22 +15,25 @@ internal static partial class BackendErrors
 {
     private const int MaxMessageLength = 400;
 
+    /// <summary>How much of a prompt must appear in a server's message to count as an echo of it.</summary>
+    private const int MinEchoLength = 16;
+
     /// <summary>Maps an HTTP error response.</summary>
-    public static Exception FromResponse(string backend, int status, string? retryAfterHeader, BinaryData body, string? secret)
+    public static Exception FromResponse(string backend, int status, string? retryAfterHeader, BinaryData body, string? secret, IReadOnlyList<string>? prompt = null)
     {
         var (message, type, code) = ReadBody(body);
-        message = Scrub(string.IsNullOrWhiteSpace(message) ? $"HTTP {status}" : message, secret);
+        message = Scrub(string.IsNullOrWhiteSpace(message) ? $"HTTP {status}" : message, secret, prompt);
         return Classify(backend, status, message, type, code, RetryAfter(retryAfterHeader, message));
     }
 
     /// <summary>Maps an <c>{"error": ...}</c> event sent inside a 200 stream.</summary>
-    public static Exception FromStreamEvent(string backend, JsonElement root, string? secret)
+    public static Exception FromStreamEvent(string backend, JsonElement root, string? secret, IReadOnlyList<string>? prompt = null)
     {
         var (message, type, code) = ReadError(root);
         var status = code is not null && int.TryParse(code, NumberStyles.Integer, CultureInfo.InvariantCulture, out var numeric) ? numeric
             : root.TryGetProperty("error"u8, out var error) && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("http_status_code"u8, out var http) && http.TryGetInt32(out var s) ? s
             : (int?)null;
-        message = Scrub(message ?? "error event in the stream", secret);
+        message = Scrub(message ?? "error event in the stream", secret, prompt);
         if (IsContextLength(message, type, code))
         {
             return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window: {message}");
@@ -191,12 +194,45 @@ internal static partial class BackendErrors
         return exception;
     }
 
-    /// <summary>Shortens a server's message and removes the API key from it, should the server have echoed it.</summary>
-    private static string Scrub(string message, string? secret)
+    /// <summary>The texts of a request's messages that a server might echo in an error: those long enough to be recognised.</summary>
+    public static IReadOnlyList<string> PromptTexts(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages)
+    {
+        List<string>? texts = null;
+        foreach (var message in messages)
+        {
+            foreach (var content in message.Contents)
+            {
+                if (content is Microsoft.Extensions.AI.TextContent { Text.Length: >= MinEchoLength } text)
+                {
+                    (texts ??= []).Add(text.Text);
+                }
+            }
+        }
+
+        return texts ?? (IReadOnlyList<string>)[];
+    }
+
+    /// <summary>
+    /// Shortens a server's message and removes from it the API key and the request's own text, should the server have
+    /// echoed them (some servers quote the prompt in their errors); the message then reaches exceptions and logs clean.
+    /// </summary>
+    private static string Scrub(string message, string? secret, IReadOnlyList<string>? prompt = null)
     {
         if (!string.IsNullOrEmpty(secret))
         {
             message = message.Replace(secret, "***", StringComparison.Ordinal);
+        }
+
+        foreach (var text in prompt ?? [])
+        {
+            message = message.Replace(text, "[prompt text]", StringComparison.Ordinal);
+
+            // A quote of the prompt's start, cut short by the server: everything from there on goes.
+            var start = message.IndexOf(text[..MinEchoLength], StringComparison.Ordinal);
+            if (start >= 0)
+            {
+                message = string.Concat(message.AsSpan(0, start), "[prompt text]");
+            }
         }
 
         return message.Length <= MaxMessageLength ? message : string.Concat(message.AsSpan(0, MaxMessageLength - 3), "...");
