@@ -31,6 +31,8 @@ public class LoopbackHttpBenchmarks
     private OpenAIChat.ChatClient _sdk = null!;
     private IChatClient _chain = null!;
     private IChatClient _adapter = null!;
+    private IChatClient _chainSameClient = null!;
+    private ServiceProvider _sameClientServices = null!;
 
     private ChatMessage[] _messages = null!;
     private OpenAIChat.ChatMessage[] _sdkMessages = null!;
@@ -66,6 +68,15 @@ public class LoopbackHttpBenchmarks
             .AddOpenAIProviders();
         _services = services.BuildServiceProvider();
         _chain = _services.GetRequiredService<IChatClient>();
+
+        // The same chain with its backend registered by code over the HttpClient the other two use: what remains
+        // against BackendClientAlone is the chain itself, without IHttpClientFactory's handler pipeline.
+        var sameClient = new ServiceCollection();
+        sameClient.AddHybridInference(o => o.Local.Backends.Add(new BackendOptions { Name = "vllm", Model = "Qwen/Qwen2.5-7B-Instruct" }))
+            .AddLocalBackend("vllm", _ => new HybridInference.OpenAI.OpenAICompatibleChatClient(
+                new HybridInference.OpenAI.OpenAICompatibleChatClientOptions { Provider = "vllm", Endpoint = endpoint, Model = "Qwen/Qwen2.5-7B-Instruct" }, httpClient));
+        _sameClientServices = sameClient.BuildServiceProvider();
+        _chainSameClient = _sameClientServices.GetRequiredService<IChatClient>();
         _messages = [new ChatMessage(ChatRole.User, Prompt)];
     }
 
@@ -73,6 +84,7 @@ public class LoopbackHttpBenchmarks
     public void Cleanup()
     {
         _services.Dispose();
+        _sameClientServices.Dispose();
         _server.StopAsync().GetAwaiter().GetResult();
     }
 
@@ -84,4 +96,7 @@ public class LoopbackHttpBenchmarks
 
     [Benchmark]
     public async Task<string> HybridChain() => (await _chain.GetResponseAsync(_messages)).Text;
+
+    [Benchmark]
+    public async Task<string> HybridChainSameHttpClient() => (await _chainSameClient.GetResponseAsync(_messages)).Text;
 }
