@@ -14,14 +14,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-const string Local = "HybridInference:Local:Backends:0:";
-const string Cloud = "HybridInference:Cloud:Backends:0:";
-var switches = new Dictionary<string, string>
+const string Local = StandInLanes.Local;
+const string Cloud = StandInLanes.Cloud;
+var switches = new Dictionary<string, string>(StandInLanes.Switches)
 {
     ["--prompts"] = "Calibration:Prompts", ["--out"] = "Calibration:Out", ["--concurrency"] = "Calibration:Concurrency",
-    ["--local-endpoint"] = Local + "Endpoint", ["--local-provider"] = Local + "Provider", ["--local-model"] = Local + "Model",
-    ["--cloud-endpoint"] = Cloud + "Endpoint", ["--cloud-provider"] = Cloud + "Provider", ["--cloud-model"] = Cloud + "Model",
-    ["--cloud-key"] = Cloud + "ApiKey", ["--write-example-set"] = "Calibration:WriteExampleSet",
+    ["--write-example-set"] = "Calibration:WriteExampleSet",
 };
 var given = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args, switches).Build();
 if (args.Contains("--help"))
@@ -54,29 +52,14 @@ catch (PromptFileException ex)
     return 2;
 }
 
-await using var localServer = given[Local + "Endpoint"] is null
-    ? await SimulatedServer.StartAsync(new ServerBehaviour("mistralai/Mistral-7B-Instruct-v0.2", TimeSpan.FromMilliseconds(40), 0.02, 0.25, Seed: 7))
-    : null;
-await using var cloudServer = given[Cloud + "Endpoint"] is null
-    ? await SimulatedServer.StartAsync(new ServerBehaviour("gpt-4-turbo", TimeSpan.FromMilliseconds(180), 0.0, 0.0, Seed: 11))
-    : null;
-var embedded = new Dictionary<string, string?>();
-if (localServer is not null)
-{
-    embedded[Local + "Endpoint"] = localServer.Endpoint.ToString();
-}
-
-if (cloudServer is not null)
-{
-    embedded[Cloud + "Endpoint"] = cloudServer.Endpoint.ToString();
-    embedded[Cloud + "ApiKey"] = "stand-in-key";
-    embedded[Cloud + "AllowInsecureHttp"] = "true"; // plain HTTP to a stand-in on 127.0.0.1 only
-}
-
+await using var standIns = await StandInLanes.StartAsync(
+    key => given[key],
+    new ServerBehaviour("mistralai/Mistral-7B-Instruct-v0.2", TimeSpan.FromMilliseconds(40), 0.02, 0.25, Seed: 7),
+    new ServerBehaviour("gpt-4-turbo", TimeSpan.FromMilliseconds(180), 0.0, 0.0, Seed: 11));
 var configuration = new ConfigurationBuilder()
     .SetBasePath(AppContext.BaseDirectory)
     .AddJsonFile("appsettings.json")
-    .AddInMemoryCollection(embedded)
+    .AddInMemoryCollection(standIns.Settings)
     .AddEnvironmentVariables()
     .AddCommandLine(args, switches)
     .Build();

@@ -12,15 +12,10 @@ using Polly.CircuitBreaker;
 
 const int BatchSize = 200;
 const int Concurrency = 8;
-const string Local = "HybridInference:Local:Backends:0:";
-const string Cloud = "HybridInference:Cloud:Backends:0:";
+const string Local = StandInLanes.Local;
+const string Cloud = StandInLanes.Cloud;
 
-var switches = new Dictionary<string, string>
-{
-    ["--local-endpoint"] = Local + "Endpoint", ["--local-provider"] = Local + "Provider", ["--local-model"] = Local + "Model",
-    ["--cloud-endpoint"] = Cloud + "Endpoint", ["--cloud-provider"] = Cloud + "Provider", ["--cloud-model"] = Cloud + "Model",
-    ["--cloud-key"] = Cloud + "ApiKey",
-};
+var switches = new Dictionary<string, string>(StandInLanes.Switches);
 var given = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args, switches).Build();
 if (args.Contains("--help"))
 {
@@ -32,33 +27,18 @@ if (args.Contains("--help"))
 }
 
 // Stand-in servers for whatever was not given: realistic latency, usage, malformed JSON, failures, one short outage.
-await using var localServer = given[Local + "Endpoint"] is null
-    ? await SimulatedServer.StartAsync(new ServerBehaviour("mistralai/Mistral-7B-Instruct-v0.2", TimeSpan.FromMilliseconds(40), 0.02, 0.25, Seed: 7)
+await using var standIns = await StandInLanes.StartAsync(
+    key => given[key],
+    new ServerBehaviour("mistralai/Mistral-7B-Instruct-v0.2", TimeSpan.FromMilliseconds(40), 0.02, 0.25, Seed: 7)
     {
         Outage = (TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(2.0)),
-    })
-    : null;
-await using var cloudServer = given[Cloud + "Endpoint"] is null
-    ? await SimulatedServer.StartAsync(new ServerBehaviour("gpt-4-turbo", TimeSpan.FromMilliseconds(180), 0.0, 0.0, Seed: 11))
-    : null;
-
-var embedded = new Dictionary<string, string?>();
-if (localServer is not null)
-{
-    embedded[Local + "Endpoint"] = localServer.Endpoint.ToString();
-}
-
-if (cloudServer is not null)
-{
-    embedded[Cloud + "Endpoint"] = cloudServer.Endpoint.ToString();
-    embedded[Cloud + "ApiKey"] = "stand-in-key";
-    embedded[Cloud + "AllowInsecureHttp"] = "true"; // Plain HTTP to a stand-in on 127.0.0.1 only.
-}
+    },
+    new ServerBehaviour("gpt-4-turbo", TimeSpan.FromMilliseconds(180), 0.0, 0.0, Seed: 11));
 
 var configuration = new ConfigurationBuilder()
     .SetBasePath(AppContext.BaseDirectory)
     .AddJsonFile("appsettings.json")
-    .AddInMemoryCollection(embedded)
+    .AddInMemoryCollection(standIns.Settings)
     .AddEnvironmentVariables()
     .AddCommandLine(args, switches)
     .Build();
@@ -70,8 +50,8 @@ var chat = provider.GetRequiredService<IChatClient>();
 var breaker = chat.GetService<CircuitBreakerStateProvider>();
 
 Console.WriteLine("HybridInference demo: the hybrid chain over real HTTP");
-Console.WriteLine($"  local: {configuration[Local + "Provider"]} at {configuration[Local + "Endpoint"]}{(localServer is null ? string.Empty : " (stand-in server)")}");
-Console.WriteLine($"  cloud: {configuration[Cloud + "Provider"]} at {configuration[Cloud + "Endpoint"]}{(cloudServer is null ? string.Empty : " (stand-in server)")}");
+Console.WriteLine($"  local: {configuration[Local + "Provider"]} at {configuration[Local + "Endpoint"]}{(standIns.LocalServer is null ? string.Empty : " (stand-in server)")}");
+Console.WriteLine($"  cloud: {configuration[Cloud + "Provider"]} at {configuration[Cloud + "Endpoint"]}{(standIns.CloudServer is null ? string.Empty : " (stand-in server)")}");
 Console.WriteLine();
 
 var batch = DemoBatch.Create(BatchSize);
