@@ -14,7 +14,7 @@ namespace HybridInference.Soak.Tests;
 /// <summary>
 /// The fault soak: 20,000 requests at concurrency 64 through the whole chain built from configuration, over real HTTP
 /// to two local and two cloud servers on 127.0.0.1 that inject faults at random from a fixed seed, with a local
-/// outage in the middle. Every promise the library makes about failures and data is checked at the end.
+/// outage in the middle, and hedging on. Every promise the library makes about failures and data is checked at the end.
 /// </summary>
 public sealed class FaultSoakTests(ITestOutputHelper output)
 {
@@ -36,17 +36,28 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
         FaultyServer[] locals = [await FaultyServer.StartAsync(1, 1.0, "local-model"), await FaultyServer.StartAsync(2, 1.0, "local-model")];
         FaultyServer[] clouds = [await FaultyServer.StartAsync(3, 0.5, "gpt-4o"), await FaultyServer.StartAsync(4, 0.5, "gpt-4o")];
         long tasksMeasured = 0;
+        var hedges = new ConcurrentDictionary<string, int>();
         using var taskCost = new MeterListener
         {
             InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == "HybridInference" && instrument.Name == "hybrid_inference.task.cost")
+                if (instrument.Meter.Name == "HybridInference" && instrument.Name is "hybrid_inference.task.cost" or "hybrid_inference.hedges")
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
             },
         };
         taskCost.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref tasksMeasured));
+        taskCost.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "winner")
+                {
+                    hedges.AddOrUpdate("won by " + tag.Value, (int)value, (_, n) => n + (int)value);
+                }
+            }
+        });
         taskCost.Start();
 
         try
@@ -82,6 +93,7 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
             output.WriteLine("faults injected, cloud servers: " + Describe(clouds.SelectMany(s => s.Injected)));
             output.WriteLine("outcomes: " + Describe(outcomes));
             output.WriteLine($"local breaker: {string.Join(", ", sentinels.BreakerEvents)}; at the end {status.LocalCircuit}");
+            output.WriteLine("hedges (Routing:HedgeDelay 0.25 s): " + Describe(hedges));
             output.WriteLine($"ledger rows {recorded}, dropped {ledger.DroppedRecords}; task.cost measurements {Interlocked.Read(ref tasksMeasured)}; requests {total}");
             output.WriteLine($"managed memory after a full GC: {before / 1024.0 / 1024:F1} MB before, {after / 1024.0 / 1024:F1} MB after");
             output.WriteLine($"sentinels checked in {sentinels.LogLines} log lines, {sentinels.SpanTags} span attributes, {sentinels.MetricTags} metric tags and every exception");
@@ -217,7 +229,7 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
         {
           "HybridInference": {
             "Routing": { "LocalContextLimit": 4096, "FallbackMaxRetries": 1, "EscalationThreshold": 0.5, "SamplingWindow": "00:00:02",
-                         "MinimumThroughput": 20, "BreakDuration": "00:00:00.5", "RecoveryRamp": "00:00:00" },
+                         "MinimumThroughput": 20, "BreakDuration": "00:00:00.5", "RecoveryRamp": "00:00:00", "HedgeDelay": "00:00:00.25" },
             "Local": {
               "FailuresBeforeEjection": 5, "EjectionDuration": "00:00:00.5",
               "Backends": [
