@@ -33,6 +33,8 @@ public class LoopbackHttpBenchmarks
     private IChatClient _adapter = null!;
     private IChatClient _chainSameClient = null!;
     private ServiceProvider _sameClientServices = null!;
+    private IChatClient _chainQuietClient = null!;
+    private ServiceProvider _quietClientServices = null!;
 
     private ChatMessage[] _messages = null!;
     private OpenAIChat.ChatMessage[] _sdkMessages = null!;
@@ -77,6 +79,14 @@ public class LoopbackHttpBenchmarks
                 new HybridInference.OpenAI.OpenAICompatibleChatClientOptions { Provider = "vllm", Endpoint = endpoint, Model = "Qwen/Qwen2.5-7B-Instruct" }, httpClient));
         _sameClientServices = sameClient.BuildServiceProvider();
         _chainSameClient = _sameClientServices.GetRequiredService<IChatClient>();
+        // The configured chain with IHttpClientFactory's logging handlers removed (an app's choice, one line):
+        // what the factory's default pipeline costs.
+        var quiet = new ServiceCollection();
+        quiet.ConfigureHttpClientDefaults(http => http.RemoveAllLoggers());
+        quiet.AddHybridInference(o => o.Local.Backends.Add(new BackendOptions { Name = "vllm", Provider = "vllm", Endpoint = endpoint, Model = "Qwen/Qwen2.5-7B-Instruct" }))
+            .AddOpenAIProviders();
+        _quietClientServices = quiet.BuildServiceProvider();
+        _chainQuietClient = _quietClientServices.GetRequiredService<IChatClient>();
         _messages = [new ChatMessage(ChatRole.User, Prompt)];
     }
 
@@ -85,6 +95,7 @@ public class LoopbackHttpBenchmarks
     {
         _services.Dispose();
         _sameClientServices.Dispose();
+        _quietClientServices.Dispose();
         _server.StopAsync().GetAwaiter().GetResult();
     }
 
@@ -96,6 +107,9 @@ public class LoopbackHttpBenchmarks
 
     [Benchmark]
     public async Task<string> HybridChain() => (await _chain.GetResponseAsync(_messages)).Text;
+
+    [Benchmark]
+    public async Task<string> HybridChainWithoutHttpClientLogging() => (await _chainQuietClient.GetResponseAsync(_messages)).Text;
 
     [Benchmark]
     public async Task<string> HybridChainSameHttpClient() => (await _chainSameClient.GetResponseAsync(_messages)).Text;
