@@ -56,13 +56,7 @@ await using var standIns = await StandInLanes.StartAsync(
     key => given[key],
     new ServerBehaviour("mistralai/Mistral-7B-Instruct-v0.2", TimeSpan.FromMilliseconds(40), 0.02, 0.25, Seed: 7),
     new ServerBehaviour("gpt-4-turbo", TimeSpan.FromMilliseconds(180), 0.0, 0.0, Seed: 11));
-var configuration = new ConfigurationBuilder()
-    .SetBasePath(AppContext.BaseDirectory)
-    .AddJsonFile("appsettings.json")
-    .AddInMemoryCollection(standIns.Settings)
-    .AddEnvironmentVariables()
-    .AddCommandLine(args, switches)
-    .Build();
+var configuration = standIns.BuildConfiguration(args, switches);
 var services = new ServiceCollection();
 services.AddHybridInference(configuration.GetSection(HybridInferenceOptions.SectionName)).AddOpenAIProviders();
 await using var provider = services.BuildServiceProvider();

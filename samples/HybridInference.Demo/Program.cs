@@ -35,13 +35,7 @@ await using var standIns = await StandInLanes.StartAsync(
     },
     new ServerBehaviour("gpt-4-turbo", TimeSpan.FromMilliseconds(180), 0.0, 0.0, Seed: 11));
 
-var configuration = new ConfigurationBuilder()
-    .SetBasePath(AppContext.BaseDirectory)
-    .AddJsonFile("appsettings.json")
-    .AddInMemoryCollection(standIns.Settings)
-    .AddEnvironmentVariables()
-    .AddCommandLine(args, switches)
-    .Build();
+var configuration = standIns.BuildConfiguration(args, switches);
 
 var services = new ServiceCollection();
 services.AddHybridInference(configuration.GetSection(HybridInferenceOptions.SectionName)).AddOpenAIProviders();

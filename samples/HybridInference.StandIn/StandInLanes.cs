@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace HybridInference.StandIn;
 
 /// <summary>
@@ -45,6 +47,21 @@ public sealed class StandInLanes : IAsyncDisposable
 
     /// <summary>Gets the configuration that points the lanes without a given endpoint at their stand-ins.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
+
+    /// <summary>
+    /// Builds a sample's configuration, later sources winning: its <c>appsettings.json</c>, the stand-ins' endpoints,
+    /// environment variables, then the command line with <paramref name="switches"/>.
+    /// </summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="switches">The command-line switches and the keys they set.</param>
+    public IConfigurationRoot BuildConfiguration(string[] args, IDictionary<string, string> switches) =>
+        new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json")
+            .AddInMemoryCollection(Settings)
+            .AddEnvironmentVariables()
+            .AddCommandLine(args, switches)
+            .Build();
 
     /// <summary>Starts a stand-in for each lane whose endpoint is not in <paramref name="given"/>.</summary>
     /// <param name="given">The user's configuration (environment and command line).</param>

@@ -60,6 +60,15 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
     private static string Backend(string name, Uri endpoint, int weight = 1, string provider = "vllm") =>
         $$"""{ "Name": "{{name}}", "Provider": "{{provider}}", "Endpoint": "{{endpoint}}", "Model": "m", "Weight": {{weight}} }""";
 
+    /// <summary>Probes run on the lane's interval (real time here); waits for every backend's first, for at most ten seconds.</summary>
+    private static async Task WaitForFirstProbesAsync(IHybridInferenceStatus status)
+    {
+        for (var waited = 0; status.GetStatus().Backends.Any(b => b.LastProbeAt is null) && waited < 10_000; waited += 50)
+        {
+            await Task.Delay(50);
+        }
+    }
+
     private static async Task<Dictionary<string, int>> SendAsync(IChatClient chat, int requests)
     {
         var counts = new Dictionary<string, int>();
@@ -199,11 +208,7 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
         var chat = Build($"[{Backend("loading", loading.V1)}, {Backend("ready", ready.V1)}]", laneSettings: "\"HealthCheckInterval\": \"00:00:00.5\", \"LoadBalancing\": \"Ordered\",", healthChecks: true);
         var status = _services!.GetRequiredService<IHybridInferenceStatus>();
 
-        // Probes run on the lane's interval (real time here); wait for the first round, for at most ten seconds.
-        for (var waited = 0; status.GetStatus().Backends.Any(b => b.LastProbeAt is null) && waited < 10_000; waited += 50)
-        {
-            await Task.Delay(50);
-        }
+        await WaitForFirstProbesAsync(status);
 
         var counts = await SendAsync(chat, 5);
         var report = await _services!.GetRequiredService<HealthCheckService>().CheckHealthAsync();
@@ -336,10 +341,7 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
         var idle = await StartAsync("idle");
         var chat = Build($"[{Backend("queued", queued.V1)}, {Backend("idle", idle.V1)}]", laneSettings: "\"HealthCheckInterval\": \"00:00:00.5\", \"LoadBalancing\": \"LeastOutstanding\",");
         var status = _services!.GetRequiredService<IHybridInferenceStatus>();
-        for (var waited = 0; status.GetStatus().Backends.Any(b => b.LastProbeAt is null) && waited < 10_000; waited += 50)
-        {
-            await Task.Delay(50);
-        }
+        await WaitForFirstProbesAsync(status);
 
         var counts = await SendAsync(chat, 6);
 
@@ -363,10 +365,7 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
             $"[{Backend("busy", busy.V1, provider: "llamacpp")}, {Backend("idle", idle.V1, provider: "llamacpp")}]",
             laneSettings: "\"HealthCheckInterval\": \"00:00:00.5\", \"LoadBalancing\": \"LeastOutstanding\",");
         var status = _services!.GetRequiredService<IHybridInferenceStatus>();
-        for (var waited = 0; status.GetStatus().Backends.Any(b => b.LastProbeAt is null) && waited < 10_000; waited += 50)
-        {
-            await Task.Delay(50);
-        }
+        await WaitForFirstProbesAsync(status);
 
         var counts = await SendAsync(chat, 6);
 

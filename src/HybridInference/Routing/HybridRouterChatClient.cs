@@ -148,6 +148,12 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             return Task.FromException<ChatResponse>(ex);
         }
 
+        return RouteAsync(lane, messages, options, cancellationToken);
+    }
+
+    /// <summary>Runs a request on the lane it was routed to: the cloud (checked, or locally when over budget), hedged, or the local lane.</summary>
+    private Task<ChatResponse> RouteAsync(IChatClient lane, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
+    {
         if (ReferenceEquals(lane, _cloudLane))
         {
             return MayRunLocally(options) ? CloudOrLocalAsync(messages, options, cancellationToken) : CloudAsync(messages, options, cancellationToken);
@@ -315,13 +321,12 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         }
 
         var lane = Select(messages, options);
-        if (!ReferenceEquals(lane, _cloudLane) && _hedging is not null && MayHedge(options))
+        if (options.ResponseFormat is ChatResponseFormatJson && _jsonFallback is not null)
         {
-            // A JSON answer is validated whole before any of it is passed on, so its hedge races whole answers.
-            var hedged = options.ResponseFormat is ChatResponseFormatJson
-                ? HedgedJsonStreamAsync(messages, options, cancellationToken)
-                : HedgedStreamAsync(messages, options, cancellationToken);
-            await foreach (var update in hedged.ConfigureAwait(false))
+            // A JSON answer is checked whole before any of it is passed on, wherever it runs (hedged, local or
+            // cloud), so its stream is the checked answer replayed.
+            var answer = await RouteAsync(lane, messages, options, cancellationToken).ConfigureAwait(false);
+            foreach (var update in answer.ToChatResponseUpdates())
             {
                 yield return update;
             }
@@ -329,11 +334,9 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             yield break;
         }
 
-        if (ReferenceEquals(lane, _cloudLane) && options.ResponseFormat is ChatResponseFormatJson && _jsonFallback is not null)
+        if (!ReferenceEquals(lane, _cloudLane) && _hedging is not null && MayHedge(options))
         {
-            // A JSON answer is checked whole before any of it is passed on, as on the local lane.
-            var checkedAnswer = await (MayRunLocally(options) ? CloudOrLocalAsync(messages, options, cancellationToken) : CloudAsync(messages, options, cancellationToken)).ConfigureAwait(false);
-            foreach (var update in checkedAnswer.ToChatResponseUpdates())
+            await foreach (var update in HedgedStreamAsync(messages, options, cancellationToken).ConfigureAwait(false))
             {
                 yield return update;
             }
@@ -363,16 +366,6 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         }
 
         await foreach (var update in lane.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
-        {
-            yield return update;
-        }
-    }
-
-    private async IAsyncEnumerable<ChatResponseUpdate> HedgedJsonStreamAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var response = await HedgedAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates())
         {
             yield return update;
         }

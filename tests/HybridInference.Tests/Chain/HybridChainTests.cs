@@ -555,15 +555,4 @@ public sealed class HybridChainTests
         Assert.Contains("no messages", error.Message);
         Assert.Empty(host.Local.Requests);
     }
-
-    private static async Task<List<ChatResponseUpdate>> ToListAsync(IAsyncEnumerable<ChatResponseUpdate> updates)
-    {
-        var list = new List<ChatResponseUpdate>();
-        await foreach (var update in updates)
-        {
-            list.Add(update);
-        }
-
-        return list;
-    }
 }

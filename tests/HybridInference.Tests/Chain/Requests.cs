@@ -25,4 +25,16 @@ internal static class Requests
     public static ChatOptions Json() => new() { ResponseFormat = ChatResponseFormat.ForJsonSchema(PersonSchema, "person") };
 
     public static string LongText(int words) => string.Join(' ', Enumerable.Repeat("summarize", words));
+
+    /// <summary>Reads a stream to its end.</summary>
+    public static async Task<List<ChatResponseUpdate>> ToListAsync(IAsyncEnumerable<ChatResponseUpdate> updates)
+    {
+        var list = new List<ChatResponseUpdate>();
+        await foreach (var update in updates)
+        {
+            list.Add(update);
+        }
+
+        return list;
+    }
 }

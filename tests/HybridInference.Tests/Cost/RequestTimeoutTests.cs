@@ -55,7 +55,7 @@ public sealed class RequestTimeoutTests
         host.Local.Reply("late", delay: TimeSpan.FromSeconds(30));
         host.Cloud!.DefaultReply = _ => "cloud";
 
-        var call = ReadAllAsync(host.Chat.GetStreamingResponseAsync(User("Summarize: the meeting moved.")));
+        var call = ToListAsync(host.Chat.GetStreamingResponseAsync(User("Summarize: the meeting moved.")));
         host.Time.Advance(TimeSpan.FromSeconds(5));
 
         var error = await Assert.ThrowsAsync<TimeoutException>(() => call);
@@ -70,20 +70,9 @@ public sealed class RequestTimeoutTests
         using var host = Host();
         host.Local.Reply("in time", delay: TimeSpan.FromSeconds(4));
 
-        var call = ReadAllAsync(host.Chat.GetStreamingResponseAsync(User("Summarize: the meeting moved.")));
+        var call = ToListAsync(host.Chat.GetStreamingResponseAsync(User("Summarize: the meeting moved.")));
         host.Time.Advance(TimeSpan.FromSeconds(4));
 
-        Assert.Equal("in time", await call);
-    }
-
-    private static async Task<string> ReadAllAsync(IAsyncEnumerable<ChatResponseUpdate> updates)
-    {
-        var text = new System.Text.StringBuilder();
-        await foreach (var update in updates)
-        {
-            text.Append(update.Text);
-        }
-
-        return text.ToString();
+        Assert.Equal("in time", string.Concat((await call).Select(u => u.Text)));
     }
 }

@@ -266,15 +266,4 @@ public sealed class HedgingTests
 
         Assert.True(condition(), "The condition did not hold within five seconds.");
     }
-
-    private static async Task<List<ChatResponseUpdate>> ToListAsync(IAsyncEnumerable<ChatResponseUpdate> updates)
-    {
-        var list = new List<ChatResponseUpdate>();
-        await foreach (var update in updates)
-        {
-            list.Add(update);
-        }
-
-        return list;
-    }
 }
