@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Microsoft.Extensions.AI;
 
 namespace HybridInference.Tokens;
@@ -76,27 +80,90 @@ internal sealed class HeuristicTokenCounter : ITokenCounter
     /// <summary>Estimates the tokens of one piece of text.</summary>
     /// <param name="text">The text.</param>
     /// <returns>The estimated number of tokens.</returns>
+    /// <remarks>
+    /// It runs over every prompt, so it takes 64 characters at a time as bit masks (letters and digits; other
+    /// characters that are not ASCII white space): the others are a population count, and a run of letters and
+    /// digits costs a token at its 1st, 5th, 9th, ... character. The rest is counted one character at a time by
+    /// the same rules, with the run carried over.
+    /// </remarks>
     public static int CountText(ReadOnlySpan<char> text)
     {
         var tokens = 0;
-        var word = 0;
-        foreach (var c in text)
+        var run = 0;
+        var i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i <= text.Length - 64; i += 64)
+            {
+                var (word, other) = Classify(text.Slice(i, 64));
+                tokens += CountBlock(word, other, ref run);
+            }
+        }
+
+        foreach (var c in text[i..])
         {
             if (char.IsAsciiLetterOrDigit(c))
             {
-                word++;
+                tokens += (run & 3) == 0 ? 1 : 0;
+                run++;
                 continue;
             }
 
-            tokens += (word + 3) >> 2;
-            word = 0;
+            run = 0;
             if (!char.IsAscii(c) || !char.IsWhiteSpace(c))
             {
                 tokens++;
             }
         }
 
-        return tokens + ((word + 3) >> 2);
+        return tokens;
+    }
+
+    /// <summary>Marks, for 64 characters, the ASCII letters and digits, and the characters that count on their own (neither those nor ASCII white space).</summary>
+    private static (ulong Word, ulong Other) Classify(ReadOnlySpan<char> block)
+    {
+        ulong word = 0;
+        ulong space = 0;
+        ref var first = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(block));
+        for (nuint k = 0; k < 64; k += 8)
+        {
+            var v = Vector128.LoadUnsafe(ref first, k);
+            var digit = Vector128.LessThan(v - Vector128.Create((ushort)'0'), Vector128.Create((ushort)10));
+            var letter = Vector128.LessThan((v | Vector128.Create((ushort)0x20)) - Vector128.Create((ushort)'a'), Vector128.Create((ushort)26));
+            var white = Vector128.Equals(v, Vector128.Create((ushort)' ')) | Vector128.LessThan(v - Vector128.Create((ushort)'\t'), Vector128.Create((ushort)5));
+            word |= (ulong)(digit | letter).ExtractMostSignificantBits() << (int)k;
+            space |= (ulong)white.ExtractMostSignificantBits() << (int)k;
+        }
+
+        return (word, ~(word | space));
+    }
+
+    /// <summary>Counts one block's tokens; <paramref name="run"/> carries the length of a run of letters and digits across blocks.</summary>
+    private static int CountBlock(ulong word, ulong other, ref int run)
+    {
+        var tokens = BitOperations.PopCount(other);
+        var counted = word & ~(word << 1);
+        if (run > 0)
+        {
+            // The run from the previous block goes on: its next token is at block position 0 to 3, if it lasts that long.
+            counted &= ~1UL;
+            var next = (4 - (run & 3)) & 3;
+            var through = (2UL << next) - 1;
+            if ((word & through) == through)
+            {
+                counted |= 1UL << next;
+            }
+        }
+
+        // A counted character's run yields another token four characters on while the run lasts.
+        var fourInARow = word & (word << 1) & (word << 2) & (word << 3);
+        for (; counted != 0; counted = (counted << 4) & fourInARow)
+        {
+            tokens += BitOperations.PopCount(counted);
+        }
+
+        run = word == ulong.MaxValue ? run + 64 : BitOperations.LeadingZeroCount(~word);
+        return tokens;
     }
 
     private static int CountMessage(ChatMessage message)

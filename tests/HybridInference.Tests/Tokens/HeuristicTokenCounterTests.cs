@@ -15,6 +15,37 @@ public sealed class HeuristicTokenCounterTests
         Assert.Equal(expected, HeuristicTokenCounter.CountText(text));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void CountText_MatchesTheRulesWrittenOut_OnRandomText(int seed)
+    {
+        // Runs of letters and digits of every length, ASCII punctuation and white space, control characters,
+        // non-ASCII letters, non-ASCII white space (U+00A0, U+2003) and surrogate halves.
+        const string Alphabet = "aZ09 \t\n\r\v\f.,;-_{}\"\u001c\u001f\u007f\u00e9\u00a0\u2003\u4f60\ud83d\ude00";
+        var random = new Random(seed);
+        for (var i = 0; i < 2_000; i++)
+        {
+            // Up to 300 characters: the counter takes 64 at a time, so runs cross block boundaries at every offset.
+            var text = new string(Enumerable.Range(0, random.Next(0, 300)).Select(_ => random.Next(3) == 0 ? Alphabet[random.Next(Alphabet.Length)] : Alphabet[random.Next(4)]).ToArray());
+
+            Assert.Equal(CountAsDocumented(text), HeuristicTokenCounter.CountText(text));
+        }
+    }
+
+    [Theory]
+    [InlineData(63)]
+    [InlineData(64)]
+    [InlineData(65)]
+    [InlineData(130)]
+    [InlineData(1000)]
+    public void CountText_LongRunsOfLetters_CostATokenPerStartedFourCharacters(int length)
+    {
+        Assert.Equal((length + 3) / 4, HeuristicTokenCounter.CountText(new string('x', length)));
+        Assert.Equal(1 + ((length + 3) / 4), HeuristicTokenCounter.CountText("." + new string('x', length)));
+    }
+
     [Fact]
     public void CountPromptTokens_AddsPerMessageAndPrimingOverhead()
     {
@@ -51,5 +82,29 @@ public sealed class HeuristicTokenCounterTests
             new ChatOptions { Instructions = "Answer in French.", Tools = [AIFunctionFactory.Create((int a, int b) => a + b, "add", "Adds two numbers")] });
 
         Assert.True(withExtras > plain + 10);
+    }
+
+    /// <summary>The documented rules, written the plain way: one token per started four characters of each run of ASCII letters and digits, one per other character that is not ASCII white space.</summary>
+    private static int CountAsDocumented(string text)
+    {
+        var tokens = 0;
+        var run = 0;
+        foreach (var c in text)
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                run++;
+                continue;
+            }
+
+            tokens += (run + 3) / 4;
+            run = 0;
+            if (!(char.IsAscii(c) && char.IsWhiteSpace(c)))
+            {
+                tokens++;
+            }
+        }
+
+        return tokens + ((run + 3) / 4);
     }
 }
