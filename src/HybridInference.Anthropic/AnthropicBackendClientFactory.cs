@@ -1,5 +1,6 @@
 using Anthropic;
 using Anthropic.Core;
+using HybridInference.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -45,7 +46,7 @@ internal sealed class AnthropicBackendClientFactory : IBackendClientFactory
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(services);
         var apiKey = ResolveApiKey(backend);
-        var httpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient("HybridInference." + backend.Name);
+        var httpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient(SecretHeaderRedaction.ClientNamePrefix + backend.Name);
         httpClient.Timeout = Timeout.InfiniteTimeSpan; // The SDK's per-call timeout governs.
         var client = new AnthropicClient(new ClientOptions
         {

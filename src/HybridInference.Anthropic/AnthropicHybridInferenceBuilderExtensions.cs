@@ -1,6 +1,9 @@
 using HybridInference.Anthropic;
+using HybridInference.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Options;
 
 namespace HybridInference;
 
@@ -18,6 +21,9 @@ public static class AnthropicHybridInferenceBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddHttpClient();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackendClientFactory, AnthropicBackendClientFactory>());
+
+        // The key headers stay out of the factory's header logs even when the app names its own sensitive headers.
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpClientFactoryOptions>, SecretHeaderRedaction>());
         return builder;
     }
 }

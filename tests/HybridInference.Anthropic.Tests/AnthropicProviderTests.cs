@@ -3,6 +3,7 @@ using System.Text.Json;
 using HybridInference.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace HybridInference.Anthropic.Tests;
@@ -98,6 +99,32 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
         Assert.Equal(kind, error.Kind);
         Assert.DoesNotContain(Key, error.ToString());
         Assert.Single(_server.Requests); // The SDK's retries are off: the chain decides what follows.
+    }
+
+    [Fact]
+    public async Task Key_IsRedactedFromTheHttpClientHeaderLogs_WhenTheAppNamesItsOwnSensitiveHeaders()
+    {
+        // Since .NET 9 IHttpClientFactory redacts every header value by default, but an app that names its own
+        // sensitive headers for all clients turns that off: Claude's client must still hide its key.
+        var json = $$"""
+            { "HybridInference": { "Cloud": { "Backends": [ { "Name": "claude", "Provider": "anthropic", "Model": "claude-3-sonnet", "ApiKey": "{{Key}}",
+                                                              "Endpoint": "{{_server.BaseAddress}}", "AllowInsecureHttp": true } ] } } }
+            """;
+        var logs = new CapturingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        services.ConfigureHttpClientDefaults(http => http.RedactLoggedHeaders(["X-Request-Secret"]));
+        services.AddHybridInference(new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().GetSection("HybridInference"))
+            .AddLocalBackend("local", _ => new FakeChatClient())
+            .AddAnthropicProvider();
+        await using var provider = services.BuildServiceProvider();
+        _server.Enqueue(Respond.File(Fixture("message.json")));
+
+        await provider.GetRequiredService<IChatClient>().GetResponseAsync("Analyse this contract.", Complex());
+
+        Assert.Equal($"Bearer {Key}", Assert.Single(_server.Requests).Header("Authorization"));
+        Assert.Contains(logs.Lines, l => l.Contains("Request Headers", StringComparison.Ordinal) && l.Contains("Authorization: *", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, l => l.Contains(Key, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -15,35 +15,6 @@ public sealed class SecretsTests
 {
     private const string Key = "sk-SENTINEL-5f1e2d3c4b5a";
 
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull
-            {
-                owner.Lines.Enqueue($"{category} scope: {state}");
-                return null;
-            }
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var structured = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(", ", pairs.Select(p => $"{p.Key}={p.Value}")) : string.Empty;
-                owner.Lines.Enqueue($"{category} {logLevel}: {formatter(state, exception)} [{structured}] {exception}");
-            }
-        }
-    }
-
     /// <summary>The chain from configuration over a local and a cloud server, with every log line (Trace included) and span captured.</summary>
     private sealed class Observed : IAsyncDisposable
     {
@@ -52,7 +23,7 @@ public sealed class SecretsTests
         private readonly CapturingLoggerProvider _logs = new();
         private readonly ConcurrentQueue<string> _spans = new();
 
-        private Observed(LoopbackServer local, LoopbackServer cloud, string apiKey)
+        private Observed(LoopbackServer local, LoopbackServer cloud, string apiKey, Action<IServiceCollection>? configureApp)
         {
             _listener = new ActivityListener
             {
@@ -68,6 +39,7 @@ public sealed class SecretsTests
                 """;
             var services = new ServiceCollection();
             services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_logs));
+            configureApp?.Invoke(services);
             services.AddHybridInference(new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().GetSection("HybridInference"))
                 .AddOpenAIProviders();
             _services = services.BuildServiceProvider();
@@ -80,7 +52,8 @@ public sealed class SecretsTests
 
         public IReadOnlyCollection<string> Spans => _spans;
 
-        public static Observed Start(LoopbackServer local, LoopbackServer cloud, string apiKey) => new(local, cloud, apiKey);
+        public static Observed Start(LoopbackServer local, LoopbackServer cloud, string apiKey, Action<IServiceCollection>? configureApp = null) =>
+            new(local, cloud, apiKey, configureApp);
 
         public async ValueTask DisposeAsync()
         {
@@ -121,6 +94,26 @@ public sealed class SecretsTests
         Assert.DoesNotContain(logs, l => l.Contains(Key, StringComparison.Ordinal)); // ...and shows nowhere.
         Assert.DoesNotContain(errors, e => e.ToString().Contains(Key, StringComparison.Ordinal));
         Assert.DoesNotContain(spans, s => s.Contains(Key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SentinelKey_IsRedactedFromTheHttpClientHeaderLogs_WhenTheAppNamesItsOwnSensitiveHeaders()
+    {
+        // Since .NET 9 IHttpClientFactory redacts every header value by default, but an app that names its own
+        // sensitive headers for all clients turns that off: the backends' clients must still hide their keys.
+        await using var local = await LoopbackServer.StartAsync();
+        await using var cloud = await LoopbackServer.StartAsync();
+        cloud.Default = Respond.File(Fixture.Path("openai", "chat-completion.json"));
+        await using var observed = Observed.Start(
+            local, cloud, Key, services => services.ConfigureHttpClientDefaults(http => http.RedactLoggedHeaders(["X-Request-Secret"])));
+
+        await observed.Chat.GetResponseAsync("Summarize this.", new ChatOptions().WithTaskCategory(TaskCategory.Complex));
+
+        Assert.Contains(cloud.Requests, r => r.Header("Authorization") == $"Bearer {Key}");
+        var headerLines = observed.Logs.Where(l => l.Contains("Request Headers", StringComparison.Ordinal)).ToList();
+        Assert.Contains(headerLines, l => l.Contains("Authorization: *", StringComparison.Ordinal)); // The header was logged, its value hidden...
+        Assert.Contains(headerLines, l => l.Contains("Content-Type: application/json", StringComparison.Ordinal)); // ...while the app's choice holds for the rest.
+        Assert.DoesNotContain(observed.Logs, l => l.Contains(Key, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using HybridInference.Http;
 using HybridInference.OpenAI.Dialects;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +9,7 @@ namespace HybridInference.OpenAI.DependencyInjection;
 internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
 {
     /// <summary>The prefix of the named <see cref="HttpClient"/> of each backend (the backend's name follows).</summary>
-    public const string HttpClientPrefix = "HybridInference.";
+    public const string HttpClientPrefix = SecretHeaderRedaction.ClientNamePrefix;
 
     public bool CanCreate(string provider) => ServerDialects.Find(provider) is not null;
 

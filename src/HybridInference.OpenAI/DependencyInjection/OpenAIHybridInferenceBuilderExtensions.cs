@@ -1,6 +1,9 @@
+using HybridInference.Http;
 using HybridInference.OpenAI.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Options;
 
 namespace HybridInference;
 
@@ -20,6 +23,9 @@ public static class OpenAIHybridInferenceBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddHttpClient();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackendClientFactory, OpenAIBackendClientFactory>());
+
+        // The key headers stay out of the factory's header logs even when the app names its own sensitive headers.
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<HttpClientFactoryOptions>, SecretHeaderRedaction>());
         return builder;
     }
 }
