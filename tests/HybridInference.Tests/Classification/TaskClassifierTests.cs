@@ -65,6 +65,60 @@ public sealed class TaskClassifierTests
         Assert.Equal(TaskCategory.SafetyCritical, profile.Category);
     }
 
+    [Theory]
+    [InlineData("Debug this, then check the dosage.")] // the complex keyword comes first in the text
+    [InlineData("Check the dosage, then debug this.")]
+    public void Classify_KeywordsOfBothCategoriesInOneText_MostDemandingWinsWhereverItStands(string prompt)
+    {
+        Assert.Equal(TaskCategory.SafetyCritical, Create().Classify(User(prompt), null).Category);
+    }
+
+    [Fact]
+    public void Classify_ComplexKeywordInOneMessage_SafetyCriticalInALaterOne_MostDemandingWins()
+    {
+        ChatMessage[] messages = [new(ChatRole.System, "Reason through every answer."), new(ChatRole.User, "Is this medication safe?")];
+
+        Assert.Equal(TaskCategory.SafetyCritical, Create().Classify(messages, null).Category);
+    }
+
+    [Fact]
+    public void Classify_PatternOfAMoreDemandingCategory_BeatsAKeywordOfALesserOne_AndALesserPatternDoesNot()
+    {
+        var classifier = Create(o =>
+        {
+            o.Rules.Add(new ClassificationRule { Category = TaskCategory.SafetyCritical, Pattern = @"\bICD-?10\b" });
+            o.Rules.Add(new ClassificationRule { Category = TaskCategory.Routine, Pattern = "(?i)summari[sz]e" });
+            var routine = new ClassificationRule { Category = TaskCategory.Routine };
+            routine.Keywords.Add("tl;dr");
+            o.Rules.Add(routine);
+        });
+
+        Assert.Equal(TaskCategory.SafetyCritical, classifier.Classify(User("Debug the ICD10 lookup."), null).Category);
+        Assert.Equal(TaskCategory.Complex, classifier.Classify(User("Summarize the root cause."), null).Category);
+        var routine = classifier.Classify(User("Summarize the memo."), null);
+        Assert.Equal((TaskCategory.Routine, CategorySource.Rule), (routine.Category, routine.CategorySource));
+        Assert.Equal(CategorySource.Rule, classifier.Classify(User("tl;dr of the memo"), null).CategorySource);
+        Assert.Equal(CategorySource.Default, classifier.Classify(User("Hello there"), null).CategorySource);
+    }
+
+    [Fact]
+    public void Classify_OneKeywordInTwoCategories_CountsForTheMoreDemanding()
+    {
+        var classifier = Create(o =>
+        {
+            o.UseBuiltInRules = false;
+            var complex = new ClassificationRule { Category = TaskCategory.Complex };
+            complex.Keywords.Add("audit*");
+            var critical = new ClassificationRule { Category = TaskCategory.SafetyCritical };
+            critical.Keywords.Add("audit");
+            o.Rules.Add(complex);
+            o.Rules.Add(critical);
+        });
+
+        Assert.Equal(TaskCategory.SafetyCritical, classifier.Classify(User("Run the audit."), null).Category);
+        Assert.Equal(TaskCategory.Complex, classifier.Classify(User("Plan the auditing."), null).Category);
+    }
+
     [Fact]
     public void Classify_BuiltInRulesOff_KeywordsIgnored()
     {
