@@ -136,20 +136,55 @@ public sealed class SecretsTests
     }
 
     [Theory]
-    [InlineData("{\"error\":{\"message\":\"Invalid input: 'QUOTE' is not allowed\",\"type\":\"BadRequestError\",\"code\":400}}", 400)]
-    [InlineData("{\"error\":{\"message\":\"prompt too long, starts with: QUOTE...\",\"type\":\"BadRequestError\",\"code\":400}}", 400)]
-    [InlineData("{\"error\":\"Input validation error: `inputs` QUOTE\",\"error_type\":\"validation\"}", 422)]
-    public async Task APromptEchoedInAServerError_IsNotInTheExceptionMessage(string body, int status)
+    [InlineData("{\"error\":{\"message\":\"Invalid input: 'QUOTE' is not allowed\",\"type\":\"BadRequestError\",\"code\":400}}", 400, 0, 64)]
+    [InlineData("{\"error\":{\"message\":\"prompt too long, starts with: QUOTE...\",\"type\":\"BadRequestError\",\"code\":400}}", 400, 0, 30)]
+    [InlineData("{\"error\":\"Input validation error: `inputs` QUOTE\",\"error_type\":\"validation\"}", 422, 0, 64)]
+    [InlineData("{\"error\":{\"message\":\"Unexpected token near '...QUOTE...' at position 20\",\"type\":\"BadRequestError\",\"code\":400}}", 400, 20, 50)]
+    [InlineData("{\"error\":{\"message\":\"[{'type': 'literal_error', 'input': 'QUOTE', 'ctx': 'QUOTE2'}]\",\"type\":\"Bad Request\",\"code\":400}}", 400, 24, 44)]
+    public async Task APromptEchoedInAServerError_IsNotInTheExceptionMessage(string body, int status, int start, int end)
     {
+        // The prompt is 64 characters; the sentinel stands at 24-44. Quotes: whole, its start, a fragment from the
+        // middle, and two fragments (the second, QUOTE2, is the prompt's last 20 characters).
         const string Prompt = "Summarize the record of SENTINEL-PROMPT-4e1d for the ward round.";
         await using var local = await LoopbackServer.StartAsync();
-        var quote = body.Contains("starts with", StringComparison.Ordinal) ? Prompt[..30] : Prompt;
-        local.Default = Respond.Json(body.Replace("QUOTE", quote, StringComparison.Ordinal), status);
+        local.Default = Respond.Json(body.Replace("QUOTE2", Prompt[^20..], StringComparison.Ordinal).Replace("QUOTE", Prompt[start..end], StringComparison.Ordinal), status);
         var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = "vllm", Endpoint = local.V1, Model = "m", Name = "local" });
 
         var error = await Assert.ThrowsAnyAsync<HybridInferenceException>(() => client.GetResponseAsync(Prompt));
 
         Assert.DoesNotContain("SENTINEL-PROMPT-4e1d", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Prompt[^20..], error.ToString(), StringComparison.Ordinal);
         Assert.Contains("[prompt text]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APromptEchoedInAServerError_TheServersOwnWordsStay()
+    {
+        const string Prompt = "Please check the attached ward notes for SENTINEL-PROMPT-77aa and list the open actions.";
+        await using var local = await LoopbackServer.StartAsync();
+        local.Default = Respond.Json($$$"""{"error":{"message":"Invalid request: '{{{Prompt[30..70]}}}' contains an unsupported character at offset 12.","type":"BadRequestError","code":400}}""", 400);
+        var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = "vllm", Endpoint = local.V1, Model = "m", Name = "local" });
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => client.GetResponseAsync(Prompt));
+
+        Assert.EndsWith("answered 400 (bad request): Invalid request: '[prompt text]' contains an unsupported character at offset 12.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("vllm", "error-context-length-exceeded.400.json", "This model's maximum context length is 4096 tokens")]
+    [InlineData("llamacpp", "error-context-length-exceeded.400.json", "exceeds the available context size")]
+    public async Task APromptThatSharesTheErrorsWords_IsStillAContextLengthRejection(string server, string file, string phrase)
+    {
+        // The prompt quotes the very words the server uses: they are scrubbed from the message, but the error is
+        // still read from the server's own text, so it stays a context-length rejection (which escalates).
+        var prompt = $"Explain this error to me: \"{phrase}\". What should I change?";
+        await using var local = await LoopbackServer.StartAsync();
+        local.Default = Respond.File(Fixture.Path(server, file));
+        var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = server, Endpoint = local.V1, Model = "m", Name = "local" });
+
+        var error = await Assert.ThrowsAsync<ContextWindowExceededException>(() => client.GetResponseAsync(prompt));
+
+        Assert.Contains("[prompt text]", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(phrase, error.Message, StringComparison.Ordinal);
     }
 }
