@@ -100,7 +100,17 @@ internal sealed class HeuristicTokenCounter : ITokenCounter
             }
         }
 
-        foreach (var c in text[i..])
+        return tokens + CountPerCharacter(text[i..], ref run);
+    }
+
+    /// <summary>The same rules one character at a time: the tail of <see cref="CountText"/>, and all of it where vectors are not accelerated.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="run">The length of the run of letters and digits that the text continues; on return, the run it ends with.</param>
+    /// <returns>The estimated number of tokens.</returns>
+    internal static int CountPerCharacter(ReadOnlySpan<char> text, ref int run)
+    {
+        var tokens = 0;
+        foreach (var c in text)
         {
             if (char.IsAsciiLetterOrDigit(c))
             {

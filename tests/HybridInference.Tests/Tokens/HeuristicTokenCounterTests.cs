@@ -30,7 +30,9 @@ public sealed class HeuristicTokenCounterTests
             // Up to 300 characters: the counter takes 64 at a time, so runs cross block boundaries at every offset.
             var text = new string(Enumerable.Range(0, random.Next(0, 300)).Select(_ => random.Next(3) == 0 ? Alphabet[random.Next(Alphabet.Length)] : Alphabet[random.Next(4)]).ToArray());
 
+            var run = 0;
             Assert.Equal(CountAsDocumented(text), HeuristicTokenCounter.CountText(text));
+            Assert.Equal(CountAsDocumented(text), HeuristicTokenCounter.CountPerCharacter(text, ref run)); // the path without vectors
         }
     }
 
