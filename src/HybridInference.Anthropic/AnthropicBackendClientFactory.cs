@@ -46,7 +46,7 @@ internal sealed class AnthropicBackendClientFactory : IBackendClientFactory
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(services);
         var apiKey = ResolveApiKey(backend);
-        var httpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient(SecretHeaderRedaction.ClientNamePrefix + backend.Name);
+        var httpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient(SecretHeaderRedaction.ClientName(backend.Name));
         httpClient.Timeout = Timeout.InfiniteTimeSpan; // The SDK's per-call timeout governs.
         var client = new AnthropicClient(new ClientOptions
         {

@@ -16,7 +16,12 @@ namespace HybridInference.Http;
 internal sealed class SecretHeaderRedaction : IPostConfigureOptions<HttpClientFactoryOptions>
 {
     /// <summary>The prefix of the backends' named clients.</summary>
-    public const string ClientNamePrefix = "HybridInference.";
+    private const string ClientNamePrefix = "HybridInference.";
+
+    /// <summary>Names a backend's <see cref="System.Net.Http.HttpClient"/>: the one name scheme this redaction applies to.</summary>
+    /// <param name="backend">The backend's configured name.</param>
+    /// <returns><c>HybridInference.&lt;backend&gt;</c>.</returns>
+    public static string ClientName(string backend) => ClientNamePrefix + backend;
 
     private static readonly string[] SecretHeaders = ["Authorization", "Proxy-Authorization", "api-key", "x-api-key", "x-goog-api-key"];
 

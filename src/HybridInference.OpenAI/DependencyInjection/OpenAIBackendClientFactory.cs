@@ -8,9 +8,6 @@ namespace HybridInference.OpenAI.DependencyInjection;
 /// <summary>Creates <see cref="OpenAICompatibleChatClient"/>s for backends configured with a known provider.</summary>
 internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
 {
-    /// <summary>The prefix of the named <see cref="HttpClient"/> of each backend (the backend's name follows).</summary>
-    public const string HttpClientPrefix = SecretHeaderRedaction.ClientNamePrefix;
-
     public bool CanCreate(string provider) => ServerDialects.Find(provider) is not null;
 
     public IEnumerable<string> Validate(BackendOptions backend, BackendLane lane, string key)
@@ -45,7 +42,7 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(services);
         var dialect = ServerDialects.Find(backend.Provider)!;
-        var httpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientPrefix + backend.Name);
+        var httpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient(SecretHeaderRedaction.ClientName(backend.Name));
         httpClient.Timeout = Timeout.InfiniteTimeSpan; // The SDK's per-call timeout governs, so that long streams are not cut.
         return new OpenAICompatibleChatClient(
             new OpenAICompatibleChatClientOptions
