@@ -22,8 +22,10 @@ public sealed class FakeChatClient : IChatClient
 {
     private readonly Lock _gate = new();
     private readonly Queue<Step> _script = new();
-    private readonly List<FakeChatRequest> _requests = [];
+    private readonly Queue<FakeChatRequest> _requests = new();
     private readonly ChatClientMetadata _metadata;
+    private int? _maxRecordedRequests;
+    private long _requestCount;
 
     /// <summary>Initializes a new instance of the <see cref="FakeChatClient"/> class.</summary>
     /// <param name="name">The name it reports as its provider and model (in <see cref="ChatClientMetadata"/>).</param>
@@ -42,7 +44,38 @@ public sealed class FakeChatClient : IChatClient
     /// <summary>Gets or sets the clock that scripted delays wait on. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    /// <summary>Gets the requests received so far, in order.</summary>
+    /// <summary>
+    /// Gets or sets how many of the most recent requests <see cref="Requests"/> keeps; <see langword="null"/> (the
+    /// default) keeps every one, 0 keeps none. Set it for long runs (soak tests, benchmarks) so the record does not grow
+    /// without bound; <see cref="RequestCount"/> still counts every request.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int? MaxRecordedRequests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _maxRecordedRequests;
+            }
+        }
+
+        set
+        {
+            if (value is < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "MaxRecordedRequests must be null (keep every request) or at least 0.");
+            }
+
+            lock (_gate)
+            {
+                _maxRecordedRequests = value;
+                TrimRecord();
+            }
+        }
+    }
+
+    /// <summary>Gets the requests recorded so far, oldest first (the most recent <see cref="MaxRecordedRequests"/> when that is set).</summary>
     public IReadOnlyList<FakeChatRequest> Requests
     {
         get
@@ -50,6 +83,18 @@ public sealed class FakeChatClient : IChatClient
             lock (_gate)
             {
                 return [.. _requests];
+            }
+        }
+    }
+
+    /// <summary>Gets the number of requests received since the client was made or <see cref="ClearRequests"/> was last called, recorded or not.</summary>
+    public long RequestCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _requestCount;
             }
         }
     }
@@ -64,6 +109,19 @@ public sealed class FakeChatClient : IChatClient
                 return _script.Count;
             }
         }
+    }
+
+    /// <summary>Forgets the requests recorded so far and sets <see cref="RequestCount"/> back to 0; the script is kept.</summary>
+    /// <returns>This client.</returns>
+    public FakeChatClient ClearRequests()
+    {
+        lock (_gate)
+        {
+            _requests.Clear();
+            _requestCount = 0;
+        }
+
+        return this;
     }
 
     /// <summary>Queues a reply.</summary>
@@ -205,9 +263,12 @@ public sealed class FakeChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         var request = new FakeChatRequest([.. messages], options, streaming);
         Func<FakeChatRequest, string>? fallback;
+        long number;
         lock (_gate)
         {
-            _requests.Add(request);
+            number = ++_requestCount;
+            _requests.Enqueue(request);
+            TrimRecord();
             if (_script.TryDequeue(out var step))
             {
                 return step;
@@ -219,11 +280,20 @@ public sealed class FakeChatClient : IChatClient
         if (fallback is null)
         {
             throw new InvalidOperationException(
-                $"FakeChatClient '{Name}' received request number {_requests.Count} but its script is empty and it has no DefaultReply.");
+                $"FakeChatClient '{Name}' received request number {number} but its script is empty and it has no DefaultReply.");
         }
 
         var text = fallback(request);
         return new Step { Chunks = [text], InputTokens = 10, OutputTokens = Math.Max(1, text.Length / 4) };
+    }
+
+    /// <summary>Drops the oldest recorded requests beyond <see cref="MaxRecordedRequests"/>; called under the lock.</summary>
+    private void TrimRecord()
+    {
+        while (_maxRecordedRequests is { } max && _requests.Count > max)
+        {
+            _requests.Dequeue();
+        }
     }
 
     private async Task WaitAsync(Step step, CancellationToken cancellationToken)

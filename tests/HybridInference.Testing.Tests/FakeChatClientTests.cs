@@ -54,6 +54,79 @@ public sealed class FakeChatClientTests
         Assert.Equal("Hello", fake.Requests[1].LastUserText);
     }
 
+    [Theory]
+    [InlineData(0, 5)]
+    [InlineData(1, 5)]
+    [InlineData(3, 5)]
+    [InlineData(5, 5)]
+    [InlineData(10, 5)]
+    public async Task MaxRecordedRequests_KeepsOnlyTheMostRecent_AndCountsEvery(int max, int sent)
+    {
+        var fake = new FakeChatClient { DefaultReply = _ => "x", MaxRecordedRequests = max };
+
+        for (var i = 0; i < sent; i++)
+        {
+            await fake.GetResponseAsync([new ChatMessage(ChatRole.User, $"request {i}")]);
+        }
+
+        var kept = Math.Min(max, sent);
+        Assert.Equal(kept, fake.Requests.Count);
+        Assert.Equal(sent, fake.RequestCount);
+        for (var i = 0; i < kept; i++)
+        {
+            Assert.Equal($"request {sent - kept + i}", fake.Requests[i].LastUserText);
+        }
+    }
+
+    [Fact]
+    public async Task MaxRecordedRequests_Lowered_TrimsWhatIsAlreadyRecorded()
+    {
+        var fake = new FakeChatClient { DefaultReply = r => r.LastUserText };
+        await fake.GetResponseAsync([new ChatMessage(ChatRole.User, "a")]);
+        await fake.GetResponseAsync([new ChatMessage(ChatRole.User, "b")]);
+        await fake.GetResponseAsync([new ChatMessage(ChatRole.User, "c")]);
+
+        fake.MaxRecordedRequests = 1;
+
+        Assert.Equal("c", Assert.Single(fake.Requests).LastUserText);
+        Assert.Equal(3, fake.RequestCount);
+    }
+
+    [Fact]
+    public void MaxRecordedRequests_Negative_IsRefused()
+    {
+        var fake = new FakeChatClient();
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => fake.MaxRecordedRequests = -1);
+
+        Assert.Contains("MaxRecordedRequests", error.Message);
+    }
+
+    [Fact]
+    public async Task ClearRequests_ForgetsTheRecordAndTheCount_KeepsTheScript()
+    {
+        var fake = new FakeChatClient().Reply("one").Reply("two");
+        await fake.GetResponseAsync(Hello);
+
+        fake.ClearRequests();
+
+        Assert.Empty(fake.Requests);
+        Assert.Equal(0, fake.RequestCount);
+        Assert.Equal("two", (await fake.GetResponseAsync(Hello)).Text);
+        Assert.Single(fake.Requests);
+    }
+
+    [Fact]
+    public async Task EmptyScript_ErrorNumbersTheRequest_EvenWhenNotRecorded()
+    {
+        var fake = new FakeChatClient("m") { MaxRecordedRequests = 0 }.Reply("one");
+        await fake.GetResponseAsync(Hello);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => fake.GetResponseAsync(Hello));
+
+        Assert.Contains("request number 2", error.Message);
+    }
+
     [Fact]
     public async Task ReplyInChunks_StreamsChunksThenUsage()
     {
