@@ -25,10 +25,11 @@ internal sealed partial class SqliteCostLedger
 
     /// <summary>
     /// Inserts <paramref name="outcomes"/> in one transaction. A record whose insert throws anything but a database-wide
-    /// SQLite error is left out; once the transaction is committed those records are counted and logged as dropped.
+    /// SQLite error is left out and returned, to be counted and logged once the caller knows the batch is committed.
     /// </summary>
+    /// <returns>The records left out with their errors (null when none), and how many numbers were written as NULL.</returns>
     /// <exception cref="Exception">The write as a whole failed (nothing was committed); the records are all unwritten.</exception>
-    private void Insert(List<RouteOutcome> outcomes)
+    private (List<(RouteOutcome Outcome, Exception Error)>? Failures, int NonFinite) Insert(List<RouteOutcome> outcomes)
     {
         List<(RouteOutcome Outcome, Exception Error)>? failures = null;
         var nonFinite = 0;
@@ -62,6 +63,12 @@ internal sealed partial class SqliteCostLedger
             transaction.Commit();
         }
 
+        return (failures, nonFinite);
+    }
+
+    /// <summary>Counts and logs what a committed batch left out or changed; the batch is already off the unwritten list.</summary>
+    private void ReportWritten(List<(RouteOutcome Outcome, Exception Error)>? failures, int nonFinite)
+    {
         if (failures is not null)
         {
             Interlocked.Add(ref _dropped, failures.Count);

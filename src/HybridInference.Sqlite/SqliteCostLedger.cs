@@ -177,8 +177,15 @@ internal sealed partial class SqliteCostLedger : IRouteOutcomeListener, ICostLed
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
                 {
-                    // Both handle their own failures; this is the last guard that keeps the loop alive.
-                    LogLoopFailed(_logger, ex);
+                    // Both handle their own failures (what escapes is a logger's); the last guard keeps the loop alive.
+                    try
+                    {
+                        LogLoopFailed(_logger, ex);
+                    }
+                    catch (Exception)
+                    {
+                        // The logger itself fails: there is nowhere left to report to, and the records are safe.
+                    }
                 }
             }
         }
@@ -208,30 +215,42 @@ internal sealed partial class SqliteCostLedger : IRouteOutcomeListener, ICostLed
                 return;
             }
 
+            (List<(RouteOutcome, Exception)>? Failures, int NonFinite) written;
             try
             {
-                Insert(_unwritten);
-                _unwritten.Clear();
+                written = Insert(_unwritten);
             }
             catch (Exception ex)
             {
+                // The list is settled before anything is logged, so a logger that throws changes nothing.
+                var count = _unwritten.Count;
                 if (final)
                 {
-                    Interlocked.Add(ref _dropped, _unwritten.Count);
-                    LogRecordsLost(_logger, ex, _unwritten.Count, _path, Describe(ex));
+                    Interlocked.Add(ref _dropped, count);
                     _unwritten.Clear();
+                    LogRecordsLost(_logger, ex, count, _path, Describe(ex));
                     return;
                 }
 
-                LogWriteFailed(_logger, ex, _unwritten.Count, _path, Describe(ex));
-                var excess = _unwritten.Count - _capacity;
+                var excess = count - _capacity;
                 if (excess > 0)
                 {
                     _unwritten.RemoveRange(0, excess);
                     Interlocked.Add(ref _dropped, excess);
+                }
+
+                LogWriteFailed(_logger, ex, count, _path, Describe(ex));
+                if (excess > 0)
+                {
                     LogExcessDropped(_logger, excess, _capacity);
                 }
+
+                return;
             }
+
+            // Off the list before anything is logged: a logger that throws must not get committed records written twice.
+            _unwritten.Clear();
+            ReportWritten(written.Failures, written.NonFinite);
         }
         finally
         {
@@ -288,9 +307,15 @@ internal sealed partial class SqliteCostLedger : IRouteOutcomeListener, ICostLed
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
-        await WriteQueuedAsync(final: true, CancellationToken.None).ConfigureAwait(false);
-        _stopping.Dispose();
-        _writeGate.Dispose();
+        try
+        {
+            await WriteQueuedAsync(final: true, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _stopping.Dispose();
+            _writeGate.Dispose();
+        }
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -301,6 +301,57 @@ public sealed class SqliteCostLedgerTests
         Assert.Equal(1, ledger.Ledger.DroppedRecords);
     }
 
+    [Fact]
+    public async Task Loop_WithALoggerThatThrows_WritesEveryRecordOnce_AndGoesOn()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "hi-ledger-" + Guid.NewGuid().ToString("N"));
+        var path = Path.Combine(folder, "costs.db");
+        var time = new FakeTimeProvider(LedgerUnderTest.Start);
+        var ledger = new SqliteCostLedger(
+            new CostLedgerOptions { DatabasePath = path },
+            90,
+            time,
+            new ThrowingLogger(),
+            seams: new SqliteCostLedgerSeams
+            {
+                RecordWriting = outcome =>
+                {
+                    if (outcome.StartedAt == LedgerUnderTest.At(2))
+                    {
+                        throw new InvalidOperationException("serialisation failed");
+                    }
+                },
+            });
+        try
+        {
+            // Each of these makes the ledger log, and the logger throws: the NaN, the failing record.
+            ledger.OnRequestFinished(LedgerUnderTest.Record(1, cost: double.NaN));
+            ledger.OnRequestFinished(LedgerUnderTest.Record(2));
+            ledger.OnRequestFinished(LedgerUnderTest.Record(3));
+            for (var i = 0; i < 500 && LedgerUnderTest.ReadRows(path).Count < 2; i++)
+            {
+                time.Advance(TimeSpan.FromSeconds(1));
+                await Task.Delay(10);
+            }
+
+            ledger.OnRequestFinished(LedgerUnderTest.Record(4));
+            for (var i = 0; i < 500 && LedgerUnderTest.ReadRows(path).Count < 3; i++)
+            {
+                time.Advance(TimeSpan.FromSeconds(1));
+                await Task.Delay(10);
+            }
+
+            var seconds = LedgerUnderTest.ReadRows(path).Select(r => ((long)r["started_at_ms"]! - LedgerUnderTest.Start.ToUnixTimeMilliseconds()) / 1000);
+            Assert.Equal([1L, 3L, 4L], seconds);
+            Assert.Equal(1, ledger.DroppedRecords);
+        }
+        finally
+        {
+            await ledger.DisposeAsync();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     public static TheoryData<string> DisposalFailures() => new() { "locked", "full", "other exception" };
 
     [Theory]
@@ -489,5 +540,16 @@ public sealed class SqliteCostLedgerTests
         {
             File.Delete(file);
         }
+    }
+
+    private sealed class ThrowingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            throw new InvalidOperationException("The log sink is down.");
     }
 }
