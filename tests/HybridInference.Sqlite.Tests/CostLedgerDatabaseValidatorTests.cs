@@ -66,6 +66,17 @@ public sealed class CostLedgerDatabaseValidatorTests : IDisposable
     }
 
     [Fact]
+    public async Task HostStart_WithAPathThatIsNoPath_FailsNamingTheKey()
+    {
+        using var host = BuildHost("costs\0.db");
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains($"{Key}: 'costs", error.Message, StringComparison.Ordinal);
+        Assert.Contains("is not a valid file path", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HostStart_InAFolderThatDoesNotExist_CreatesTheFolderAndTheDatabase()
     {
         var path = Path.Combine(_folder, "a", "b", "costs.db");

@@ -122,6 +122,48 @@ public sealed class SqliteCostLedgerTests
     }
 
     [Fact]
+    public async Task Write_ARecordWithValuesNoRequestHas_IsWrittenAsItIs()
+    {
+        await using var ledger = LedgerUnderTest.Create();
+        ledger.Ledger.OnRequestFinished(new RouteOutcome
+        {
+            StartedAt = DateTimeOffset.MinValue,
+            Target = (BackendLane)99,
+            Backend = "local",
+            Category = (TaskCategory)(-1),
+            Decision = (RouteTarget)1234,
+            DecisionReason = (RouteReason)77,
+            Attempts = int.MinValue,
+            EscalationReason = (EscalationReason)42,
+            ValidationFailures = int.MaxValue,
+            EstimatedPromptTokens = -5,
+            InputTokens = long.MaxValue,
+            OutputTokens = long.MinValue,
+            CostUsd = -0.0,
+            CloudBaselineCostUsd = double.MinValue,
+            Duration = TimeSpan.MinValue,
+            JsonRequired = true,
+            Failed = true,
+        });
+        ledger.Add(1);
+
+        await ledger.Ledger.FlushAsync();
+
+        var rows = ledger.Rows();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(
+            (DateTimeOffset.MinValue.ToUnixTimeMilliseconds(), "99", "-1", "1234", "77", "42", (long)int.MinValue, long.MaxValue, long.MinValue, "failed"),
+            ((long)rows[0]["started_at_ms"]!, (string)rows[0]["route"]!, (string)rows[0]["category"]!, (string)rows[0]["decision"]!,
+             (string)rows[0]["decision_reason"]!, (string)rows[0]["escalation_reason"]!, (long)rows[0]["attempts"]!,
+             (long)rows[0]["input_tokens"]!, (long)rows[0]["output_tokens"]!, (string)rows[0]["validation"]!));
+        Assert.Equal(0, ledger.Ledger.DroppedRecords);
+
+        // A summary over a range holding both neither throws on the unknown names nor loses the ordinary record.
+        var summary = await ledger.Ledger.SummarizeAsync(DateTimeOffset.MinValue, LedgerUnderTest.Start.AddMinutes(1));
+        Assert.Equal(2, summary.Requests);
+    }
+
+    [Fact]
     public async Task Write_ARecordWithoutABackendOrModel_IsWritten()
     {
         await using var ledger = LedgerUnderTest.Create();
