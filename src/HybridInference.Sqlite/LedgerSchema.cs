@@ -90,7 +90,7 @@ internal static class LedgerSchema
 
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = (version < 1 ? CreateRequests : version < 2 ? MigrateV1 : string.Empty)
+        command.CommandText = (version == 1 ? MigrateV1 : CreateRequests) // IF NOT EXISTS: also restores a dropped table.
             + CreateLedger
             + "INSERT OR IGNORE INTO ledger (key, value) VALUES ('instance', $instance);"
             + Probe
@@ -117,6 +117,30 @@ internal static class LedgerSchema
         {
             // SQLITE_ERROR "no such table": a file that is not (yet) a ledger.
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Reads the database's instance id, and whether its table of requests is there (someone may have dropped it).
+    /// </summary>
+    /// <returns>The id, or <see langword="null"/> when the file has none, and whether <c>requests</c> exists.</returns>
+    public static (string? Instance, bool HasRequests) ReadIdentity(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT (SELECT value FROM ledger WHERE key = 'instance'),
+                   EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'requests');
+            """;
+        try
+        {
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            return (reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1) != 0);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 1)
+        {
+            // SQLITE_ERROR "no such table": a file that is not (yet) a ledger.
+            return (null, false);
         }
     }
 

@@ -139,16 +139,21 @@ internal sealed partial class SqliteCostLedger : IRouteOutcomeListener, ICostLed
         {
             connection.Open();
             _seams?.ConnectionOpened?.Invoke(connection);
-            var instance = existed ? LedgerSchema.ReadInstance(connection) : null;
-            if (!string.Equals(instance, _instance, StringComparison.Ordinal))
+            var (instance, hasRequests) = existed ? LedgerSchema.ReadIdentity(connection) : (null, false);
+            var same = string.Equals(instance, _instance, StringComparison.Ordinal);
+            if (!same || !hasRequests)
             {
-                if (existed)
+                if (!existed)
+                {
+                    LogDatabaseDeleted(_logger, _path);
+                }
+                else if (!same)
                 {
                     LogDatabaseReplaced(_logger, _path);
                 }
                 else
                 {
-                    LogDatabaseDeleted(_logger, _path);
+                    LogTableDropped(_logger, _path);
                 }
 
                 _instance = LedgerSchema.Apply(connection, _path);
@@ -349,4 +354,7 @@ internal sealed partial class SqliteCostLedger : IRouteOutcomeListener, ICostLed
 
     [LoggerMessage(10, LogLevel.Error, "The cost ledger's write loop failed; it goes on at the next interval.")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Warning, "The cost ledger's table of requests was dropped from {Path} while running; it is created again.")]
+    private static partial void LogTableDropped(ILogger logger, string path);
 }

@@ -484,6 +484,28 @@ public sealed class SqliteCostLedgerTests
     }
 
     [Fact]
+    public async Task Write_AfterTheTableIsDropped_CreatesItAgain_LogsIt_AndWritesThere()
+    {
+        await using var ledger = LedgerUnderTest.Create();
+        ledger.Add(1);
+        await ledger.Ledger.FlushAsync();
+        using (var other = new SqliteConnection($"Data Source={ledger.DatabasePath};Pooling=False"))
+        {
+            other.Open();
+            using var drop = other.CreateCommand();
+            drop.CommandText = "DROP TABLE requests;";
+            drop.ExecuteNonQuery();
+        }
+
+        ledger.Add(2);
+        await ledger.Ledger.FlushAsync();
+
+        Assert.Equal([2L], ledger.WrittenSeconds());
+        Assert.Equal(0, ledger.Ledger.DroppedRecords);
+        Assert.Contains("table of requests was dropped", ledger.LogText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Write_AfterTheFolderIsDeleted_CreatesBoth_AndWritesThere()
     {
         await using var ledger = LedgerUnderTest.Create();
