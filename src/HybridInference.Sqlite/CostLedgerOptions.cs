@@ -5,7 +5,11 @@ namespace HybridInference.Sqlite;
 /// <summary>Settings of the SQLite cost ledger (configuration section <c>HybridInference:Observability:Ledger</c>).</summary>
 public sealed class CostLedgerOptions
 {
-    /// <summary>Gets or sets the SQLite database file; created, with its folder, when missing. Required.</summary>
+    /// <summary>
+    /// Gets or sets the SQLite database file; created, with its folder, when missing. Required. Checked when the host
+    /// starts: a path that cannot hold the ledger (a directory, not a database, truncated, corrupt, read-only) fails
+    /// validation with the key and the path named.
+    /// </summary>
     [Required]
     public string DatabasePath { get; set; } = string.Empty;
 

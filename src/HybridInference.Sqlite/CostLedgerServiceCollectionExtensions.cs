@@ -25,7 +25,7 @@ public static class CostLedgerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
         builder.Services.AddOptions<CostLedgerOptions>().Configure(configure);
-        return Register(builder);
+        return Register(builder, CostLedgerDatabaseValidator.DefaultKey);
     }
 
     /// <summary>
@@ -41,14 +41,19 @@ public static class CostLedgerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
         builder.Services.AddOptions<CostLedgerOptions>().Bind(section);
-        return Register(builder);
+        return Register(builder, section is IConfigurationSection { Path: { Length: > 0 } path }
+            ? path + ":" + nameof(CostLedgerOptions.DatabasePath)
+            : CostLedgerDatabaseValidator.DefaultKey);
     }
 
-    private static HybridInferenceBuilder Register(HybridInferenceBuilder builder)
+    private static HybridInferenceBuilder Register(HybridInferenceBuilder builder, string pathKey)
     {
         var services = builder.Services;
         services.AddOptions<CostLedgerOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CostLedgerOptions>, CostLedgerOptionsValidator>());
+
+        // Opens the database at start-up, so a path that cannot hold it stops the host naming the key and the path.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CostLedgerOptions>>(new CostLedgerDatabaseValidator(pathKey)));
         services.TryAddSingleton(provider => new SqliteCostLedger(
             provider.GetRequiredService<IOptions<CostLedgerOptions>>().Value,
             provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value.Observability.RetentionDays,

@@ -3,12 +3,19 @@ namespace HybridInference.Sqlite;
 /// <summary>The cost ledger: every finished request of the hybrid client, kept in SQLite, and what they add up to.</summary>
 public interface ICostLedger
 {
-    /// <summary>Gets the number of records dropped because the queue was full when their request finished.</summary>
+    /// <summary>
+    /// Gets the number of records dropped, each of them logged: the queue was full when their request finished, the
+    /// record itself could not be written, more than the queue's capacity waited after failed writes, or the last write
+    /// at disposal failed.
+    /// </summary>
     long DroppedRecords { get; }
 
     /// <summary>Writes every queued record now, rather than at the next interval.</summary>
     /// <param name="cancellationToken">Cancels the wait for the write.</param>
-    /// <returns>A task that completes when the records queued before the call are in the database.</returns>
+    /// <returns>
+    /// A task that completes when the records queued before the call are in the database, or, when the write failed
+    /// (logged), are dropped and counted or kept for the next write.
+    /// </returns>
     Task FlushAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Adds up the requests that started in [<paramref name="from"/>, <paramref name="to"/>).</summary>

@@ -67,10 +67,13 @@ internal static class LedgerQueries
         };
     }
 
-    /// <summary>Nearest-rank percentiles of the answered requests of one lane: the value at rank ceil(p × n).</summary>
+    /// <summary>
+    /// Nearest-rank percentiles of the answered requests of one lane: the value at rank ceil(p × n). A latency written
+    /// as NULL (it was not a finite number) is left out.
+    /// </summary>
     private static async Task<LatencyPercentiles?> PercentilesAsync(SqliteConnection connection, (long From, long To) range, BackendLane lane, CancellationToken cancellationToken)
     {
-        const string Where = "WHERE started_at_ms >= $from AND started_at_ms < $to AND route = $route AND failed = 0";
+        const string Where = "WHERE started_at_ms >= $from AND started_at_ms < $to AND route = $route AND failed = 0 AND latency_ms IS NOT NULL";
         long count;
         using (var counting = Command(connection, range, $"SELECT COUNT(*) FROM requests {Where}"))
         {
