@@ -25,7 +25,11 @@ public static class HybridInferenceServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<HybridInferenceOptions>().Bind(configuration);
+        // Bound like OptionsBuilder.Bind (reload included), but a value the binder cannot convert is reported with every
+        // other bad key by the options validation at start-up, not thrown at the first one or dropped with its entry.
+        services.AddOptions<HybridInferenceOptions>().Configure(options => HybridInferenceConfigurationValidator.Bind(configuration, options));
+        services.AddSingleton<IOptionsChangeTokenSource<HybridInferenceOptions>>(new ConfigurationChangeTokenSource<HybridInferenceOptions>(Microsoft.Extensions.Options.Options.DefaultName, configuration));
+        services.AddSingleton<IValidateOptions<HybridInferenceOptions>>(new HybridInferenceConfigurationValidator(configuration));
         return AddCore(services);
     }
 
