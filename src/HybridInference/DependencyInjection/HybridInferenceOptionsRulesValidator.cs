@@ -132,6 +132,10 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
             {
                 errors.Add($"{key}:Endpoint must be an absolute URL such as http://localhost:8000/v1.");
             }
+            else if (backend.Endpoint is { } anyEndpoint && anyEndpoint.Scheme != Uri.UriSchemeHttp && anyEndpoint.Scheme != Uri.UriSchemeHttps)
+            {
+                errors.Add($"{key}:Endpoint '{EndpointDisplay.Render(anyEndpoint)}' must be an http or https URL.");
+            }
             else if (lane == BackendLane.Cloud && backend.Endpoint is { Scheme: "http" } endpoint && !backend.AllowInsecureHttp)
             {
                 errors.Add($"{key}:Endpoint '{EndpointDisplay.Render(endpoint)}' is plain http:// for a cloud backend, which would send keys and data in clear text; use https, or set {key}:AllowInsecureHttp to true.");

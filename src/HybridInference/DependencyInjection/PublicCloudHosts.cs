@@ -66,6 +66,12 @@ internal static class PublicCloudHosts
             }
         }
 
+        // Vertex AI's regional hosts: <region>-aiplatform.googleapis.com.
+        if (host.EndsWith("-aiplatform.googleapis.com", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
         // Amazon Bedrock's runtime, in every region: bedrock-runtime.<region>.amazonaws.com.
         return host.StartsWith("bedrock-runtime.", StringComparison.Ordinal) && host.EndsWith(".amazonaws.com", StringComparison.Ordinal);
     }
