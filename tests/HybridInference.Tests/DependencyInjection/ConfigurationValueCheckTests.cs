@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -297,5 +298,103 @@ public sealed class ConfigurationValueCheckTests
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
 
         Assert.Contains(error.Failures, f => f.Contains(key, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Every leaf key of the options (found from the types, so a key added later is covered too), in the entries
+    /// <see cref="Valid"/> has for collections, with a value of the wrong type, and for enums an undefined number and
+    /// for floating-point numbers one that overflows to infinity.
+    /// </summary>
+    public static TheoryData<string, string> EveryLeafKey()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var (key, type) in Leaves(typeof(HybridInferenceOptions), string.Empty))
+        {
+            var target = Nullable.GetUnderlyingType(type) ?? type;
+            if (target == typeof(string) || target == typeof(Uri))
+            {
+                continue; // Every text converts.
+            }
+
+            data.Add(key, "{not a value}");
+            if (target.IsEnum)
+            {
+                data.Add(key, "77");
+            }
+            else if (target == typeof(double) || target == typeof(float))
+            {
+                data.Add(key, "1e309");
+            }
+        }
+
+        return data;
+    }
+
+    private static IEnumerable<(string Key, Type Type)> Leaves(Type type, string prefix)
+    {
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            var key = prefix.Length == 0 ? property.Name : $"{prefix}:{property.Name}";
+            var propertyType = property.PropertyType;
+            var target = Nullable.GetUnderlyingType(propertyType) ?? propertyType;
+            if (target.IsValueType || target == typeof(string) || target == typeof(Uri))
+            {
+                if (property.SetMethod?.IsPublic == true)
+                {
+                    yield return (key, propertyType);
+                }
+            }
+            else if (target.IsGenericType && target.GetGenericTypeDefinition() == typeof(IDictionary<,>))
+            {
+                var entry = key.EndsWith("Pricing", StringComparison.Ordinal) ? "gpt-4" : "EmployeeId";
+                foreach (var leaf in Children(target.GetGenericArguments()[1], $"{key}:{entry}"))
+                {
+                    yield return leaf;
+                }
+            }
+            else if (target.IsGenericType && target.GetGenericTypeDefinition() == typeof(IList<>))
+            {
+                foreach (var leaf in Children(target.GetGenericArguments()[0], $"{key}:0"))
+                {
+                    yield return leaf;
+                }
+            }
+            else
+            {
+                foreach (var leaf in Leaves(target, key))
+                {
+                    yield return leaf;
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<(string Key, Type Type)> Children(Type element, string key) =>
+        element == typeof(string) ? [(key, element)] : Leaves(element, key);
+
+    [Fact]
+    public void EveryLeafKey_CoversTheOptions()
+    {
+        var keys = EveryLeafKey().Select(row => (string)row[0]).ToHashSet();
+
+        // A sample of what the walk must find, in every part of the options.
+        Assert.Superset(
+            new HashSet<string>
+            {
+                "Routing:LocalContextLimit", "Routing:HedgeDelay", "Validation:ExtractJson", "Classification:DefaultDataPolicy",
+                "Classification:Rules:0:Category", "Local:LoadBalancing", "Local:Backends:0:Weight", "Local:Backends:0:Timeout",
+                "Local:Backends:0:AllowInsecureHttp", "Cloud:Backends:0:MaxConcurrentRequests", "Cloud:RateLimitQueueTime",
+                "Pricing:gpt-4:InputPerMillionTokens", "LocalCost:PerGpuSecond", "Privacy:Action", "Observability:RetentionDays",
+            },
+            keys);
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryLeafKey))]
+    public void EveryLeafKey_WithAValueOfTheWrongForm_StopsStartUp_NamingIt(string key, string value)
+    {
+        var error = StartupFailure(key, value);
+
+        Assert.Contains(error.Failures, f => f.StartsWith($"{Prefix}:{key} ", StringComparison.Ordinal));
     }
 }
