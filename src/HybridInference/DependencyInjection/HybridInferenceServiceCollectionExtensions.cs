@@ -16,7 +16,9 @@ public static class HybridInferenceServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the hybrid <see cref="IChatClient"/>, configured from a configuration section (usually
-    /// <c>HybridInference</c>; see <see cref="HybridInferenceOptions"/>). The options are validated at start-up.
+    /// <c>HybridInference</c>; see <see cref="HybridInferenceOptions"/>). The options are validated at start-up, and so
+    /// is every value of the section: one that cannot be bound (a wrong type, an undefined enum value, a number that is
+    /// not finite) stops start-up under its full key instead of being dropped with its backend, rule or price.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The <c>HybridInference</c> configuration section.</param>
