@@ -183,6 +183,29 @@ public sealed class RequestSettingParsingTests
     }
 
     [Fact]
+    public void GetSettings_BoxedEnumOrNoValue_AllocateNothing()
+    {
+        // The hot path: the classifier, the fallback and each cloud attempt read the policy per request.
+        var set = new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly).WithTaskCategory(TaskCategory.Complex);
+        var unset = new ChatOptions { AdditionalProperties = new() { ["other"] = 1 } };
+        _ = set.GetDataPolicy();
+        _ = set.GetTaskCategory();
+        _ = unset.GetDataPolicy();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            _ = set.GetDataPolicy();
+            _ = set.GetTaskCategory();
+            _ = unset.GetDataPolicy();
+            _ = unset.GetTaskCategory();
+            _ = ((ChatOptions?)null).GetDataPolicy();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void GetSettings_ValueMessage_DoesNotEchoALongValue()
     {
         var secretish = new string('x', 200) + "sk-secret";
