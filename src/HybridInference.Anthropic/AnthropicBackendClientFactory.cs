@@ -21,7 +21,7 @@ internal sealed class AnthropicBackendClientFactory : IBackendClientFactory
         var endpoint = backend.Endpoint ?? DefaultEndpoint;
         if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
         {
-            yield return $"{key}:Endpoint '{endpoint}' must be an absolute http or https URL.";
+            yield return $"{key}:Endpoint '{EndpointDisplay.Render(endpoint)}' must be an absolute http or https URL.";
         }
 
         if (lane == BackendLane.Local)

@@ -3,6 +3,7 @@ using System.ClientModel.Primitives;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using HybridInference.Http;
 using HybridInference.OpenAI.Dialects;
 using HybridInference.OpenAI.Wire;
 using Microsoft.Extensions.AI;
@@ -51,7 +52,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         var endpoint = options.Endpoint ?? _dialect.DefaultEndpoint;
         if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
         {
-            throw new ArgumentException($"The endpoint '{endpoint}' is not an absolute http or https URL.", nameof(options));
+            throw new ArgumentException($"The endpoint '{EndpointDisplay.Render(endpoint)}' is not an absolute http or https URL.", nameof(options));
         }
 
         _model = options.Model;

@@ -98,7 +98,7 @@ public sealed class ProviderConfigurationTests
             "Local": { "Backends": [ { "Name": "l", "Provider": "ollama", "Endpoint": "ftp://box/v1" } ] }
             """);
 
-        Assert.Contains(failures, f => f.Contains("HybridInference:Local:Backends:0:Endpoint 'ftp://box/v1' must be an absolute http or https URL", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("HybridInference:Local:Backends:0:Endpoint 'ftp://box' must be an absolute http or https URL", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -111,5 +111,52 @@ public sealed class ProviderConfigurationTests
 
         Assert.NotEmpty(failures);
         Assert.DoesNotContain(failures, f => f.Contains("sk-sentinel-777", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("openai-compatible", "https://api.openai.com/v1")]
+    [InlineData("openai-compatible", "https://api.groq.com/openai/v1")]
+    [InlineData("openai-compatible", "https://openrouter.ai/api/v1")]
+    [InlineData("openai-compatible", "https://my-resource.openai.azure.com/openai/v1")]
+    [InlineData("vllm", "https://api.together.xyz/v1")]
+    [InlineData("ollama", "https://API.MISTRAL.AI/v1")]
+    [InlineData("llamacpp", "https://api.deepseek.com")]
+    [InlineData("tgi", "https://generativelanguage.googleapis.com/v1beta/openai/")]
+    [InlineData("localai", "https://api.anthropic.com/v1")]
+    public void LocalProvider_AtAPublicCloudApi_IsRefused(string provider, string endpoint)
+    {
+        var failures = Failures($$"""
+            "Local": { "Backends": [ { "Name": "l", "Provider": "{{provider}}", "Endpoint": "{{endpoint}}" } ] }
+            """);
+
+        Assert.Contains(failures, f => f.StartsWith("HybridInference:Local:Backends:0:Endpoint '", StringComparison.Ordinal) && f.Contains("is a public cloud API", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("""{ "Name": "l", "Provider": "ollama", "Endpoint": "ftp://user:s3cr3t@box/v1?key=s3cr3t" }""")]
+    [InlineData("""{ "Name": "l", "Provider": "openai-compatible", "Endpoint": "https://user:s3cr3t@api.openai.com/v1?api-key=s3cr3t" }""")]
+    [InlineData("""{ "Name": "l", "Provider": "vllm", "Endpoint": "http://s3cr3t@gpu-box:8000/v1", "Weight": "heavy" }""")]
+    public void EndpointCredentials_NeverAppearInValidationMessages(string backend)
+    {
+        var failures = Failures($$"""
+            "Local": { "Backends": [ {{backend}} ] },
+            "Cloud": { "Backends": [ { "Name": "o", "Provider": "openai", "Model": "gpt-4o", "Endpoint": "http://user:s3cr3t@api.example.invalid/v1" } ] }
+            """);
+
+        Assert.NotEmpty(failures);
+        Assert.DoesNotContain(failures, f => f.Contains("s3cr3t", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ClientWithAnEndpointThatIsNotHttp_ThrowsWithoutItsCredentials()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions
+        {
+            Provider = "vllm",
+            Endpoint = new Uri("ftp://user:s3cr3t@box/v1?key=s3cr3t"),
+        }));
+
+        Assert.DoesNotContain("s3cr3t", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'ftp://box'", error.Message, StringComparison.Ordinal);
     }
 }

@@ -17,7 +17,7 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
         var endpoint = backend.Endpoint ?? dialect.DefaultEndpoint;
         if (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
         {
-            yield return $"{key}:Endpoint '{endpoint}' must be an absolute http or https URL.";
+            yield return $"{key}:Endpoint '{EndpointDisplay.Render(endpoint)}' must be an absolute http or https URL.";
         }
 
         if (dialect.IsCloud && lane == BackendLane.Local)

@@ -1,3 +1,4 @@
+using HybridInference.Classification;
 using Microsoft.Extensions.AI;
 
 namespace HybridInference;
@@ -45,17 +46,44 @@ public static class HybridChatOptionsExtensions
 
     /// <summary>Gets the task category set on the request, if any.</summary>
     /// <param name="options">The request's options.</param>
-    /// <returns>The category, or <see langword="null"/> when none was set.</returns>
-    public static TaskCategory? GetTaskCategory(this ChatOptions? options) =>
-        options?.AdditionalProperties is { } properties && properties.TryGetValue(TaskCategoryKey, out var value) && value is TaskCategory category
+    /// <returns>The category, or <see langword="null"/> when none was set (no value, or <see langword="null"/>).</returns>
+    /// <exception cref="ArgumentException">
+    /// The value under <see cref="TaskCategoryKey"/> is not a task category: an undefined number, an unknown name, or a
+    /// value of another type. Accepted are a <see cref="TaskCategory"/>, its name in any case, its number, and either as a
+    /// <see cref="System.Text.Json.JsonElement"/> or <see cref="System.Text.Json.Nodes.JsonValue"/> (options that were deserialized from JSON).
+    /// </exception>
+    public static TaskCategory? GetTaskCategory(this ChatOptions? options)
+    {
+        if (options?.AdditionalProperties is not { } properties || !properties.TryGetValue(TaskCategoryKey, out var value) || value is null)
+        {
+            return null;
+        }
+
+        // The common case stays a type check: no parsing, no allocation.
+        return value is TaskCategory category && Enum.IsDefined(category)
             ? category
-            : null;
+            : RequestSettingParser.Parse<TaskCategory>(value, TaskCategoryKey);
+    }
 
     /// <summary>Gets the data policy set on the request, if any.</summary>
     /// <param name="options">The request's options.</param>
-    /// <returns>The policy, or <see langword="null"/> when none was set.</returns>
-    public static DataPolicy? GetDataPolicy(this ChatOptions? options) =>
-        options?.AdditionalProperties is { } properties && properties.TryGetValue(DataPolicyKey, out var value) && value is DataPolicy policy
+    /// <returns>The policy, or <see langword="null"/> when none was set (no value, or <see langword="null"/>).</returns>
+    /// <exception cref="ArgumentException">
+    /// The value under <see cref="DataPolicyKey"/> is not a data policy: an undefined number such as <c>(DataPolicy)7</c>,
+    /// an unknown name, or a value of another type. It is never read as <see cref="DataPolicy.Any"/>. Accepted are a
+    /// <see cref="DataPolicy"/>, its name in any case, its number, and either as a <see cref="System.Text.Json.JsonElement"/>
+    /// or <see cref="System.Text.Json.Nodes.JsonValue"/> (options that were deserialized from JSON).
+    /// </exception>
+    public static DataPolicy? GetDataPolicy(this ChatOptions? options)
+    {
+        if (options?.AdditionalProperties is not { } properties || !properties.TryGetValue(DataPolicyKey, out var value) || value is null)
+        {
+            return null;
+        }
+
+        // The common case stays a type check: no parsing, no allocation.
+        return value is DataPolicy policy && Enum.IsDefined(policy)
             ? policy
-            : null;
+            : RequestSettingParser.Parse<DataPolicy>(value, DataPolicyKey);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using HybridInference.Http;
 using Microsoft.Extensions.Options;
 
 namespace HybridInference.DependencyInjection;
@@ -57,14 +58,15 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
             {
                 errors.Add($"{Prefix}:Pricing:{model} has no prices.");
             }
-            else if (price.InputPerMillionTokens < 0 || price.OutputPerMillionTokens < 0
-                || double.IsNaN(price.InputPerMillionTokens) || double.IsNaN(price.OutputPerMillionTokens))
+            else
             {
-                errors.Add($"{Prefix}:Pricing:{model}: prices must not be negative.");
+                CheckPrice(price.InputPerMillionTokens, $"{Prefix}:Pricing:{model}:InputPerMillionTokens", errors);
+                CheckPrice(price.OutputPerMillionTokens, $"{Prefix}:Pricing:{model}:OutputPerMillionTokens", errors);
             }
         }
 
         CheckRules(options.Classification, errors);
+        CheckEnums(options, errors);
         foreach (var (kind, pattern) in options.Privacy.CustomPatterns)
         {
             var key = $"{Prefix}:Privacy:CustomPatterns:{kind}";
@@ -130,10 +132,54 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
             {
                 errors.Add($"{key}:Endpoint must be an absolute URL such as http://localhost:8000/v1.");
             }
+            else if (backend.Endpoint is { } anyEndpoint && anyEndpoint.Scheme != Uri.UriSchemeHttp && anyEndpoint.Scheme != Uri.UriSchemeHttps)
+            {
+                errors.Add($"{key}:Endpoint '{EndpointDisplay.Render(anyEndpoint)}' must be an http or https URL.");
+            }
             else if (lane == BackendLane.Cloud && backend.Endpoint is { Scheme: "http" } endpoint && !backend.AllowInsecureHttp)
             {
-                errors.Add($"{key}:Endpoint '{endpoint}' is plain http:// for a cloud backend, which would send keys and data in clear text; use https, or set {key}:AllowInsecureHttp to true.");
+                errors.Add($"{key}:Endpoint '{EndpointDisplay.Render(endpoint)}' is plain http:// for a cloud backend, which would send keys and data in clear text; use https, or set {key}:AllowInsecureHttp to true.");
             }
+            else if (lane == BackendLane.Local && backend.Endpoint is { } localEndpoint && PublicCloudHosts.Contains(localEndpoint))
+            {
+                // Whatever the provider: local-only requests would leave the machine through it.
+                errors.Add($"{key}:Endpoint '{EndpointDisplay.Render(localEndpoint)}' is a public cloud API; a local backend cannot point at it, because local-only requests would be sent there (configure it under Cloud:Backends).");
+            }
+        }
+    }
+
+    private static void CheckPrice(double price, string key, List<string> errors)
+    {
+        if (!double.IsFinite(price))
+        {
+            errors.Add($"{key} must be a finite number of USD.");
+        }
+        else if (price < 0)
+        {
+            errors.Add($"{key}: prices must not be negative.");
+        }
+    }
+
+    /// <summary>Enum settings set in code to a value that is no member (<c>(PiiAction)7</c>); configuration values are checked before binding.</summary>
+    private static void CheckEnums(HybridInferenceOptions options, List<string> errors)
+    {
+        CheckEnum(options.Classification.DefaultDataPolicy, "Classification:DefaultDataPolicy", errors);
+        if (options.Classification.ToolsCategory is { } toolsCategory)
+        {
+            CheckEnum(toolsCategory, "Classification:ToolsCategory", errors);
+        }
+
+        CheckEnum(options.Local.LoadBalancing, "Local:LoadBalancing", errors);
+        CheckEnum(options.Cloud.LoadBalancing, "Cloud:LoadBalancing", errors);
+        CheckEnum(options.Privacy.Action, "Privacy:Action", errors);
+    }
+
+    private static void CheckEnum<TEnum>(TEnum value, string key, List<string> errors)
+        where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            errors.Add($"{Prefix}:{key} ({value}) is not one of {string.Join(", ", Enum.GetNames<TEnum>())}.");
         }
     }
 

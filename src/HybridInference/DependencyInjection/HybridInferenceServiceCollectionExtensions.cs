@@ -16,7 +16,9 @@ public static class HybridInferenceServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the hybrid <see cref="IChatClient"/>, configured from a configuration section (usually
-    /// <c>HybridInference</c>; see <see cref="HybridInferenceOptions"/>). The options are validated at start-up.
+    /// <c>HybridInference</c>; see <see cref="HybridInferenceOptions"/>). The options are validated at start-up, and so
+    /// is every value of the section: one that cannot be bound (a wrong type, an undefined enum value, a number that is
+    /// not finite) stops start-up under its full key instead of being dropped with its backend, rule or price.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The <c>HybridInference</c> configuration section.</param>
@@ -25,7 +27,11 @@ public static class HybridInferenceServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<HybridInferenceOptions>().Bind(configuration);
+        // Bound like OptionsBuilder.Bind (reload included), but a value the binder cannot convert is reported with every
+        // other bad key by the options validation at start-up, not thrown at the first one or dropped with its entry.
+        services.AddOptions<HybridInferenceOptions>().Configure(options => HybridInferenceConfigurationValidator.Bind(configuration, options));
+        services.AddSingleton<IOptionsChangeTokenSource<HybridInferenceOptions>>(new ConfigurationChangeTokenSource<HybridInferenceOptions>(Microsoft.Extensions.Options.Options.DefaultName, configuration));
+        services.AddSingleton<IValidateOptions<HybridInferenceOptions>>(new HybridInferenceConfigurationValidator(configuration));
         return AddCore(services);
     }
 
