@@ -1,13 +1,20 @@
 using System.Net;
 using System.Runtime.CompilerServices;
 using Anthropic.Exceptions;
+using HybridInference.Scrubbing;
 using Microsoft.Extensions.AI;
 
 namespace HybridInference.Anthropic;
 
-/// <summary>Turns the Anthropic SDK's exceptions into the failures the hybrid chain acts on.</summary>
+/// <summary>
+/// Turns the Anthropic SDK's exceptions into the failures the hybrid chain acts on, with the key (in any form the
+/// server echoes it) and the request's own text (instructions, messages, tool calls and results, tools, schema)
+/// removed from their messages.
+/// </summary>
 internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string backend, string? secret) : DelegatingChatClient(inner)
 {
+    private readonly ErrorTextScrubber _scrubber = new(secret);
+
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         try
@@ -16,7 +23,7 @@ internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string 
         }
         catch (AnthropicException ex)
         {
-            throw Map(ex, midStream: false);
+            throw Map(ex, midStream: false, messages, options);
         }
     }
 
@@ -38,7 +45,7 @@ internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string 
                 }
                 catch (AnthropicException ex)
                 {
-                    throw Map(ex, started);
+                    throw Map(ex, started, messages, options);
                 }
 
                 started = true;
@@ -51,12 +58,13 @@ internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string 
         }
     }
 
-    private Exception Map(AnthropicException exception, bool midStream)
+    private Exception Map(AnthropicException exception, bool midStream, IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        var message = Scrub(exception.Message);
+        // The SDK's exception may carry the response body: what the exception says is scrubbed; what it is, is read from the server's words.
+        var message = _scrubber.Scrub(exception.Message, RequestTexts.FromChat(messages, options));
         switch (exception)
         {
-            case AnthropicApiException api when message.Contains("prompt is too long", StringComparison.OrdinalIgnoreCase):
+            case AnthropicApiException api when exception.Message.Contains("prompt is too long", StringComparison.OrdinalIgnoreCase):
                 return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window ({(int)api.StatusCode}): {message}");
             case AnthropicApiException api:
                 var status = (int)api.StatusCode;
@@ -80,16 +88,5 @@ internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string 
             default:
                 return new BackendException(BackendErrorKind.Unknown, $"Backend '{backend}' failed: {message}");
         }
-    }
-
-    // The SDK's exception may carry the response body; keep the key out of anything we raise, and keep it short.
-    private string Scrub(string message)
-    {
-        if (!string.IsNullOrEmpty(secret))
-        {
-            message = message.Replace(secret, "***", StringComparison.Ordinal);
-        }
-
-        return message.Length <= 400 ? message : string.Concat(message.AsSpan(0, 397), "...");
     }
 }

@@ -16,4 +16,30 @@ internal sealed record BackendInfo(string Name, BackendLane Lane, string Provide
 
     /// <summary>Gets the value of the <c>target</c> metric tag.</summary>
     public string LaneTag { get; } = Lane == BackendLane.Local ? "local" : "cloud";
+
+    /// <summary>
+    /// Gets the value of the <c>gen_ai.response.model</c> tag for a model the backend's server reported: its configured
+    /// model when the server names that model or a version of it (<c>gpt-4o-2024-08-06</c>, <c>llama3.2:latest</c>),
+    /// else <c>other</c>; null when the server named none. A server's own string never becomes a tag value, so the
+    /// tag's values are bounded by configuration and cannot carry what a server echoes.
+    /// </summary>
+    /// <param name="responseModel">The model the server reported.</param>
+    /// <returns>The tag value.</returns>
+    public string? ResponseModelTag(string? responseModel)
+    {
+        if (responseModel is null)
+        {
+            return null;
+        }
+
+        var model = Model;
+        if (model is null || !responseModel.StartsWith(model, StringComparison.OrdinalIgnoreCase))
+        {
+            return Telemetry.HybridInferenceTelemetry.OtherModel;
+        }
+
+        return responseModel.Length == model.Length || responseModel[model.Length] is '-' or ':' or '@' or '/'
+            ? model
+            : Telemetry.HybridInferenceTelemetry.OtherModel;
+    }
 }
