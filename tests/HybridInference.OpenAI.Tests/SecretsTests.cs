@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
 namespace HybridInference.OpenAI.Tests;
@@ -23,7 +24,7 @@ public sealed class SecretsTests
         private readonly CapturingLoggerProvider _logs = new();
         private readonly ConcurrentQueue<string> _spans = new();
 
-        private Observed(LoopbackServer local, LoopbackServer cloud, string apiKey, Action<IServiceCollection>? configureApp)
+        private Observed(LoopbackServer local, LoopbackServer cloud, string apiKey, Action<IServiceCollection>? configureApp, string cloudLane = "")
         {
             _listener = new ActivityListener
             {
@@ -35,7 +36,7 @@ public sealed class SecretsTests
             var json = $$"""
                 { "HybridInference": {
                     "Local": { "Backends": [ { "Name": "vllm", "Provider": "vllm", "Endpoint": "{{local.V1}}" } ] },
-                    "Cloud": { "Backends": [ { "Name": "openai", "Provider": "openai", "Endpoint": "{{cloud.V1}}", "Model": "gpt-4o", "ApiKey": "{{apiKey}}", "AllowInsecureHttp": true } ] } } }
+                    "Cloud": { {{cloudLane}} "Backends": [ { "Name": "openai", "Provider": "openai", "Endpoint": "{{cloud.V1}}", "Model": "gpt-4o", "ApiKey": "{{apiKey}}", "AllowInsecureHttp": true } ] } } }
                 """;
             var services = new ServiceCollection();
             services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_logs));
@@ -52,8 +53,10 @@ public sealed class SecretsTests
 
         public IReadOnlyCollection<string> Spans => _spans;
 
-        public static Observed Start(LoopbackServer local, LoopbackServer cloud, string apiKey, Action<IServiceCollection>? configureApp = null) =>
-            new(local, cloud, apiKey, configureApp);
+        public IServiceProvider Services => _services;
+
+        public static Observed Start(LoopbackServer local, LoopbackServer cloud, string apiKey, Action<IServiceCollection>? configureApp = null, string cloudLane = "") =>
+            new(local, cloud, apiKey, configureApp, cloudLane);
 
         public async ValueTask DisposeAsync()
         {
@@ -186,5 +189,164 @@ public sealed class SecretsTests
 
         Assert.Contains("[prompt text]", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(phrase, error.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> KeyForms => Echoes.KeyFormNames();
+
+    public static TheoryData<string> RequestKinds => Echoes.RequestKindNames();
+
+    private static Func<Microsoft.AspNetCore.Http.HttpContext, Task> InvalidKey(string echoed) => Respond.Json(
+        $$$"""{"error":{"message":"Incorrect API key provided: {{{Echoes.Escape(echoed)}}}. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","code":"invalid_api_key"}}""",
+        401);
+
+    private static void AssertNoKey(string echoed, string text)
+    {
+        Assert.DoesNotContain(echoed, text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(Echoes.Key, text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [MemberData(nameof(KeyForms))]
+    public async Task KeyEchoedInAnyRecognisableForm_IsInNoExceptionOfTheClient(string form)
+    {
+        var echoed = Echoes.KeyForms(Echoes.Key)[form];
+        await using var server = await LoopbackServer.StartAsync();
+        server.Default = InvalidKey(echoed);
+        var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = "openai", Endpoint = server.V1, Model = "gpt-4o", ApiKey = Echoes.Key, Name = "openai" });
+
+        var plain = await Assert.ThrowsAsync<BackendException>(() => client.GetResponseAsync("Summarize this."));
+        var streamed = await Assert.ThrowsAsync<BackendException>(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync("Summarize this."))
+            {
+            }
+        });
+        var listing = await Assert.ThrowsAsync<BackendException>(() => client.ListModelsAsync());
+        var probe = await client.CheckHealthAsync();
+
+        Assert.Equal($"Bearer {Echoes.Key}", server.Requests[0].Header("Authorization")); // The key was really sent...
+        foreach (var text in new[] { plain.ToString(), streamed.ToString(), listing.ToString(), probe.Description!, probe.Exception!.ToString() })
+        {
+            AssertNoKey(echoed, text); // ...and comes back in no form.
+            Assert.Contains("Incorrect API key provided: ", text, StringComparison.Ordinal); // The server's own words stay,
+            Assert.Contains("***", text, StringComparison.Ordinal); // the key's place is marked (after "Bearer " in its encoding, say).
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KeyForms))]
+    public async Task KeyEchoedInAnyRecognisableForm_IsInNoLogLineSpanStatusOrHealthCheck(string form)
+    {
+        var echoed = Echoes.KeyForms(Echoes.Key)[form];
+        await using var local = await LoopbackServer.StartAsync();
+        await using var cloud = await LoopbackServer.StartAsync();
+        local.Default = Respond.File(Fixture.Path("vllm", "chat-completion.json"));
+        cloud.Default = InvalidKey(echoed);
+        await using var observed = Observed.Start(
+            local, cloud, Echoes.Key, services => services.AddHealthChecks().AddHybridInferenceBackends(), cloudLane: "\"HealthCheckInterval\": \"00:00:00.5\",");
+        var status = observed.Services.GetRequiredService<IHybridInferenceStatus>();
+
+        for (var i = 0; i < 3; i++)
+        {
+            try
+            {
+                await observed.Chat.GetResponseAsync("Summarize this.", new ChatOptions().WithTaskCategory(TaskCategory.Complex));
+            }
+            catch (HybridInferenceException ex)
+            {
+                AssertNoKey(echoed, ex.ToString());
+            }
+        }
+
+        // Probes run on the lane's interval, in real time here: wait for one after the requests, so that it wrote the last error.
+        var requestsDone = TimeProvider.System.GetUtcNow();
+        for (var waited = 0; !(status.GetStatus().Backends.Single(b => b.Name == "openai").LastProbeAt > requestsDone) && waited < 10_000; waited += 25)
+        {
+            await Task.Delay(25);
+        }
+
+        var openai = status.GetStatus().Backends.Single(b => b.Name == "openai");
+        var report = (await observed.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Entries["hybrid_inference:openai"];
+
+        Assert.Contains(cloud.Requests, r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal));
+        Assert.Contains(cloud.Requests, r => r.Path.EndsWith("/models", StringComparison.Ordinal));
+        Assert.Equal("health probe: BackendException: Unauthorized 401", openai.LastError); // Type, kind and status code only.
+        var healthText = $"{report.Description} {report.Exception} {string.Join(", ", report.Data.Select(d => $"{d.Key}={d.Value}"))}";
+        Assert.Contains("last_error=health probe: BackendException: Unauthorized 401", healthText, StringComparison.Ordinal);
+        foreach (var text in observed.Logs.Concat(observed.Spans).Append(healthText))
+        {
+            AssertNoKey(echoed, text);
+        }
+    }
+
+    [Theory]
+    [InlineData("sk-x", "Key SK-X is not valid here; sk-x.")]
+    [InlineData("local-key", "LOCAL-KEY rejected: local-key")]
+    public async Task AShortKey_OnlyItsExactFormIsRemoved_SoInnocentTextStays(string key, string message)
+    {
+        await using var server = await LoopbackServer.StartAsync();
+        server.Default = Respond.Json($$$"""{"error":{"message":"{{{message}}}","type":"invalid_request_error"}}""", 401);
+        var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = "openai", Endpoint = server.V1, Model = "gpt-4o", ApiKey = key, Name = "openai" });
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => client.GetResponseAsync("Summarize this."));
+
+        Assert.EndsWith(": " + message.Replace(key, "***", StringComparison.Ordinal), error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Rate limit reached for gpt-4o in organization org-12ab on tokens per min (TPM): Limit 30000, Used 29950. Please try again in 1.5s.")]
+    [InlineData("Loading model... please wait **** and retry")]
+    [InlineData("Keys look like sk-... and are 51 characters long; yours is not valid.")]
+    [InlineData("Invalid base64 in 'image_url': U29tZSBvdGhlciB0ZXh0IGVudGlyZWx5")]
+    public async Task ServerText_ThatOnlyResemblesAKey_IsKeptWordForWord(string message)
+    {
+        await using var server = await LoopbackServer.StartAsync();
+        server.Default = Respond.Json($$$"""{"error":{"message":"{{{message}}}","type":"invalid_request_error"}}""", 400);
+        var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = "openai", Endpoint = server.V1, Model = "gpt-4o", ApiKey = Echoes.Key, Name = "openai" });
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => client.GetResponseAsync("Summarize this."));
+
+        Assert.EndsWith(": " + message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(RequestKinds))]
+    public async Task RequestTextOfEveryKind_QuotedInA400_IsNotInTheException(string kind)
+    {
+        var request = Echoes.RequestKinds()[kind];
+        await using var server = await LoopbackServer.StartAsync();
+        server.Default = Echoes.QuotingTheBody(
+            request.Sentinel, quote => Respond.Json($$$"""{"error":{"message":"Invalid input near '{{{quote}}}': not allowed.","type":"BadRequestError","code":400}}""", 400));
+        var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = "vllm", Endpoint = server.V1, Model = "m", Name = "local" });
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => client.GetResponseAsync(request.Messages, request.Options));
+
+        Assert.Contains(request.Sentinel, Assert.Single(server.Requests).Body, StringComparison.Ordinal); // It was sent...
+        Assert.DoesNotContain(request.Sentinel, error.ToString(), StringComparison.Ordinal); // ...and is not quoted back.
+        Assert.Contains("[prompt text]", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("': not allowed.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(RequestKinds))]
+    public async Task RequestTextOfEveryKind_QuotedInAnErrorEventOfAStream_IsNotInTheException(string kind)
+    {
+        var request = Echoes.RequestKinds()[kind];
+        await using var server = await LoopbackServer.StartAsync();
+        server.Default = Echoes.QuotingTheBody(
+            request.Sentinel, quote => Respond.Sse($$$"""data: {"error":{"message":"Invalid input near '{{{quote}}}': not allowed.","type":"BadRequestError","code":400}}""" + "\n\n"));
+        var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = "vllm", Endpoint = server.V1, Model = "m", Name = "local" });
+
+        var error = await Assert.ThrowsAsync<BackendException>(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync(request.Messages, request.Options))
+            {
+            }
+        });
+
+        Assert.Equal(BackendErrorKind.StreamError, error.Kind);
+        Assert.Contains(request.Sentinel, Assert.Single(server.Requests).Body, StringComparison.Ordinal);
+        Assert.DoesNotContain(request.Sentinel, error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("[prompt text]", error.Message, StringComparison.Ordinal);
     }
 }
