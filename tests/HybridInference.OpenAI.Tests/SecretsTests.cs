@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -348,5 +350,72 @@ public sealed class SecretsTests
         Assert.Contains(request.Sentinel, Assert.Single(server.Requests).Body, StringComparison.Ordinal);
         Assert.DoesNotContain(request.Sentinel, error.ToString(), StringComparison.Ordinal);
         Assert.Contains("[prompt text]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1 KB of random text", "other")]
+    [InlineData("the key", "other")]
+    [InlineData("a key-looking string", "other")]
+    [InlineData("a new value per response", "other")]
+    [InlineData("another model with the configured one's name as prefix", "other")]
+    [InlineData("a dated version of the configured model", "gpt-4o")]
+    [InlineData("the configured model in other casing", "gpt-4o")]
+    public async Task ResponseModel_TheServerSends_BecomesATagOnlyAsAConfiguredModelName(string sent, string expected)
+    {
+        var random = new Random(13);
+        var count = 0;
+        string Model() => sent switch
+        {
+            "1 KB of random text" => string.Concat(Enumerable.Range(0, 1024).Select(_ => (char)random.Next('a', 'z' + 1))),
+            "the key" => Key,
+            "a key-looking string" => "sk-proj-" + Guid.NewGuid().ToString("N"),
+            "a new value per response" => $"model-{Interlocked.Increment(ref count)}",
+            "another model with the configured one's name as prefix" => "gpt-4o-mini",
+            "a dated version of the configured model" => "gpt-4o-2024-08-06",
+            _ => "GPT-4O",
+        };
+        await using var local = await LoopbackServer.StartAsync();
+        await using var cloud = await LoopbackServer.StartAsync();
+        var completion = Fixture.Read("openai", "chat-completion.json");
+        cloud.Default = context => Respond.Json(completion.Replace("\"gpt-4o-2024-08-06\"", JsonSerializer.Serialize(Model()), StringComparison.Ordinal)
+            .Replace("\"finish_reason\":\"stop\"", $"\"finish_reason\":{JsonSerializer.Serialize(Model())}", StringComparison.Ordinal))(context);
+        await using var observed = Observed.Start(local, cloud, Key);
+        using var metrics = new MetricCollector(observed.Services.GetRequiredService<IMeterFactory>(), "HybridInference");
+        using var test = new ActivitySource("SecretsTests." + Guid.NewGuid().ToString("N"));
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "HybridInference" || source.Name == test.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        var spans = new ConcurrentQueue<Activity>();
+        using (var root = StartRoot(test, listener))
+        {
+            listener.ActivityStopped = a => Keep(spans, a, root.TraceId);
+            for (var i = 0; i < 4; i++)
+            {
+                await observed.Chat.GetResponseAsync("Summarize this.", new ChatOptions().WithTaskCategory(TaskCategory.Complex));
+            }
+        }
+
+        var spanValues = spans.Select(a => a.GetTagItem("gen_ai.response.model") as string).ToList();
+        var metricValues = metrics.All.Where(m => m.Tags.ContainsKey("gen_ai.response.model")).Select(m => m.Tag("gen_ai.response.model")).ToList();
+        Assert.Equal(8, spanValues.Count); // A request span and an attempt span each time.
+        Assert.NotEmpty(metricValues);
+        Assert.All(spanValues.Concat(metricValues), value => Assert.Equal(expected, value));
+        Assert.All(spans, a => Assert.Equal(["other"], Assert.IsType<string[]>(a.GetTagItem("gen_ai.response.finish_reasons")))); // The finish reason, also the server's string.
+    }
+
+    private static void Keep(ConcurrentQueue<Activity> spans, Activity activity, ActivityTraceId trace)
+    {
+        if (activity.TraceId == trace && activity.Source.Name == "HybridInference")
+        {
+            spans.Enqueue(activity);
+        }
+    }
+
+    private static Activity StartRoot(ActivitySource source, ActivityListener listener)
+    {
+        ActivitySource.AddActivityListener(listener);
+        return source.StartActivity("test root") ?? throw new InvalidOperationException("The test's listener did not sample its root.");
     }
 }

@@ -19,7 +19,8 @@ internal sealed record BackendInfo(string Name, BackendLane Lane, string Provide
 
     /// <summary>
     /// Gets the value of the <c>gen_ai.response.model</c> tag for a model the backend's server reported: its configured
-    /// model when the server names that model or a version of it (<c>gpt-4o-2024-08-06</c>, <c>llama3.2:latest</c>),
+    /// model when the server names that model (in any casing) or a version of it (a <c>-</c>, <c>:</c> or <c>@</c>, then a
+    /// digit or <c>latest</c>: <c>gpt-4o-2024-08-06</c>, <c>llama3.2:3b</c>, <c>llama3.2:latest</c>; not <c>gpt-4o-mini</c>),
     /// else <c>other</c>; null when the server named none. A server's own string never becomes a tag value, so the
     /// tag's values are bounded by configuration and cannot carry what a server echoes.
     /// </summary>
@@ -38,7 +39,13 @@ internal sealed record BackendInfo(string Name, BackendLane Lane, string Provide
             return Telemetry.HybridInferenceTelemetry.OtherModel;
         }
 
-        return responseModel.Length == model.Length || responseModel[model.Length] is '-' or ':' or '@' or '/'
+        if (responseModel.Length == model.Length)
+        {
+            return model;
+        }
+
+        var version = responseModel.AsSpan(model.Length);
+        return version.Length >= 2 && (version[0] is '-' or ':' or '@') && (char.IsAsciiDigit(version[1]) || version[1..].Equals("latest", StringComparison.OrdinalIgnoreCase))
             ? model
             : Telemetry.HybridInferenceTelemetry.OtherModel;
     }
