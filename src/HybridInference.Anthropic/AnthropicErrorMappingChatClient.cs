@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Anthropic.Exceptions;
 using HybridInference.Scrubbing;
 using Microsoft.Extensions.AI;
@@ -61,7 +62,7 @@ internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string 
     private Exception Map(AnthropicException exception, bool midStream, IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         // The SDK's exception may carry the response body: what the exception says is scrubbed; what it is, is read from the server's words.
-        var message = _scrubber.Scrub(exception.Message, RequestTexts.FromChat(messages, options));
+        var message = _scrubber.Scrub(ServerText(exception), RequestTexts.FromChat(messages, options));
         switch (exception)
         {
             case AnthropicApiException api when exception.Message.Contains("prompt is too long", StringComparison.OrdinalIgnoreCase):
@@ -88,5 +89,34 @@ internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string 
             default:
                 return new BackendException(BackendErrorKind.Unknown, $"Backend '{backend}' failed: {message}");
         }
+    }
+
+    /// <summary>
+    /// The server's own words: the SDK's message is <c>Status Code: &lt;n&gt;</c> and the raw response body, whose JSON
+    /// escapes would hide an echo from the scrubber; an Anthropic error body gives its type and decoded message.
+    /// </summary>
+    private static string ServerText(AnthropicException exception)
+    {
+        var message = exception.Message;
+        var newline = message.IndexOf('\n', StringComparison.Ordinal);
+        var body = newline >= 0 && message.StartsWith("Status Code:", StringComparison.Ordinal) ? message[(newline + 1)..] : message;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("error"u8, out var error) && error.ValueKind == JsonValueKind.Object
+                && error.TryGetProperty("message"u8, out var text) && text.ValueKind == JsonValueKind.String)
+            {
+                return error.TryGetProperty("type"u8, out var type) && type.ValueKind == JsonValueKind.String
+                    ? $"{type.GetString()}: {text.GetString()}"
+                    : text.GetString()!;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not an error body: the message as it is.
+        }
+
+        return message;
     }
 }

@@ -17,17 +17,12 @@ internal static class RequestTexts
     /// </summary>
     /// <param name="body">The request body; when it is not JSON, nothing is collected.</param>
     /// <returns>The texts at least <see cref="ErrorTextScrubber.MinEchoLength"/> characters long.</returns>
-    public static IReadOnlyList<string> FromJsonBody(BinaryData? body)
+    public static IReadOnlyList<string> FromJsonBody(ReadOnlyMemory<byte> body)
     {
         List<string> texts = [];
-        if (body is null)
-        {
-            return texts;
-        }
-
         try
         {
-            using var document = JsonDocument.Parse(body.ToMemory());
+            using var document = JsonDocument.Parse(body);
             Collect(document.RootElement, texts, topLevel: true);
         }
         catch (JsonException)

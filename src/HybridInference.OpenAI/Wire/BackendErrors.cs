@@ -206,7 +206,7 @@ internal static partial class BackendErrors
     /// reaches exceptions, logs and status clean.
     /// </summary>
     private static string Scrub(string message, string? secret, BinaryData? request = null) =>
-        ErrorTextScrubber.For(secret).Scrub(message, request is null ? null : RequestTexts.FromJsonBody(request));
+        ErrorTextScrubber.For(secret).Scrub(message, request is null ? null : RequestTexts.FromJsonBody(request.ToMemory()));
 
     [GeneratedRegex(@"maximum context length|exceeds the available context size|context window|context_length_exceeded|too large:.*maximum context length|must be <= \d+|must have less than \d+ tokens|prompt is too long", RegexOptions.IgnoreCase)]
     private static partial Regex ContextLengthText();
