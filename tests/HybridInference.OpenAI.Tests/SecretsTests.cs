@@ -247,6 +247,7 @@ public sealed class SecretsTests
         await using var observed = Observed.Start(
             local, cloud, Echoes.Key, services => services.AddHealthChecks().AddHybridInferenceBackends(), cloudLane: "\"HealthCheckInterval\": \"00:00:00.5\",");
         var status = observed.Services.GetRequiredService<IHybridInferenceStatus>();
+        using var metrics = new MetricCollector(observed.Services.GetRequiredService<IMeterFactory>(), "HybridInference");
 
         for (var i = 0; i < 3; i++)
         {
@@ -275,9 +276,11 @@ public sealed class SecretsTests
         Assert.Equal("health probe: BackendException: Unauthorized 401", openai.LastError); // Type, kind and status code only.
         var healthText = $"{report.Description} {report.Exception} {string.Join(", ", report.Data.Select(d => $"{d.Key}={d.Value}"))}";
         Assert.Contains("last_error=health probe: BackendException: Unauthorized 401", healthText, StringComparison.Ordinal);
-        foreach (var text in observed.Logs.Concat(observed.Spans).Append(healthText))
+        var metricTags = metrics.All.SelectMany(m => m.Tags.Select(t => $"{m.Instrument} {t.Key}={t.Value}")).ToList();
+        Assert.Contains(metricTags, t => t.Contains("error.type=HybridInference.BackendException", StringComparison.Ordinal)); // The failures were measured...
+        foreach (var text in observed.Logs.Concat(observed.Spans).Concat(metricTags).Append(healthText))
         {
-            AssertNoKey(echoed, text);
+            AssertNoKey(echoed, text); // ...and nothing shows the key.
         }
     }
 
