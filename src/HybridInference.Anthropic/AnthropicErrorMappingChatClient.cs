@@ -1,13 +1,21 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Anthropic.Exceptions;
+using HybridInference.Scrubbing;
 using Microsoft.Extensions.AI;
 
 namespace HybridInference.Anthropic;
 
-/// <summary>Turns the Anthropic SDK's exceptions into the failures the hybrid chain acts on.</summary>
+/// <summary>
+/// Turns the Anthropic SDK's exceptions into the failures the hybrid chain acts on, with the key (in any form the
+/// server echoes it) and the request's own text (instructions, messages, tool calls and results, tools, schema)
+/// removed from their messages.
+/// </summary>
 internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string backend, string? secret) : DelegatingChatClient(inner)
 {
+    private readonly ErrorTextScrubber _scrubber = new(secret);
+
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         try
@@ -16,7 +24,7 @@ internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string 
         }
         catch (AnthropicException ex)
         {
-            throw Map(ex, midStream: false);
+            throw Map(ex, midStream: false, messages, options);
         }
     }
 
@@ -38,7 +46,7 @@ internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string 
                 }
                 catch (AnthropicException ex)
                 {
-                    throw Map(ex, started);
+                    throw Map(ex, started, messages, options);
                 }
 
                 started = true;
@@ -51,12 +59,13 @@ internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string 
         }
     }
 
-    private Exception Map(AnthropicException exception, bool midStream)
+    private Exception Map(AnthropicException exception, bool midStream, IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        var message = Scrub(exception.Message);
+        // The SDK's exception may carry the response body: what the exception says is scrubbed; what it is, is read from the server's words.
+        var message = _scrubber.Scrub(ServerText(exception), RequestTexts.FromChat(messages, options));
         switch (exception)
         {
-            case AnthropicApiException api when message.Contains("prompt is too long", StringComparison.OrdinalIgnoreCase):
+            case AnthropicApiException api when exception.Message.Contains("prompt is too long", StringComparison.OrdinalIgnoreCase):
                 return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window ({(int)api.StatusCode}): {message}");
             case AnthropicApiException api:
                 var status = (int)api.StatusCode;
@@ -82,14 +91,32 @@ internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string 
         }
     }
 
-    // The SDK's exception may carry the response body; keep the key out of anything we raise, and keep it short.
-    private string Scrub(string message)
+    /// <summary>
+    /// The server's own words: the SDK's message is <c>Status Code: &lt;n&gt;</c> and the raw response body, whose JSON
+    /// escapes would hide an echo from the scrubber; an Anthropic error body gives its type and decoded message.
+    /// </summary>
+    private static string ServerText(AnthropicException exception)
     {
-        if (!string.IsNullOrEmpty(secret))
+        var message = exception.Message;
+        var newline = message.IndexOf('\n', StringComparison.Ordinal);
+        var body = newline >= 0 && message.StartsWith("Status Code:", StringComparison.Ordinal) ? message[(newline + 1)..] : message;
+        try
         {
-            message = message.Replace(secret, "***", StringComparison.Ordinal);
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("error"u8, out var error) && error.ValueKind == JsonValueKind.Object
+                && error.TryGetProperty("message"u8, out var text) && text.ValueKind == JsonValueKind.String)
+            {
+                return error.TryGetProperty("type"u8, out var type) && type.ValueKind == JsonValueKind.String
+                    ? $"{type.GetString()}: {text.GetString()}"
+                    : text.GetString()!;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not an error body: the message as it is.
         }
 
-        return message.Length <= 400 ? message : string.Concat(message.AsSpan(0, 397), "...");
+        return message;
     }
 }

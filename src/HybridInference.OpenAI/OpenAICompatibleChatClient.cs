@@ -94,7 +94,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         ArgumentNullException.ThrowIfNull(messages);
         ThrowIfUnsupported(options);
         var body = ChatRequestWriter.Write(_dialect, _model, messages, options, stream: false);
-        var response = await SendAsync(body, buffer: true, messages, cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync(body, buffer: true, cancellationToken).ConfigureAwait(false);
         using (response)
         {
             return ChatResponseReader.ReadCompletion(response.Content, Name);
@@ -108,7 +108,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         ArgumentNullException.ThrowIfNull(messages);
         ThrowIfUnsupported(options);
         var body = ChatRequestWriter.Write(_dialect, _model, messages, options, stream: true);
-        using var response = await SendAsync(body, buffer: false, messages, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(body, buffer: false, cancellationToken).ConfigureAwait(false);
         var stream = response.ContentStream ?? throw new BackendException(BackendErrorKind.MalformedResponse, $"Backend '{Name}' answered without a body.");
         var events = SseParser.Create(stream).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         var state = new StreamState();
@@ -143,7 +143,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
                     continue; // Keep-alive comments and empty events carry nothing.
                 }
 
-                var update = ReadEvent(item.Data, state, messages);
+                var update = ReadEvent(item.Data, state, body);
                 if (update.Contents.Count > 0 || update.FinishReason is not null || update.Role is not null)
                 {
                     yield return update;
@@ -214,11 +214,12 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
 
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             var error = BackendErrors.FromResponse(Name, (int)response.StatusCode, null, new BinaryData(body), _apiKey);
-            return HealthCheckResult.Unhealthy(error.Message);
+            return HealthCheckResult.Unhealthy(error.Message, error);
         }
         catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
         {
-            return HealthCheckResult.Unhealthy(BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey).Message);
+            var failure = BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey);
+            return HealthCheckResult.Unhealthy(failure.Message, failure);
         }
     }
 
@@ -319,7 +320,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
     {
     }
 
-    private ChatResponseUpdate ReadEvent(string data, StreamState state, IEnumerable<ChatMessage> messages)
+    private ChatResponseUpdate ReadEvent(string data, StreamState state, BinaryData request)
     {
         JsonDocument document;
         try
@@ -335,14 +336,14 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         {
             if (ChatResponseReader.IsError(document.RootElement))
             {
-                throw BackendErrors.FromStreamEvent(Name, document.RootElement, _apiKey, BackendErrors.PromptTexts(messages));
+                throw BackendErrors.FromStreamEvent(Name, document.RootElement, _apiKey, request);
             }
 
             return ChatResponseReader.ReadChunk(document.RootElement, state);
         }
     }
 
-    private async Task<PipelineResponse> SendAsync(BinaryData body, bool buffer, IEnumerable<ChatMessage> messages, CancellationToken cancellationToken)
+    private async Task<PipelineResponse> SendAsync(BinaryData body, bool buffer, CancellationToken cancellationToken)
     {
         using var content = BinaryContent.Create(body);
         var requestOptions = new RequestOptions
@@ -373,7 +374,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
                 }
 
                 response.Headers.TryGetValue("Retry-After", out var retryAfter);
-                throw BackendErrors.FromResponse(Name, response.Status, retryAfter, response.Content, _apiKey, BackendErrors.PromptTexts(messages));
+                throw BackendErrors.FromResponse(Name, response.Status, retryAfter, response.Content, _apiKey, body);
             }
         }
 

@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
 namespace HybridInference.OpenAI.Tests;
@@ -23,7 +26,7 @@ public sealed class SecretsTests
         private readonly CapturingLoggerProvider _logs = new();
         private readonly ConcurrentQueue<string> _spans = new();
 
-        private Observed(LoopbackServer local, LoopbackServer cloud, string apiKey, Action<IServiceCollection>? configureApp)
+        private Observed(LoopbackServer local, LoopbackServer cloud, string apiKey, Action<IServiceCollection>? configureApp, string cloudLane = "")
         {
             _listener = new ActivityListener
             {
@@ -35,7 +38,7 @@ public sealed class SecretsTests
             var json = $$"""
                 { "HybridInference": {
                     "Local": { "Backends": [ { "Name": "vllm", "Provider": "vllm", "Endpoint": "{{local.V1}}" } ] },
-                    "Cloud": { "Backends": [ { "Name": "openai", "Provider": "openai", "Endpoint": "{{cloud.V1}}", "Model": "gpt-4o", "ApiKey": "{{apiKey}}", "AllowInsecureHttp": true } ] } } }
+                    "Cloud": { {{cloudLane}} "Backends": [ { "Name": "openai", "Provider": "openai", "Endpoint": "{{cloud.V1}}", "Model": "gpt-4o", "ApiKey": "{{apiKey}}", "AllowInsecureHttp": true } ] } } }
                 """;
             var services = new ServiceCollection();
             services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_logs));
@@ -52,8 +55,10 @@ public sealed class SecretsTests
 
         public IReadOnlyCollection<string> Spans => _spans;
 
-        public static Observed Start(LoopbackServer local, LoopbackServer cloud, string apiKey, Action<IServiceCollection>? configureApp = null) =>
-            new(local, cloud, apiKey, configureApp);
+        public IServiceProvider Services => _services;
+
+        public static Observed Start(LoopbackServer local, LoopbackServer cloud, string apiKey, Action<IServiceCollection>? configureApp = null, string cloudLane = "") =>
+            new(local, cloud, apiKey, configureApp, cloudLane);
 
         public async ValueTask DisposeAsync()
         {
@@ -186,5 +191,234 @@ public sealed class SecretsTests
 
         Assert.Contains("[prompt text]", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(phrase, error.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> KeyForms => Echoes.KeyFormNames();
+
+    public static TheoryData<string> RequestKinds => Echoes.RequestKindNames();
+
+    private static Func<Microsoft.AspNetCore.Http.HttpContext, Task> InvalidKey(string echoed) => Respond.Json(
+        $$$"""{"error":{"message":"Incorrect API key provided: {{{Echoes.Escape(echoed)}}}. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","code":"invalid_api_key"}}""",
+        401);
+
+    private static void AssertNoKey(string echoed, string text)
+    {
+        Assert.DoesNotContain(echoed, text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(Echoes.Key, text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [MemberData(nameof(KeyForms))]
+    public async Task KeyEchoedInAnyRecognisableForm_IsInNoExceptionOfTheClient(string form)
+    {
+        var echoed = Echoes.KeyForms(Echoes.Key)[form];
+        await using var server = await LoopbackServer.StartAsync();
+        server.Default = InvalidKey(echoed);
+        var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = "openai", Endpoint = server.V1, Model = "gpt-4o", ApiKey = Echoes.Key, Name = "openai" });
+
+        var plain = await Assert.ThrowsAsync<BackendException>(() => client.GetResponseAsync("Summarize this."));
+        var streamed = await Assert.ThrowsAsync<BackendException>(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync("Summarize this."))
+            {
+            }
+        });
+        var listing = await Assert.ThrowsAsync<BackendException>(() => client.ListModelsAsync());
+        var probe = await client.CheckHealthAsync();
+
+        Assert.Equal($"Bearer {Echoes.Key}", server.Requests[0].Header("Authorization")); // The key was really sent...
+        foreach (var text in new[] { plain.ToString(), streamed.ToString(), listing.ToString(), probe.Description!, probe.Exception!.ToString() })
+        {
+            AssertNoKey(echoed, text); // ...and comes back in no form.
+            Assert.Contains("Incorrect API key provided: ", text, StringComparison.Ordinal); // The server's own words stay,
+            Assert.Contains("***", text, StringComparison.Ordinal); // the key's place is marked (after "Bearer " in its encoding, say).
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KeyForms))]
+    public async Task KeyEchoedInAnyRecognisableForm_IsInNoLogLineSpanStatusOrHealthCheck(string form)
+    {
+        var echoed = Echoes.KeyForms(Echoes.Key)[form];
+        await using var local = await LoopbackServer.StartAsync();
+        await using var cloud = await LoopbackServer.StartAsync();
+        local.Default = Respond.File(Fixture.Path("vllm", "chat-completion.json"));
+        cloud.Default = InvalidKey(echoed);
+        await using var observed = Observed.Start(
+            local, cloud, Echoes.Key, services => services.AddHealthChecks().AddHybridInferenceBackends(), cloudLane: "\"HealthCheckInterval\": \"00:00:00.5\",");
+        var status = observed.Services.GetRequiredService<IHybridInferenceStatus>();
+        using var metrics = new MetricCollector(observed.Services.GetRequiredService<IMeterFactory>(), "HybridInference");
+
+        for (var i = 0; i < 3; i++)
+        {
+            try
+            {
+                await observed.Chat.GetResponseAsync("Summarize this.", new ChatOptions().WithTaskCategory(TaskCategory.Complex));
+            }
+            catch (HybridInferenceException ex)
+            {
+                AssertNoKey(echoed, ex.ToString());
+            }
+        }
+
+        // Probes run on the lane's interval, in real time here: wait for one after the requests, so that it wrote the last error.
+        var requestsDone = TimeProvider.System.GetUtcNow();
+        for (var waited = 0; !(status.GetStatus().Backends.Single(b => b.Name == "openai").LastProbeAt > requestsDone) && waited < 10_000; waited += 25)
+        {
+            await Task.Delay(25);
+        }
+
+        var openai = status.GetStatus().Backends.Single(b => b.Name == "openai");
+        var report = (await observed.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Entries["hybrid_inference:openai"];
+
+        Assert.Contains(cloud.Requests, r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal));
+        Assert.Contains(cloud.Requests, r => r.Path.EndsWith("/models", StringComparison.Ordinal));
+        Assert.Equal("health probe: BackendException: Unauthorized 401", openai.LastError); // Type, kind and status code only.
+        var healthText = $"{report.Description} {report.Exception} {string.Join(", ", report.Data.Select(d => $"{d.Key}={d.Value}"))}";
+        Assert.Contains("last_error=health probe: BackendException: Unauthorized 401", healthText, StringComparison.Ordinal);
+        var metricTags = metrics.All.SelectMany(m => m.Tags.Select(t => $"{m.Instrument} {t.Key}={t.Value}")).ToList();
+        Assert.Contains(metricTags, t => t.Contains("error.type=HybridInference.BackendException", StringComparison.Ordinal)); // The failures were measured...
+        foreach (var text in observed.Logs.Concat(observed.Spans).Concat(metricTags).Append(healthText))
+        {
+            AssertNoKey(echoed, text); // ...and nothing shows the key.
+        }
+    }
+
+    [Theory]
+    [InlineData("sk-x", "Key SK-X is not valid here; sk-x.")]
+    [InlineData("local-key", "LOCAL-KEY rejected: local-key")]
+    public async Task AShortKey_OnlyItsExactFormIsRemoved_SoInnocentTextStays(string key, string message)
+    {
+        await using var server = await LoopbackServer.StartAsync();
+        server.Default = Respond.Json($$$"""{"error":{"message":"{{{message}}}","type":"invalid_request_error"}}""", 401);
+        var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = "openai", Endpoint = server.V1, Model = "gpt-4o", ApiKey = key, Name = "openai" });
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => client.GetResponseAsync("Summarize this."));
+
+        Assert.EndsWith(": " + message.Replace(key, "***", StringComparison.Ordinal), error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Rate limit reached for gpt-4o in organization org-12ab on tokens per min (TPM): Limit 30000, Used 29950. Please try again in 1.5s.")]
+    [InlineData("Loading model... please wait **** and retry")]
+    [InlineData("Keys look like sk-... and are 51 characters long; yours is not valid.")]
+    [InlineData("Invalid base64 in 'image_url': U29tZSBvdGhlciB0ZXh0IGVudGlyZWx5")]
+    public async Task ServerText_ThatOnlyResemblesAKey_IsKeptWordForWord(string message)
+    {
+        await using var server = await LoopbackServer.StartAsync();
+        server.Default = Respond.Json($$$"""{"error":{"message":"{{{message}}}","type":"invalid_request_error"}}""", 400);
+        var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = "openai", Endpoint = server.V1, Model = "gpt-4o", ApiKey = Echoes.Key, Name = "openai" });
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => client.GetResponseAsync("Summarize this."));
+
+        Assert.EndsWith(": " + message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(RequestKinds))]
+    public async Task RequestTextOfEveryKind_QuotedInA400_IsNotInTheException(string kind)
+    {
+        var request = Echoes.RequestKinds()[kind];
+        await using var server = await LoopbackServer.StartAsync();
+        server.Default = Echoes.QuotingTheBody(
+            request.Sentinel, quote => Respond.Json($$$"""{"error":{"message":"Invalid input near '{{{quote}}}': not allowed.","type":"BadRequestError","code":400}}""", 400));
+        var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = "vllm", Endpoint = server.V1, Model = "m", Name = "local" });
+
+        var error = await Assert.ThrowsAsync<BackendException>(() => client.GetResponseAsync(request.Messages, request.Options));
+
+        Assert.Contains(request.Sentinel, Assert.Single(server.Requests).Body, StringComparison.Ordinal); // It was sent...
+        Assert.DoesNotContain(request.Sentinel, error.ToString(), StringComparison.Ordinal); // ...and is not quoted back.
+        Assert.Contains("[prompt text]", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("': not allowed.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(RequestKinds))]
+    public async Task RequestTextOfEveryKind_QuotedInAnErrorEventOfAStream_IsNotInTheException(string kind)
+    {
+        var request = Echoes.RequestKinds()[kind];
+        await using var server = await LoopbackServer.StartAsync();
+        server.Default = Echoes.QuotingTheBody(
+            request.Sentinel, quote => Respond.Sse($$$"""data: {"error":{"message":"Invalid input near '{{{quote}}}': not allowed.","type":"BadRequestError","code":400}}""" + "\n\n"));
+        var client = new OpenAICompatibleChatClient(new OpenAICompatibleChatClientOptions { Provider = "vllm", Endpoint = server.V1, Model = "m", Name = "local" });
+
+        var error = await Assert.ThrowsAsync<BackendException>(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync(request.Messages, request.Options))
+            {
+            }
+        });
+
+        Assert.Equal(BackendErrorKind.StreamError, error.Kind);
+        Assert.Contains(request.Sentinel, Assert.Single(server.Requests).Body, StringComparison.Ordinal);
+        Assert.DoesNotContain(request.Sentinel, error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("[prompt text]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1 KB of random text", "other")]
+    [InlineData("the key", "other")]
+    [InlineData("a key-looking string", "other")]
+    [InlineData("a new value per response", "other")]
+    [InlineData("another model with the configured one's name as prefix", "other")]
+    [InlineData("a dated version of the configured model", "gpt-4o")]
+    [InlineData("the configured model in other casing", "gpt-4o")]
+    public async Task ResponseModel_TheServerSends_BecomesATagOnlyAsAConfiguredModelName(string sent, string expected)
+    {
+        var random = new Random(13);
+        var count = 0;
+        string Model() => sent switch
+        {
+            "1 KB of random text" => string.Concat(Enumerable.Range(0, 1024).Select(_ => (char)random.Next('a', 'z' + 1))),
+            "the key" => Key,
+            "a key-looking string" => "sk-proj-" + Guid.NewGuid().ToString("N"),
+            "a new value per response" => $"model-{Interlocked.Increment(ref count)}",
+            "another model with the configured one's name as prefix" => "gpt-4o-mini",
+            "a dated version of the configured model" => "gpt-4o-2024-08-06",
+            _ => "GPT-4O",
+        };
+        await using var local = await LoopbackServer.StartAsync();
+        await using var cloud = await LoopbackServer.StartAsync();
+        var completion = Fixture.Read("openai", "chat-completion.json");
+        cloud.Default = context => Respond.Json(completion.Replace("\"gpt-4o-2024-08-06\"", JsonSerializer.Serialize(Model()), StringComparison.Ordinal)
+            .Replace("\"finish_reason\":\"stop\"", $"\"finish_reason\":{JsonSerializer.Serialize(Model())}", StringComparison.Ordinal))(context);
+        await using var observed = Observed.Start(local, cloud, Key);
+        using var metrics = new MetricCollector(observed.Services.GetRequiredService<IMeterFactory>(), "HybridInference");
+        using var test = new ActivitySource("SecretsTests." + Guid.NewGuid().ToString("N"));
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "HybridInference" || source.Name == test.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        var spans = new ConcurrentQueue<Activity>();
+        using (var root = StartRoot(test, listener))
+        {
+            listener.ActivityStopped = a => Keep(spans, a, root.TraceId);
+            for (var i = 0; i < 4; i++)
+            {
+                await observed.Chat.GetResponseAsync("Summarize this.", new ChatOptions().WithTaskCategory(TaskCategory.Complex));
+            }
+        }
+
+        var spanValues = spans.Select(a => a.GetTagItem("gen_ai.response.model") as string).ToList();
+        var metricValues = metrics.All.Where(m => m.Tags.ContainsKey("gen_ai.response.model")).Select(m => m.Tag("gen_ai.response.model")).ToList();
+        Assert.Equal(8, spanValues.Count); // A request span and an attempt span each time.
+        Assert.NotEmpty(metricValues);
+        Assert.All(spanValues.Concat(metricValues), value => Assert.Equal(expected, value));
+        Assert.All(spans, a => Assert.Equal(["other"], Assert.IsType<string[]>(a.GetTagItem("gen_ai.response.finish_reasons")))); // The finish reason, also the server's string.
+    }
+
+    private static void Keep(ConcurrentQueue<Activity> spans, Activity activity, ActivityTraceId trace)
+    {
+        if (activity.TraceId == trace && activity.Source.Name == "HybridInference")
+        {
+            spans.Enqueue(activity);
+        }
+    }
+
+    private static Activity StartRoot(ActivitySource source, ActivityListener listener)
+    {
+        ActivitySource.AddActivityListener(listener);
+        return source.StartActivity("test root") ?? throw new InvalidOperationException("The test's listener did not sample its root.");
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using HybridInference.Scrubbing;
 
 namespace HybridInference.OpenAI.Wire;
 
@@ -13,39 +14,31 @@ namespace HybridInference.OpenAI.Wire;
 /// </summary>
 internal static partial class BackendErrors
 {
-    private const int MaxMessageLength = 400;
-
-    /// <summary>How much of a prompt must appear in a server's message to count as an echo of it.</summary>
-    private const int MinEchoLength = 16;
-
-    /// <summary>How much of a server's message is searched for echoes of the prompt (an echo shrinks to a placeholder, so more than is shown).</summary>
-    private const int MaxSearchedLength = 64 * 1024;
-
-    /// <summary>An odd base for the rolling hash that finds echoes.</summary>
-    private const ulong HashBase = 1_000_003;
-
-    /// <summary><see cref="HashBase"/> to the power <see cref="MinEchoLength"/> - 1: the weight of a window's first character.</summary>
-    private static readonly ulong LeadingPower = Power(HashBase, MinEchoLength - 1);
-
     /// <summary>Maps an HTTP error response.</summary>
-    public static Exception FromResponse(string backend, int status, string? retryAfterHeader, BinaryData body, string? secret, IReadOnlyList<string>? prompt = null)
+    /// <param name="backend">The backend's name.</param>
+    /// <param name="status">The HTTP status.</param>
+    /// <param name="retryAfterHeader">The <c>Retry-After</c> header, if any.</param>
+    /// <param name="body">The error body.</param>
+    /// <param name="secret">The backend's API key, removed from the message in any form the server echoes it.</param>
+    /// <param name="request">The request body sent, whose texts are removed from the message; none for probes.</param>
+    public static Exception FromResponse(string backend, int status, string? retryAfterHeader, BinaryData body, string? secret, BinaryData? request = null)
     {
         var (message, type, code) = ReadBody(body);
         message = string.IsNullOrWhiteSpace(message) ? $"HTTP {status}" : message;
 
         // What the error is, is read from the server's own words; what the exception says is scrubbed.
-        return Classify(backend, status, message, Scrub(message, secret, prompt), type, code, RetryAfter(retryAfterHeader, message));
+        return Classify(backend, status, message, Scrub(message, secret, request), type, code, RetryAfter(retryAfterHeader, message));
     }
 
     /// <summary>Maps an <c>{"error": ...}</c> event sent inside a 200 stream.</summary>
-    public static Exception FromStreamEvent(string backend, JsonElement root, string? secret, IReadOnlyList<string>? prompt = null)
+    public static Exception FromStreamEvent(string backend, JsonElement root, string? secret, BinaryData? request = null)
     {
         var (message, type, code) = ReadError(root);
         var status = code is not null && int.TryParse(code, NumberStyles.Integer, CultureInfo.InvariantCulture, out var numeric) ? numeric
             : root.TryGetProperty("error"u8, out var error) && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("http_status_code"u8, out var http) && http.TryGetInt32(out var s) ? s
             : (int?)null;
         message ??= "error event in the stream";
-        var text = Scrub(message, secret, prompt);
+        var text = Scrub(message, secret, request);
         if (IsContextLength(message, type, code))
         {
             return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window: {text}");
@@ -207,169 +200,13 @@ internal static partial class BackendErrors
         return exception;
     }
 
-    /// <summary>The texts of a request's messages that a server might echo in an error: those long enough to be recognised.</summary>
-    public static IReadOnlyList<string> PromptTexts(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages)
-    {
-        List<string>? texts = null;
-        foreach (var message in messages)
-        {
-            foreach (var content in message.Contents)
-            {
-                if (content is Microsoft.Extensions.AI.TextContent { Text.Length: >= MinEchoLength } text)
-                {
-                    (texts ??= []).Add(text.Text);
-                }
-            }
-        }
-
-        return texts ?? (IReadOnlyList<string>)[];
-    }
-
     /// <summary>
-    /// Shortens a server's message and removes from it the API key and the request's own text, should the server have
-    /// echoed them (some servers quote the prompt in their errors); the message then reaches exceptions and logs clean.
+    /// Removes from a server's message the API key, in any form the server might echo it, and the request's own text
+    /// (some servers quote the prompt, a tool result or the schema in their errors), and shortens it; the message then
+    /// reaches exceptions, logs and status clean.
     /// </summary>
-    private static string Scrub(string message, string? secret, IReadOnlyList<string>? prompt = null)
-    {
-        if (!string.IsNullOrEmpty(secret))
-        {
-            message = message.Replace(secret, "***", StringComparison.Ordinal);
-        }
-
-        if (prompt is { Count: > 0 })
-        {
-            // Only the start of a huge message can show after the cut below, so only the start is searched.
-            message = RemoveEchoes(message.Length <= MaxSearchedLength ? message : message[..MaxSearchedLength], prompt);
-        }
-
-        return message.Length <= MaxMessageLength ? message : string.Concat(message.AsSpan(0, MaxMessageLength - 3), "...");
-    }
-
-    /// <summary>
-    /// Replaces every stretch of <paramref name="message"/> that also stands in one of the prompt's texts, at least
-    /// <see cref="MinEchoLength"/> characters long, with <c>[prompt text]</c>: a whole quote, its start, or a fragment
-    /// from its middle alike.
-    /// </summary>
-    /// <remarks>
-    /// Rabin–Karp over windows of <see cref="MinEchoLength"/> characters: the message's windows are hashed once, each
-    /// prompt text is rolled over once, and every hash hit is compared character by character, so the work is linear
-    /// in the two lengths (the message comes from an error body, the prompt may be long).
-    /// </remarks>
-    private static string RemoveEchoes(string message, IReadOnlyList<string> prompt)
-    {
-        const int Window = MinEchoLength;
-        if (message.Length < Window)
-        {
-            return message;
-        }
-
-        // Message windows by hash; equal hashes chain through `next`.
-        var count = message.Length - Window + 1;
-        var first = new Dictionary<ulong, int>(count);
-        var next = new int[count];
-        var hash = Hash(message.AsSpan(0, Window));
-        for (var i = 0; ; i++)
-        {
-            next[i] = first.TryGetValue(hash, out var head) ? head : -1;
-            first[hash] = i;
-            if (i + 1 == count)
-            {
-                break;
-            }
-
-            hash = Roll(hash, message[i], message[i + Window]);
-        }
-
-        var echoed = new bool[message.Length];
-        var found = false;
-        foreach (var text in prompt)
-        {
-            if (text.Length < Window)
-            {
-                continue;
-            }
-
-            hash = Hash(text.AsSpan(0, Window));
-            for (var j = 0; ; j++)
-            {
-                if (first.TryGetValue(hash, out var at))
-                {
-                    // Once every message window with this hash has proved an echo, the chain is done with.
-                    var settled = true;
-                    for (; at >= 0; at = next[at])
-                    {
-                        if (message.AsSpan(at, Window).SequenceEqual(text.AsSpan(j, Window)))
-                        {
-                            echoed.AsSpan(at, Window).Fill(true);
-                            found = true;
-                        }
-                        else
-                        {
-                            settled = false; // A collision: a later window of the prompt may still match it.
-                        }
-                    }
-
-                    if (settled)
-                    {
-                        first.Remove(hash);
-                    }
-                }
-
-                if (j + Window == text.Length || first.Count == 0)
-                {
-                    break;
-                }
-
-                hash = Roll(hash, text[j], text[j + Window]);
-            }
-        }
-
-        if (!found)
-        {
-            return message;
-        }
-
-        var scrubbed = new StringBuilder(message.Length);
-        for (var i = 0; i < message.Length; i++)
-        {
-            if (!echoed[i])
-            {
-                scrubbed.Append(message[i]);
-            }
-            else if (i == 0 || !echoed[i - 1])
-            {
-                scrubbed.Append("[prompt text]");
-            }
-        }
-
-        return scrubbed.ToString();
-    }
-
-    /// <summary>The polynomial hash of one window (base <see cref="HashBase"/>, modulo 2^64).</summary>
-    private static ulong Hash(ReadOnlySpan<char> window)
-    {
-        ulong hash = 0;
-        foreach (var c in window)
-        {
-            hash = (hash * HashBase) + c;
-        }
-
-        return hash;
-    }
-
-    /// <summary>Moves a window's hash one character on: <paramref name="leaving"/> drops out, <paramref name="entering"/> comes in.</summary>
-    private static ulong Roll(ulong hash, char leaving, char entering) => ((hash - (leaving * LeadingPower)) * HashBase) + entering;
-
-    private static ulong Power(ulong value, int exponent)
-    {
-        ulong result = 1;
-        for (var i = 0; i < exponent; i++)
-        {
-            result *= value;
-        }
-
-        return result;
-    }
+    private static string Scrub(string message, string? secret, BinaryData? request = null) =>
+        ErrorTextScrubber.For(secret).Scrub(message, request is null ? null : RequestTexts.FromJsonBody(request.ToMemory()));
 
     [GeneratedRegex(@"maximum context length|exceeds the available context size|context window|context_length_exceeded|too large:.*maximum context length|must be <= \d+|must have less than \d+ tokens|prompt is too long", RegexOptions.IgnoreCase)]
     private static partial Regex ContextLengthText();

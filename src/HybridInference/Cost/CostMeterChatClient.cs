@@ -195,7 +195,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
 
         if (finishReason is { } reason)
         {
-            activity.SetTag(HybridInferenceTelemetry.GenAiFinishReasons, new[] { reason.Value });
+            activity.SetTag(HybridInferenceTelemetry.GenAiFinishReasons, HybridInferenceTelemetry.ToTag(reason));
         }
 
         if (_captureContent && messages is not null)
@@ -245,7 +245,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag(HybridInferenceTelemetry.GenAiProviderName, backend?.Provider);
-            activity.SetTag(HybridInferenceTelemetry.GenAiResponseModel, outcome.Model);
+            activity.SetTag(HybridInferenceTelemetry.GenAiResponseModel, backend?.ResponseModelTag(outcome.Model));
             activity.SetTag(HybridInferenceTelemetry.GenAiInputTokens, outcome.InputTokens);
             activity.SetTag(HybridInferenceTelemetry.GenAiOutputTokens, outcome.OutputTokens);
             activity.SetTag("hybrid.category", HybridInferenceTelemetry.ToTag(outcome.Category));

@@ -16,4 +16,37 @@ internal sealed record BackendInfo(string Name, BackendLane Lane, string Provide
 
     /// <summary>Gets the value of the <c>target</c> metric tag.</summary>
     public string LaneTag { get; } = Lane == BackendLane.Local ? "local" : "cloud";
+
+    /// <summary>
+    /// Gets the value of the <c>gen_ai.response.model</c> tag for a model the backend's server reported: its configured
+    /// model when the server names that model (in any casing) or a version of it (a <c>-</c>, <c>:</c> or <c>@</c>, then a
+    /// digit or <c>latest</c>: <c>gpt-4o-2024-08-06</c>, <c>llama3.2:3b</c>, <c>llama3.2:latest</c>; not <c>gpt-4o-mini</c>),
+    /// else <c>other</c>; null when the server named none. A server's own string never becomes a tag value, so the
+    /// tag's values are bounded by configuration and cannot carry what a server echoes.
+    /// </summary>
+    /// <param name="responseModel">The model the server reported.</param>
+    /// <returns>The tag value.</returns>
+    public string? ResponseModelTag(string? responseModel)
+    {
+        if (responseModel is null)
+        {
+            return null;
+        }
+
+        var model = Model;
+        if (model is null || !responseModel.StartsWith(model, StringComparison.OrdinalIgnoreCase))
+        {
+            return Telemetry.HybridInferenceTelemetry.OtherModel;
+        }
+
+        if (responseModel.Length == model.Length)
+        {
+            return model;
+        }
+
+        var version = responseModel.AsSpan(model.Length);
+        return version.Length >= 2 && (version[0] is '-' or ':' or '@') && (char.IsAsciiDigit(version[1]) || version[1..].Equals("latest", StringComparison.OrdinalIgnoreCase))
+            ? model
+            : Telemetry.HybridInferenceTelemetry.OtherModel;
+    }
 }

@@ -213,7 +213,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
 
     private void Fail(Activity? activity, Exception exception, long started, CancellationToken cancellationToken)
     {
-        State.RecordFailure(Log.Describe(exception), CountsAgainstHealth(exception, cancellationToken));
+        State.RecordFailure(exception, CountsAgainstHealth(exception, cancellationToken));
         var errorType = exception.GetType().FullName;
         activity?.SetStatus(ActivityStatusCode.Error, errorType);
         activity?.SetTag(HybridInferenceTelemetry.ErrorType, errorType);
@@ -241,15 +241,17 @@ internal sealed class BackendChatClient : DelegatingChatClient
             request.LastModel = modelId ?? Info.Model;
         }
 
-        _metrics.RecordOperation(Info, modelId, input, output, elapsed.TotalSeconds, errorType: null);
+        // The server's model string is not a tag: only a configured model name is (bounded cardinality, no echoed secrets).
+        var modelTag = Info.ResponseModelTag(modelId);
+        _metrics.RecordOperation(Info, modelTag, input, output, elapsed.TotalSeconds, errorType: null);
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag(HybridInferenceTelemetry.GenAiResponseModel, modelId);
+            activity.SetTag(HybridInferenceTelemetry.GenAiResponseModel, modelTag);
             activity.SetTag(HybridInferenceTelemetry.GenAiInputTokens, input);
             activity.SetTag(HybridInferenceTelemetry.GenAiOutputTokens, output);
             if (finishReason is { } reason)
             {
-                activity.SetTag(HybridInferenceTelemetry.GenAiFinishReasons, new[] { reason.Value });
+                activity.SetTag(HybridInferenceTelemetry.GenAiFinishReasons, HybridInferenceTelemetry.ToTag(reason));
             }
 
             activity.SetTag("hybrid.cost_usd", cost);

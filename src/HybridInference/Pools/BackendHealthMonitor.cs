@@ -97,13 +97,13 @@ internal sealed class BackendHealthMonitor : IDisposable
         using var timeout = new CancellationTokenSource(Defaults.HealthProbeTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
         bool healthy;
-        string? description;
+        Exception? failure;
         int? queue = null;
         try
         {
             var result = await probe.CheckHealthAsync(linked.Token).ConfigureAwait(false);
             healthy = result.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy;
-            description = result.Description;
+            failure = result.Exception; // Its type and kind only reach the status; the description (the server's words) does not.
             queue = result.Data.TryGetValue(HealthProbeData.QueueDepth, out var depth) && depth is int waiting ? waiting
                 : result.Data.TryGetValue(HealthProbeData.BusySlots, out var slots) && slots is int busy ? Math.Max(0, busy - backend.State.InFlight)
                 : null;
@@ -116,11 +116,11 @@ internal sealed class BackendHealthMonitor : IDisposable
         {
             // A probe that throws or times out says the server is not ready; its message stays out of the log.
             healthy = false;
-            description = Log.Describe(ex);
+            failure = ex;
         }
 
         var wasHealthy = backend.State.Health == BackendHealth.Healthy;
-        backend.State.RecordProbe(healthy, description, queue);
+        backend.State.RecordProbe(healthy, failure, queue);
         if (wasHealthy && !healthy)
         {
             Log.ProbeFailed(_logger, backend.Info.Name, backend.Info.Lane);

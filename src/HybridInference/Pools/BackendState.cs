@@ -1,4 +1,5 @@
 using HybridInference.Internal;
+using HybridInference.Telemetry;
 
 namespace HybridInference.Pools;
 
@@ -141,14 +142,15 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
     }
 
     /// <summary>Records a failed call.</summary>
-    /// <param name="error">A description without message text (type and kind), for the status.</param>
+    /// <param name="error">The failure; the status keeps only its type, kind and status code (<see cref="Log.Describe"/>), never its message.</param>
     /// <param name="countsAgainstHealth">Whether the failure says the backend is unwell (not the caller's cancellation, a bad request, a context-length rejection or a full backend).</param>
-    public void RecordFailure(string error, bool countsAgainstHealth)
+    public void RecordFailure(Exception error, bool countsAgainstHealth)
     {
         var now = timeProvider.GetUtcNow();
+        var description = Log.Describe(error);
         lock (_gate)
         {
-            _lastError = error;
+            _lastError = description;
             _lastErrorAt = now;
             if (!countsAgainstHealth)
             {
@@ -169,7 +171,13 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
     /// Records an active health probe: a failed one ejects the backend at once (the server said it is not ready); a
     /// passed one puts an ejected backend on probation, so that a real request can confirm it.
     /// </summary>
-    public void RecordProbe(bool healthy, string? description, int? queueDepth = null)
+    /// <param name="healthy">Whether the server said it is ready.</param>
+    /// <param name="failure">
+    /// Why a failed probe failed, when known: the status keeps only its type, kind and status code, never the probe's
+    /// description or message (the server's words, which may quote a key).
+    /// </param>
+    /// <param name="queueDepth">The requests waiting in the server's own queue, when it reports them.</param>
+    public void RecordProbe(bool healthy, Exception? failure = null, int? queueDepth = null)
     {
         var now = timeProvider.GetUtcNow();
         Volatile.Write(ref _reportedQueue, Math.Max(0, queueDepth ?? 0));
@@ -179,7 +187,7 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
             _lastProbeHealthy = healthy;
             if (!healthy)
             {
-                _lastError = $"health probe: {description}";
+                _lastError = failure is null ? "health probe: unhealthy" : $"health probe: {Log.Describe(failure)}";
                 _lastErrorAt = now;
                 Volatile.Write(ref _ejectedUntilTicks, (now + ejectionDuration).UtcTicks);
             }

@@ -11,6 +11,10 @@ public interface IBackendHealthProbe
 {
     /// <summary>Asks the server whether it is ready.</summary>
     /// <param name="cancellationToken">Cancels the probe.</param>
-    /// <returns>Healthy when the server answered that it is ready; unhealthy with the reason otherwise.</returns>
+    /// <returns>
+    /// Healthy when the server answered that it is ready; unhealthy with the reason otherwise. The status and health
+    /// checks keep only the type, kind and status code of the result's <see cref="HealthCheckResult.Exception"/>
+    /// (attach it), never the description, which may quote the server.
+    /// </returns>
     Task<HealthCheckResult> CheckHealthAsync(CancellationToken cancellationToken = default);
 }

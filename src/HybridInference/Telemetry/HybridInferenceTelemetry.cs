@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.AI;
 
 namespace HybridInference.Telemetry;
 
@@ -43,6 +44,15 @@ internal static class HybridInferenceTelemetry
     public const string GenAiInputMessages = "gen_ai.input.messages";
     public const string GenAiOutputMessages = "gen_ai.output.messages";
 
+    /// <summary>The <c>gen_ai.response.model</c> value of a model a server reported that is not the backend's configured one.</summary>
+    public const string OtherModel = "other";
+
+    private static readonly string[] StopReason = ["stop"];
+    private static readonly string[] LengthReason = ["length"];
+    private static readonly string[] ToolCallsReason = ["tool_calls"];
+    private static readonly string[] ContentFilterReason = ["content_filter"];
+    private static readonly string[] OtherReason = ["other"];
+
     /// <summary>The source of every span: one per request, one per backend attempt.</summary>
     public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
 
@@ -80,6 +90,14 @@ internal static class HybridInferenceTelemetry
         EscalationReason.Policy => "policy",
         _ => "none",
     };
+
+    /// <summary>The <c>gen_ai.response.finish_reasons</c> value: the known reasons by name, any other string a server sent as <c>other</c>.</summary>
+    public static string[] ToTag(ChatFinishReason reason) =>
+        reason == ChatFinishReason.Stop ? StopReason
+        : reason == ChatFinishReason.Length ? LengthReason
+        : reason == ChatFinishReason.ToolCalls ? ToolCallsReason
+        : reason == ChatFinishReason.ContentFilter ? ContentFilterReason
+        : OtherReason;
 
     public static string ToTag(BackendLane lane) => lane == BackendLane.Local ? "local" : "cloud";
 

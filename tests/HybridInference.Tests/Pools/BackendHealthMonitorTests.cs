@@ -31,7 +31,7 @@ public sealed class BackendHealthMonitorTests
         Assert.Empty(probed.Requests);
         var status = probedBackend.State.Snapshot(probedBackend.Info);
         Assert.Equal((false, _time.GetUtcNow()), (status.LastProbeHealthy, status.LastProbeAt));
-        Assert.Equal("health probe: model loading", status.LastError);
+        Assert.Equal("health probe: unhealthy", status.LastError); // Not the probe's description: the server's words.
 
         probed.Healthy = true;
         _time.Advance(TimeSpan.FromSeconds(30));

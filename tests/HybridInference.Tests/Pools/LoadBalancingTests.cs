@@ -199,7 +199,7 @@ public sealed class LoadBalancingTests
         var backend = Backend(Answering("a"));
         backend.State.RecordSuccess(TimeSpan.FromMilliseconds(100));
         backend.State.RecordSuccess(TimeSpan.FromMilliseconds(200));
-        backend.State.RecordFailure("BackendException: ServerError 500", countsAgainstHealth: true);
+        backend.State.RecordFailure(new BackendException(BackendErrorKind.ServerError, "Internal error: sk-live-0123456789abcdef", 500), countsAgainstHealth: true);
 
         var status = backend.State.Snapshot(backend.Info);
 
@@ -259,7 +259,7 @@ public sealed class LoadBalancingTests
     public async Task LeastOutstanding_CountsTheQueueTheServerReports()
     {
         var queued = Backend(Answering("queued"));
-        queued.State.RecordProbe(healthy: true, description: null, queueDepth: 4);
+        queued.State.RecordProbe(healthy: true, queueDepth: 4);
         var pool = Pool(LoadBalancingStrategy.LeastOutstanding, queued, Backend(Answering("free")));
 
         var counts = await SendAsync(pool, 6);
