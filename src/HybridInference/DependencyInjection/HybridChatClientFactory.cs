@@ -84,6 +84,7 @@ internal static class HybridChatClientFactory
             {
                 Weight = backend.Weight,
                 MaxConcurrentRequests = backend.MaxConcurrentRequests,
+                Timeout = backend.Timeout ?? Defaults.BackendTimeout,
             }, registration));
         }
 

@@ -10,7 +10,8 @@ namespace HybridInference.Pools;
 
 /// <summary>
 /// Wraps one backend's client: counts each call as an attempt of the request, meters its tokens, cost and duration,
-/// traces it, and refuses a local-only request if it ever reaches a cloud backend.
+/// traces it, refuses a local-only request if it ever reaches a cloud backend, and ends a stream that goes longer than
+/// the backend's <see cref="BackendInfo.Timeout"/> without a token.
 /// </summary>
 internal sealed class BackendChatClient : DelegatingChatClient
 {
@@ -92,10 +93,17 @@ internal sealed class BackendChatClient : DelegatingChatClient
         var outputChars = 0;
         var yieldedContent = false;
 
+        // The silence bound: time waiting for the backend without a token, reset at every token, so that it ends a
+        // stream that stalls (before its first token or between two) however the server keeps the connection busy:
+        // role-only or empty chunks, keep-alive comments, a byte at a time. HttpClient's timeout does not cover reading
+        // a body. It runs only while an update is awaited: the time the caller takes with one is not the backend's.
+        var silentFor = TimeSpan.Zero;
+        using var silence = new CancellationTokenSource(Info.Timeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, silence.Token);
         IAsyncEnumerator<ChatResponseUpdate> updates;
         try
         {
-            updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            updates = base.GetStreamingResponseAsync(messages, options, linked.Token).GetAsyncEnumerator(linked.Token);
         }
         catch (Exception ex)
         {
@@ -108,6 +116,9 @@ internal sealed class BackendChatClient : DelegatingChatClient
             while (true)
             {
                 ChatResponseUpdate update;
+                var left = Info.Timeout - silentFor;
+                silence.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                var waitStarted = _timeProvider.GetTimestamp();
                 try
                 {
                     if (!await updates.MoveNextAsync().ConfigureAwait(false))
@@ -116,6 +127,17 @@ internal sealed class BackendChatClient : DelegatingChatClient
                     }
 
                     update = updates.Current;
+                    silence.CancelAfter(Timeout.InfiniteTimeSpan);
+                }
+                catch (Exception ex) when (silence.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    var timeout = new BackendException(
+                        BackendErrorKind.Timeout,
+                        $"Backend '{Info.Name}' sent no token for {Info.Timeout.TotalSeconds:0.###} s, its Timeout; the stream was abandoned.",
+                        innerException: ex);
+                    activity?.SetTag("hybrid.output_committed", yieldedContent);
+                    Fail(activity, timeout, started, cancellationToken);
+                    throw timeout;
                 }
                 catch (Exception ex)
                 {
@@ -123,6 +145,10 @@ internal sealed class BackendChatClient : DelegatingChatClient
                     Fail(activity, ex, started, cancellationToken);
                     throw;
                 }
+
+                silentFor = StartedStream.HasToken(update) || update.FinishReason is not null
+                    ? TimeSpan.Zero
+                    : silentFor + _timeProvider.GetElapsedTime(waitStarted);
 
                 modelId ??= update.ModelId;
                 finishReason = update.FinishReason ?? finishReason;
