@@ -472,16 +472,20 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
         live.Default = Respond.Sse(Fixture.Read("vllm", "chat-completion-stream.sse"));
         var chat = Build(
             $"[{Backend("stalling", stalling.V1)}, {Backend("live", live.V1)}]",
-            laneSettings: "\"LoadBalancing\": \"Ordered\", \"TimeToFirstToken\": \"00:00:00.5\",");
+            laneSettings: "\"LoadBalancing\": \"Ordered\", \"TimeToFirstToken\": \"00:00:01\",");
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var text = await Within(ReadTextAsync(chat));
 
         Assert.StartsWith("Hello!", text, StringComparison.Ordinal);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.45), TimeSpan.FromSeconds(5));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.95), TimeSpan.FromSeconds(8));
         Assert.Equal((1, 1), (stalling.Requests.Count, live.Requests.Count));
-        var stalled = _services!.GetRequiredService<IHybridInferenceStatus>().GetStatus().Backends.Single(b => b.Name == "stalling");
-        Assert.StartsWith("BackendException: Timeout", stalled.LastError, StringComparison.Ordinal);
+        for (var waited = 0; stalling.ClientAborts == 0 && waited < 5_000; waited += 50)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(1, stalling.ClientAborts);
     }
 
     [Theory]
@@ -513,12 +517,11 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
 
         var error = await Assert.ThrowsAsync<StreamInterruptedException>(() => Within(ReadTextAsync(chat, received)));
 
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.75), TimeSpan.FromSeconds(5));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.75), TimeSpan.FromSeconds(8));
         Assert.Equal("Hel", received.ToString());
         var timeout = Assert.IsType<BackendException>(error.InnerException);
         Assert.Equal(BackendErrorKind.Timeout, timeout.Kind);
         Assert.Contains("'loris'", timeout.Message, StringComparison.Ordinal);
-        Assert.Contains("0.8 s", timeout.Message, StringComparison.Ordinal);
         Assert.True(error.GetRouteOutcome()!.OutputCommitted);
         Assert.Empty(cloud.Requests);
     }
@@ -545,7 +548,7 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
         var text = await Within(ReadTextAsync(chat));
 
         Assert.StartsWith("Hello!", text, StringComparison.Ordinal);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.75), TimeSpan.FromSeconds(5));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.75), TimeSpan.FromSeconds(8));
         var stalled = _services!.GetRequiredService<IHybridInferenceStatus>().GetStatus().Backends.Single(b => b.Name == "loris");
         Assert.StartsWith("BackendException: Timeout", stalled.LastError, StringComparison.Ordinal);
     }
@@ -568,7 +571,7 @@ public sealed class PoolsOverHttpTests : IAsyncLifetime
 
         var error = await Assert.ThrowsAsync<StreamInterruptedException>(() => Within(ReadTextAsync(chat)));
 
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.75), TimeSpan.FromSeconds(5));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.75), TimeSpan.FromSeconds(8));
         var timeout = Assert.IsType<TimeoutException>(error.InnerException);
         Assert.Contains("RequestTimeout", timeout.Message, StringComparison.Ordinal);
     }
