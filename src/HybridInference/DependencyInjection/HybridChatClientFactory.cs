@@ -128,6 +128,6 @@ internal static class HybridChatClientFactory
 
         metrics.ObserveBackends(clients);
         var monitor = BackendHealthMonitor.Start(clients, laneOptions.HealthCheckInterval, time, logger);
-        return new BackendPoolChatClient(lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor, laneOptions.TimeToFirstToken, time);
+        return new BackendPoolChatClient(lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor, laneOptions.TimeToFirstToken);
     }
 }

@@ -64,13 +64,26 @@ internal sealed class BackendChatClient : DelegatingChatClient
         }
     }
 
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        GetStreamingResponseAsync(messages, options, timeToFirstToken: null, cancellationToken);
+
+    /// <summary>Streams an answer that must produce its first token within <paramref name="timeToFirstToken"/>, if set.</summary>
+    /// <param name="messages">The conversation.</param>
+    /// <param name="options">The request's options.</param>
+    /// <param name="timeToFirstToken">
+    /// How long the stream may go without its first token (<see cref="StartedStream.HasToken"/>; content-free chunks do
+    /// not count) before it fails with a <see cref="BackendException"/> of kind <see cref="BackendErrorKind.Timeout"/>,
+    /// which counts against the backend's health; the backend's <see cref="BackendInfo.Timeout"/> when shorter or unset.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the stream.</param>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options, TimeSpan? timeToFirstToken, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var trial = Acquire();
         try
         {
-            await foreach (var update in StreamAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            await foreach (var update in StreamAsync(messages, options, timeToFirstToken, cancellationToken).ConfigureAwait(false))
             {
                 yield return update;
             }
@@ -82,7 +95,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
     }
 
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IEnumerable<ChatMessage> messages, ChatOptions? options, TimeSpan? timeToFirstToken, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = BeginAttempt(options);
         using var activity = StartActivity(request);
@@ -97,6 +110,9 @@ internal sealed class BackendChatClient : DelegatingChatClient
         // stream that stalls (before its first token or between two) however the server keeps the connection busy:
         // role-only or empty chunks, keep-alive comments, a byte at a time. HttpClient's timeout does not cover reading
         // a body. It runs only while an update is awaited: the time the caller takes with one is not the backend's.
+        // Until the first token the time-to-first-token limit applies instead, when it is the shorter.
+        var firstTokenLimit = timeToFirstToken is { } limit && limit < Info.Timeout ? limit : (TimeSpan?)null;
+        var hadToken = false;
         var silentFor = TimeSpan.Zero;
         using var silence = new CancellationTokenSource(Info.Timeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, silence.Token);
@@ -116,7 +132,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
             while (true)
             {
                 ChatResponseUpdate update;
-                var left = Info.Timeout - silentFor;
+                var left = (hadToken ? Info.Timeout : firstTokenLimit ?? Info.Timeout) - silentFor;
                 silence.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
                 var waitStarted = _timeProvider.GetTimestamp();
                 try
@@ -133,7 +149,9 @@ internal sealed class BackendChatClient : DelegatingChatClient
                 {
                     var timeout = new BackendException(
                         BackendErrorKind.Timeout,
-                        $"Backend '{Info.Name}' sent no token for {Info.Timeout.TotalSeconds:0.###} s, its Timeout; the stream was abandoned.",
+                        !hadToken && firstTokenLimit is { } first
+                            ? $"Backend '{Info.Name}' produced no token within the time-to-first-token limit of {first.TotalSeconds:0.###} s."
+                            : $"Backend '{Info.Name}' sent no token for {Info.Timeout.TotalSeconds:0.###} s, its Timeout; the stream was abandoned.",
                         innerException: ex);
                     activity?.SetTag("hybrid.output_committed", yieldedContent);
                     Fail(activity, timeout, started, cancellationToken);
@@ -146,9 +164,14 @@ internal sealed class BackendChatClient : DelegatingChatClient
                     throw;
                 }
 
-                silentFor = StartedStream.HasToken(update) || update.FinishReason is not null
-                    ? TimeSpan.Zero
-                    : silentFor + _timeProvider.GetElapsedTime(waitStarted);
+                if (StartedStream.HasToken(update) || update.FinishReason is not null)
+                {
+                    (hadToken, silentFor) = (true, TimeSpan.Zero);
+                }
+                else
+                {
+                    silentFor += _timeProvider.GetElapsedTime(waitStarted);
+                }
 
                 modelId ??= update.ModelId;
                 finishReason = update.FinishReason ?? finishReason;

@@ -22,7 +22,7 @@ public sealed class StreamTimeLimitTests
         TestBackends.Create(client, name, _time, timeout: timeout ?? BackendTimeout);
 
     private BackendPoolChatClient Pool(TimeSpan? timeToFirstToken, params BackendChatClient[] backends) =>
-        new(BackendLane.Local, backends, LoadBalancingStrategy.Ordered, NullLogger.Instance, timeToFirstToken: timeToFirstToken, timeProvider: _time);
+        new(BackendLane.Local, backends, LoadBalancingStrategy.Ordered, NullLogger.Instance, timeToFirstToken: timeToFirstToken);
 
     private static ChatResponseUpdate[] ContentFreeUpdates(string kind, int count) =>
         [.. Enumerable.Range(0, count).Select(i => ContentFree(kind == "mixed" ? Kinds[i % Kinds.Length] : kind))];
