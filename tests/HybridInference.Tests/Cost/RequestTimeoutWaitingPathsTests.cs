@@ -121,13 +121,8 @@ public sealed class RequestTimeoutWaitingPathsTests
     /// of its own (a BackendException, a refused escalation) must not hide that the request ran out of time.
     /// </summary>
     [Theory]
-    [InlineData("backend timeout", false)]
-    [InlineData("backend timeout", true)]
-    [InlineData("server error", false)]
-    [InlineData("server error", true)]
-    [InlineData("raw", false)]
-    [InlineData("raw", true)]
-    public async Task BackendsReportTheCancellationAsTheirOwnFailure_StillTimeoutAtTheDeadline(string reportedAs, bool streaming)
+    [MemberData(nameof(Reports))]
+    public async Task BackendsReportTheCancellationAsTheirOwnFailure_StillTimeoutAtTheDeadline(string reportedAs, string route, bool streaming)
     {
         Exception Report() => reportedAs switch
         {
@@ -139,9 +134,34 @@ public sealed class RequestTimeoutWaitingPathsTests
         var cloud = new CancellationReportingClient("cloud", Report);
         using var host = new ClientsHost(WithDeadline(), local, cloud);
 
+        var options = route switch
+        {
+            "local only" => new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly),
+            "cloud" => new ChatOptions().WithTaskCategory(TaskCategory.Complex),
+            "json" => Json(),
+            _ => new ChatOptions(),
+        };
+
         Task call = streaming
-            ? ToListAsync(host.Chat.GetStreamingResponseAsync(User("Summarize: the meeting moved.")))
-            : host.Chat.GetResponseAsync(User("Summarize: the meeting moved."));
+            ? ToListAsync(host.Chat.GetStreamingResponseAsync(User("Summarize: the meeting moved."), options))
+            : host.Chat.GetResponseAsync(User("Summarize: the meeting moved."), options);
         AssertDeadline(await AtTheDeadlineAsync(host.Time, call));
+    }
+
+    public static readonly TheoryData<string, string, bool> Reports = AllReports();
+
+    private static TheoryData<string, string, bool> AllReports()
+    {
+        var data = new TheoryData<string, string, bool>();
+        foreach (var reportedAs in new[] { "backend timeout", "server error", "raw" })
+        {
+            foreach (var route in new[] { "local", "local only", "cloud", "json" })
+            {
+                data.Add(reportedAs, route, false);
+                data.Add(reportedAs, route, true);
+            }
+        }
+
+        return data;
     }
 }
