@@ -204,7 +204,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             hedge.Finish(outcome.Result is { } result && ReferenceEquals(result, hedge.CloudResponse));
             if (outcome.Exception is { } failure)
             {
-                throw HedgeFailure(request, hedge.LocalFailure ?? failure, hedge.CloudFailure, cancellationToken);
+                ExceptionDispatchInfo.Throw(HedgeFailure(request, hedge.LocalFailure ?? failure, hedge.CloudFailure, cancellationToken));
             }
 
             return outcome.Result!;
@@ -276,7 +276,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
             if (failure is not null)
             {
-                throw HedgeFailure(request, failure.SourceException, cloudFailure?.SourceException, cancellationToken);
+                ExceptionDispatchInfo.Throw(HedgeFailure(request, failure.SourceException, cloudFailure?.SourceException, cancellationToken));
             }
 
             await foreach (var update in winner!.ReadAllAsync(cancellationToken).ConfigureAwait(false))
