@@ -56,7 +56,9 @@ internal static partial class BackendErrors
         }
 
         var detail = Scrub(Innermost(exception).Message, secret);
-        if (exception is TimeoutException || exception.InnerException is TimeoutException || (exception is OperationCanceledException && !midStream))
+        // A cancellation that is not the caller's is the client's own timeout, mid-stream too (a read that waited past
+        // the backend's Timeout): the server went silent, it did not hang up.
+        if (exception is TimeoutException || exception.InnerException is TimeoutException || exception is OperationCanceledException)
         {
             return new BackendException(BackendErrorKind.Timeout, $"Backend '{backend}' did not answer in time: {detail}", innerException: exception);
         }

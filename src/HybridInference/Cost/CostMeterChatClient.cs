@@ -49,6 +49,8 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         RouteOutcome? outcome = null;
 
         // The overall deadline reaches every layer as a cancellation, so no layer retries, fails over or escalates past it.
+        // Whatever a layer makes of that cancellation (a backend's timeout, a refused escalation, a hedge's failure),
+        // a request whose deadline passed ends in the TimeoutException.
         using var deadline = _requestTimeout is { } timeout ? new CancellationTokenSource(timeout, _timeProvider) : null;
         using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
@@ -59,7 +61,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
             TagAnswer(activity, response.FinishReason, response.Messages);
             return response;
         }
-        catch (OperationCanceledException ex) when (deadline is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (deadline is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
         {
             var timedOut = new TimeoutException(
                 $"The request did not finish within HybridInference:Routing:RequestTimeout ({_requestTimeout}); every attempt was cancelled.", ex);
@@ -112,7 +114,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
                 }
                 catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
                 {
-                    var failure = deadline is { IsCancellationRequested: true } && ex is OperationCanceledException
+                    var failure = deadline is { IsCancellationRequested: true }
                         ? new TimeoutException(
                             $"The stream did not finish within HybridInference:Routing:RequestTimeout ({_requestTimeout}); every attempt was cancelled.", ex)
                         : ex;

@@ -84,6 +84,7 @@ internal static class HybridChatClientFactory
             {
                 Weight = backend.Weight,
                 MaxConcurrentRequests = backend.MaxConcurrentRequests,
+                Timeout = backend.Timeout ?? Defaults.BackendTimeout,
             }, registration));
         }
 
@@ -127,6 +128,6 @@ internal static class HybridChatClientFactory
 
         metrics.ObserveBackends(clients);
         var monitor = BackendHealthMonitor.Start(clients, laneOptions.HealthCheckInterval, time, logger);
-        return new BackendPoolChatClient(lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor, laneOptions.TimeToFirstToken, time);
+        return new BackendPoolChatClient(lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor, laneOptions.TimeToFirstToken);
     }
 }

@@ -14,6 +14,12 @@ internal sealed record BackendInfo(string Name, BackendLane Lane, string Provide
     /// <summary>Gets the most requests the backend may have in flight at once; null for no limit.</summary>
     public int? MaxConcurrentRequests { get; init; }
 
+    /// <summary>
+    /// Gets the backend's <c>Timeout</c>: besides bounding each call in the backend's own client, the longest a stream
+    /// may go without a token (before its first one and between two) before the attempt is abandoned.
+    /// </summary>
+    public TimeSpan Timeout { get; init; } = Defaults.BackendTimeout;
+
     /// <summary>Gets the value of the <c>target</c> metric tag.</summary>
     public string LaneTag { get; } = Lane == BackendLane.Local ? "local" : "cloud";
 

@@ -27,6 +27,9 @@ internal static class Defaults
     public static readonly TimeSpan EjectionDuration = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan HealthCheckInterval = TimeSpan.FromSeconds(30);
 
+    /// <summary>A backend's <c>Timeout</c> when none is configured: the longest a call waits for the server, and a stream for its next token.</summary>
+    public static readonly TimeSpan BackendTimeout = TimeSpan.FromSeconds(100);
+
     /// <summary>The longest a health probe may take before it counts as failed.</summary>
     public static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(10);
 

@@ -10,9 +10,6 @@ namespace HybridInference.Internal;
 /// </summary>
 internal sealed class StartedStream
 {
-    /// <summary>How many updates without content (a role, an empty delta) are held back while waiting for content.</summary>
-    private const int MaxHeldBack = 64;
-
     private readonly IAsyncEnumerator<ChatResponseUpdate> _updates;
     private readonly List<ChatResponseUpdate>? _heldBack;
     private readonly bool _hasFirst;
@@ -28,8 +25,10 @@ internal sealed class StartedStream
     /// <param name="source">The stream.</param>
     /// <param name="cancellationToken">Cancels the stream.</param>
     /// <param name="untilContent">
-    /// Whether to read on, holding back updates without content (a role, an empty delta), until one carries text or a
-    /// tool call: the first token, which is what time-to-first-token measures.
+    /// Whether to read on, holding back updates without a token (<see cref="HasToken"/>: a role, an empty delta, usage),
+    /// however many, until one carries a token: the first token, which is what time-to-first-token measures. The wait
+    /// is bounded by <paramref name="cancellationToken"/> (time-to-first-token, the backend's <c>Timeout</c>, the
+    /// request's deadline), not by a count, so that no number of content-free chunks makes a stalled backend look started.
     /// </param>
     /// <returns>The started stream, or the failure that came before any update (the stream is then disposed).</returns>
     public static async Task<(StartedStream? Stream, ExceptionDispatchInfo? Failure)> StartAsync(
@@ -41,7 +40,7 @@ internal sealed class StartedStream
             updates = source.GetAsyncEnumerator(cancellationToken);
             var hasFirst = await updates.MoveNextAsync().ConfigureAwait(false);
             List<ChatResponseUpdate>? heldBack = null;
-            while (untilContent && hasFirst && !HasContent(updates.Current) && (heldBack?.Count ?? 0) < MaxHeldBack)
+            while (untilContent && hasFirst && !HasToken(updates.Current))
             {
                 (heldBack ??= []).Add(updates.Current);
                 hasFirst = await updates.MoveNextAsync().ConfigureAwait(false);
@@ -99,11 +98,20 @@ internal sealed class StartedStream
     /// <summary>Ends a stream that will not be read: the loser of a hedged race.</summary>
     public ValueTask DisposeAsync() => _updates.DisposeAsync();
 
-    private static bool HasContent(ChatResponseUpdate update)
+    /// <summary>
+    /// Whether an update carries a token: text, reasoning text or a tool call, something the model produced. A role,
+    /// empty text, an empty list of contents and usage are not tokens.
+    /// </summary>
+    /// <remarks>
+    /// Reasoning counts: it is output the model generated (a reasoning model may think for long before its answer), so
+    /// a backend that streams it is working, not stalled; abandoning it would throw its work away.
+    /// </remarks>
+    public static bool HasToken(ChatResponseUpdate update)
     {
-        foreach (var content in update.Contents)
+        var contents = update.Contents;
+        for (var i = 0; i < contents.Count; i++)
         {
-            if (content is TextContent { Text.Length: > 0 } or TextReasoningContent { Text.Length: > 0 } or FunctionCallContent)
+            if (contents[i] is TextContent { Text.Length: > 0 } or TextReasoningContent { Text.Length: > 0 } or FunctionCallContent)
             {
                 return true;
             }

@@ -10,7 +10,8 @@ namespace HybridInference.Pools;
 
 /// <summary>
 /// Wraps one backend's client: counts each call as an attempt of the request, meters its tokens, cost and duration,
-/// traces it, and refuses a local-only request if it ever reaches a cloud backend.
+/// traces it, refuses a local-only request if it ever reaches a cloud backend, and ends a stream that goes longer than
+/// the backend's <see cref="BackendInfo.Timeout"/> without a token.
 /// </summary>
 internal sealed class BackendChatClient : DelegatingChatClient
 {
@@ -63,13 +64,26 @@ internal sealed class BackendChatClient : DelegatingChatClient
         }
     }
 
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        GetStreamingResponseAsync(messages, options, timeToFirstToken: null, cancellationToken);
+
+    /// <summary>Streams an answer that must produce its first token within <paramref name="timeToFirstToken"/>, if set.</summary>
+    /// <param name="messages">The conversation.</param>
+    /// <param name="options">The request's options.</param>
+    /// <param name="timeToFirstToken">
+    /// How long the stream may go without its first token (<see cref="StartedStream.HasToken"/>; content-free chunks do
+    /// not count) before it fails with a <see cref="BackendException"/> of kind <see cref="BackendErrorKind.Timeout"/>,
+    /// which counts against the backend's health; the backend's <see cref="BackendInfo.Timeout"/> when shorter or unset.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the stream.</param>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options, TimeSpan? timeToFirstToken, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var trial = Acquire();
         try
         {
-            await foreach (var update in StreamAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            await foreach (var update in StreamAsync(messages, options, timeToFirstToken, cancellationToken).ConfigureAwait(false))
             {
                 yield return update;
             }
@@ -81,7 +95,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
     }
 
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IEnumerable<ChatMessage> messages, ChatOptions? options, TimeSpan? timeToFirstToken, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = BeginAttempt(options);
         using var activity = StartActivity(request);
@@ -92,10 +106,20 @@ internal sealed class BackendChatClient : DelegatingChatClient
         var outputChars = 0;
         var yieldedContent = false;
 
+        // The silence bound: time waiting for the backend without a token, reset at every token, so that it ends a
+        // stream that stalls (before its first token or between two) however the server keeps the connection busy:
+        // role-only or empty chunks, keep-alive comments, a byte at a time. HttpClient's timeout does not cover reading
+        // a body. It runs only while an update is awaited: the time the caller takes with one is not the backend's.
+        // Until the first token the time-to-first-token limit applies instead, when it is the shorter.
+        var firstTokenLimit = timeToFirstToken is { } limit && limit < Info.Timeout ? limit : (TimeSpan?)null;
+        var hadToken = false;
+        var silentFor = TimeSpan.Zero;
+        using var silence = new CancellationTokenSource(Info.Timeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, silence.Token);
         IAsyncEnumerator<ChatResponseUpdate> updates;
         try
         {
-            updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            updates = base.GetStreamingResponseAsync(messages, options, linked.Token).GetAsyncEnumerator(linked.Token);
         }
         catch (Exception ex)
         {
@@ -108,6 +132,9 @@ internal sealed class BackendChatClient : DelegatingChatClient
             while (true)
             {
                 ChatResponseUpdate update;
+                var left = (hadToken ? Info.Timeout : firstTokenLimit ?? Info.Timeout) - silentFor;
+                silence.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                var waitStarted = _timeProvider.GetTimestamp();
                 try
                 {
                     if (!await updates.MoveNextAsync().ConfigureAwait(false))
@@ -116,12 +143,34 @@ internal sealed class BackendChatClient : DelegatingChatClient
                     }
 
                     update = updates.Current;
+                    silence.CancelAfter(Timeout.InfiniteTimeSpan);
+                }
+                catch (Exception ex) when (silence.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    var timeout = new BackendException(
+                        BackendErrorKind.Timeout,
+                        !hadToken && firstTokenLimit is { } first
+                            ? $"Backend '{Info.Name}' produced no token within the time-to-first-token limit of {first.TotalSeconds:0.###} s."
+                            : $"Backend '{Info.Name}' sent no token for {Info.Timeout.TotalSeconds:0.###} s, its Timeout; the stream was abandoned.",
+                        innerException: ex);
+                    activity?.SetTag("hybrid.output_committed", yieldedContent);
+                    Fail(activity, timeout, started, cancellationToken);
+                    throw timeout;
                 }
                 catch (Exception ex)
                 {
                     activity?.SetTag("hybrid.output_committed", yieldedContent);
                     Fail(activity, ex, started, cancellationToken);
                     throw;
+                }
+
+                if (StartedStream.HasToken(update) || update.FinishReason is not null)
+                {
+                    (hadToken, silentFor) = (true, TimeSpan.Zero);
+                }
+                else
+                {
+                    silentFor += _timeProvider.GetElapsedTime(waitStarted);
                 }
 
                 modelId ??= update.ModelId;

@@ -29,9 +29,10 @@ public abstract class BackendLaneOptions
     public TimeSpan EjectionDuration { get; set; } = Defaults.EjectionDuration;
 
     /// <summary>
-    /// Gets or sets how long a streamed answer may take to produce its first token (text or a tool call) before the
-    /// attempt is abandoned and the next backend tried, like any failure before output was committed. Default: no
-    /// limit. 0.5 s to one day when set.
+    /// Gets or sets how long a streamed answer may take to produce its first token (text, reasoning text or a tool call;
+    /// role-only or empty chunks, usage and keep-alive comments are not tokens, however many arrive) before the attempt
+    /// fails with a <see cref="BackendException"/> of kind <see cref="BackendErrorKind.Timeout"/> and the next backend
+    /// is tried, like any failure before output was committed. Default: no limit. 0.5 s to one day when set.
     /// </summary>
     [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
     public TimeSpan? TimeToFirstToken { get; set; }

@@ -51,6 +51,11 @@ public sealed class BackendOptions
     /// </summary>
     public bool AllowInsecureHttp { get; set; }
 
-    /// <summary>Gets or sets how long one call may wait for the server before it fails with a timeout. Default: 100 seconds.</summary>
+    /// <summary>
+    /// Gets or sets how long one call may wait for the server before it fails with a timeout, and how long a stream may
+    /// go without a token (before its first one and between two: role-only or empty chunks, usage and keep-alive
+    /// comments are not tokens) before it fails with a <see cref="BackendException"/> of kind
+    /// <see cref="BackendErrorKind.Timeout"/>, without <c>Routing:RequestTimeout</c> too. Default: 100 seconds.
+    /// </summary>
     public TimeSpan? Timeout { get; set; }
 }

@@ -20,11 +20,10 @@ internal sealed class BackendPoolChatClient : IChatClient
     private readonly BackendChatClient[] _backends;
     private readonly BackendSelector _selector;
     private readonly ILogger _logger;
-    private readonly TimeProvider _timeProvider;
 
     public BackendPoolChatClient(
         BackendLane lane, IReadOnlyList<BackendChatClient> backends, LoadBalancingStrategy strategy, ILogger logger,
-        Random? random = null, BackendHealthMonitor? monitor = null, TimeSpan? timeToFirstToken = null, TimeProvider? timeProvider = null)
+        Random? random = null, BackendHealthMonitor? monitor = null, TimeSpan? timeToFirstToken = null)
     {
         if (backends.Count == 0)
         {
@@ -37,7 +36,6 @@ internal sealed class BackendPoolChatClient : IChatClient
         _logger = logger;
         Monitor = monitor;
         TimeToFirstToken = timeToFirstToken;
-        _timeProvider = timeProvider ?? TimeProvider.System;
     }
 
     /// <summary>Gets how long a stream may take to produce its first token before the next backend is tried; null for no limit.</summary>
@@ -88,20 +86,13 @@ internal sealed class BackendPoolChatClient : IChatClient
         {
             var backend = _backends[order[k]];
 
-            // Until the first token the attempt also ends when the time-to-first-token limit passes.
-            using var firstToken = TimeToFirstToken is { } limit ? new CancellationTokenSource(limit, _timeProvider) : null;
-            using var attempt = firstToken is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, firstToken.Token);
-            var token = attempt?.Token ?? cancellationToken;
-            var (stream, failure) = await StartedStream.StartAsync(backend.GetStreamingResponseAsync(messages, options, token), token, untilContent: true).ConfigureAwait(false);
+            // Until the first token the attempt also ends when the time-to-first-token limit passes: the backend
+            // then fails with a timeout (and the time counts against its health), so the next one is tried.
+            var (stream, failure) = await StartedStream.StartAsync(
+                backend.GetStreamingResponseAsync(messages, options, TimeToFirstToken, cancellationToken), cancellationToken, untilContent: true).ConfigureAwait(false);
             if (stream is null)
             {
                 var error = failure!.SourceException;
-                if (firstToken is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
-                {
-                    error = new BackendException(BackendErrorKind.Timeout, $"Backend '{backend.Info.Name}' produced no token within the time-to-first-token limit of {TimeToFirstToken!.Value.TotalSeconds:0.###} s.", innerException: error);
-                    failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error);
-                }
-
                 if (!CanFailOver(error, cancellationToken) || k + 1 >= order.Length)
                 {
                     failure.Throw();
@@ -111,8 +102,7 @@ internal sealed class BackendPoolChatClient : IChatClient
                 continue;
             }
 
-            // Committed: from here on this backend's stream is the answer, failures included; no more deadline.
-            firstToken?.CancelAfter(Timeout.InfiniteTimeSpan);
+            // Committed: from here on this backend's stream is the answer, failures included.
             await foreach (var update in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 yield return update;

@@ -167,8 +167,9 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     /// <summary>
     /// Runs a local request under its latency budget: past <c>HedgeDelay</c> the cloud starts too, on a request state
     /// of its own; the first answer wins, the other attempt is cancelled, and the hedge's accounts join the request's.
-    /// A failed attempt does not end the race while the other may still answer; when both fail, the local failure is
-    /// reported. At most one cloud call is made: the local lane's escalation and the hedge share one claim.
+    /// A failed attempt does not end the race while the other may still answer; when both fail, the caller gets a typed
+    /// failure (<see cref="HedgeFailure"/>). At most one cloud call is made: the local lane's escalation and the hedge
+    /// share one claim.
     /// </summary>
     private async Task<ChatResponse> HedgedAsync(IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
     {
@@ -187,20 +188,25 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
                     }
                     catch (Exception ex)
                     {
+                        state.Hedge.LocalFailure = ex;
                         return Outcome.FromException<ChatResponse>(ex);
                     }
                     finally
                     {
                         // Finished, one way or the other: a hedge that has not started by now never will.
-                        state.Claim.TryClaimForLocal();
+                        state.Hedge.Claim.TryClaimForLocal();
                     }
                 },
                 context,
-                (LocalLane: _localLane, Messages: messages, Options: options, Claim: hedge.Claim)).ConfigureAwait(false);
+                (LocalLane: _localLane, Messages: messages, Options: options, Hedge: hedge)).ConfigureAwait(false);
 
             // The hedging strategy has cancelled the loser and waited for it, so both accounts are complete.
             hedge.Finish(outcome.Result is { } result && ReferenceEquals(result, hedge.CloudResponse));
-            outcome.ThrowIfException();
+            if (outcome.Exception is { } failure)
+            {
+                ExceptionDispatchInfo.Throw(HedgeFailure(request, hedge.LocalFailure ?? failure, hedge.CloudFailure, cancellationToken));
+            }
+
             return outcome.Result!;
         }
         finally
@@ -230,7 +236,9 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             using (var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 var delay = Task.Delay(_hedgingSettings!.Delay, _hedgingSettings.TimeProvider, delayCancellation.Token);
-                if (await Task.WhenAny(local, delay).ConfigureAwait(false) != local && hedge.TryStart())
+
+                // A delay ended by a cancellation (the caller's, the deadline) starts nothing.
+                if (await Task.WhenAny(local, delay).ConfigureAwait(false) != local && delay.IsCompletedSuccessfully && hedge.TryStart())
                 {
                     cloud = StartedStream.StartAsync(hedge.StreamCloud(cloudCancellation.Token), cloudCancellation.Token, untilContent: true);
                 }
@@ -239,6 +247,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             }
 
             ExceptionDispatchInfo? failure;
+            ExceptionDispatchInfo? cloudFailure = null;
             if (cloud is null)
             {
                 (winner, failure) = await local.ConfigureAwait(false);
@@ -250,7 +259,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
                 cloudWon = first == cloud;
                 if (winner is null)
                 {
-                    // The first to finish failed; the other may still answer. When both fail, the local failure is reported.
+                    // The first to finish failed; the other may still answer. When both fail, see HedgeFailure.
                     var (other, otherFailure) = await (cloudWon ? local : cloud).ConfigureAwait(false);
                     if (other is not null)
                     {
@@ -258,14 +267,18 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
                     }
                     else
                     {
-                        (failure, cloudWon) = (cloudWon ? otherFailure : failure, false);
+                        (failure, cloudFailure, cloudWon) = cloudWon ? (otherFailure, failure, false) : (failure, otherFailure, false);
                     }
                 }
 
                 await (cloudWon ? localCancellation : cloudCancellation).CancelAsync().ConfigureAwait(false);
             }
 
-            failure?.Throw();
+            if (failure is not null)
+            {
+                ExceptionDispatchInfo.Throw(HedgeFailure(request, failure.SourceException, cloudFailure?.SourceException, cancellationToken));
+            }
+
             await foreach (var update in winner!.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 yield return update;
@@ -284,6 +297,38 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
             hedge.Finish(cloudWon);
         }
+    }
+
+    /// <summary>
+    /// What a hedged request reports when it got no answer: a cancellation when its token was cancelled (the caller's,
+    /// or the deadline, which the cost meter turns into its <see cref="TimeoutException"/>); else the local lane's
+    /// failure when it is one of ours, else the cloud's (the hedge is the local lane's escalation, whose failure a
+    /// request that was not hedged would report); else a <see cref="BackendException"/> around the local failure, so
+    /// that neither a raw exception of a backend nor a cancellation nobody asked for reaches the caller.
+    /// </summary>
+    private static Exception HedgeFailure(HybridRequest request, Exception local, Exception? cloud, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return local as OperationCanceledException ?? cloud as OperationCanceledException ?? new OperationCanceledException(null, local, cancellationToken);
+        }
+
+        if (local is HybridInferenceException)
+        {
+            return local;
+        }
+
+        if (cloud is HybridInferenceException)
+        {
+            return cloud;
+        }
+
+        var kind = local is TimeoutException or OperationCanceledException ? BackendErrorKind.Timeout : BackendErrorKind.Unknown;
+        var also = cloud is null ? string.Empty : $" and the hedged cloud attempt failed too ({cloud.GetType().Name})";
+        return new BackendException(
+            kind,
+            $"The hedged request got no answer: backend '{request.LastBackend?.Name ?? "unknown"}' failed ({local.GetType().Name}){also}.",
+            innerException: local);
     }
 
     private static async Task DisposeLoserAsync(Task<(StartedStream? Stream, ExceptionDispatchInfo? Failure)> attempt, StartedStream? winner)
@@ -504,6 +549,12 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
         public ChatResponse? CloudResponse { get; private set; }
 
+        /// <summary>Gets or sets how the local half failed, if it did.</summary>
+        public Exception? LocalFailure { get; set; }
+
+        /// <summary>Gets how the cloud half failed, if it started and did.</summary>
+        public Exception? CloudFailure { get; private set; }
+
         /// <summary>Claims the cloud for the hedge: <see langword="false"/> when the local lane has escalated or finished.</summary>
         public bool TryStart() => Started = Claim.TryClaimForHedge();
 
@@ -519,6 +570,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             }
             catch (Exception ex)
             {
+                CloudFailure = ex;
                 return Outcome.FromException<ChatResponse>(ex);
             }
         }

@@ -16,7 +16,7 @@ public sealed class LoadBalancingTests
         new(BackendLane.Local, backends, strategy, NullLogger.Instance, new Random(42));
 
     private BackendPoolChatClient PoolWithFirstTokenLimit(params BackendChatClient[] backends) =>
-        new(BackendLane.Local, backends, LoadBalancingStrategy.Ordered, NullLogger.Instance, timeToFirstToken: TimeSpan.FromSeconds(2), timeProvider: _time);
+        new(BackendLane.Local, backends, LoadBalancingStrategy.Ordered, NullLogger.Instance, timeToFirstToken: TimeSpan.FromSeconds(2));
 
     private static FakeChatClient Answering(string name) => new(name) { DefaultReply = _ => name };
 

@@ -14,10 +14,10 @@ internal static class TestBackends
 
     public static BackendChatClient Create(
         IChatClient client, string name, TimeProvider time, BackendLane lane = BackendLane.Local, int? window = null, int weight = 1,
-        int? maxInFlight = null, TimeSpan? ejectionDuration = null) =>
+        int? maxInFlight = null, TimeSpan? ejectionDuration = null, TimeSpan? timeout = null) =>
         new(
             client,
-            new BackendInfo(name, lane, "fake", name, window) { Weight = weight, MaxConcurrentRequests = maxInFlight },
+            new BackendInfo(name, lane, "fake", name, window) { Weight = weight, MaxConcurrentRequests = maxInFlight, Timeout = timeout ?? Defaults.BackendTimeout },
             new BackendState(time, failuresBeforeEjection: 3, ejectionDuration ?? TimeSpan.FromSeconds(30)),
             new CostCalculator(new HybridInferenceOptions(), []),
             Metrics,
