@@ -30,8 +30,12 @@ internal sealed partial class SchemaNode
 
         if (++context.Depth > EvaluationContext.MaxDepth)
         {
-            throw new InvalidJsonSchemaException(
-                $"Evaluating the schema at '{Location}' nested more than {EvaluationContext.MaxDepth} schemas deep at one place in the document: its references loop without progress.");
+            throw new EvaluationTooDeepException(Location);
+        }
+
+        if ((++context.Steps & EvaluationContext.CancellationCheckMask) == 0)
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
         }
 
         var pushed = context.TrackScope && context.EnterResource(Resource);
@@ -495,7 +499,7 @@ internal sealed partial class SchemaNode
             }
         }
 
-        if (UniqueItems && length > 1 && FindDuplicate(instance) is { } duplicate)
+        if (UniqueItems && length > 1 && FindDuplicate(instance, context.CancellationToken) is { } duplicate)
         {
             Fail(context, ref valid, "uniqueItems", $"items {duplicate.First} and {duplicate.Second} are equal; the items must be unique");
         }
@@ -781,11 +785,13 @@ internal sealed partial class SchemaNode
         }
     }
 
-    private static (int First, int Second)? FindDuplicate(JsonElement array)
+    private static (int First, int Second)? FindDuplicate(JsonElement array, CancellationToken cancellationToken)
     {
         var i = 0;
         foreach (var first in array.EnumerateArray())
         {
+            // Quadratic in the array's length: a long array must still stop at the request's deadline.
+            cancellationToken.ThrowIfCancellationRequested();
             var j = 0;
             foreach (var second in array.EnumerateArray())
             {
