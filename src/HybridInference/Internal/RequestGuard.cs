@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
@@ -158,7 +159,7 @@ internal static class RequestGuard
         if (!float.IsFinite(v) || v > maximum || v < minimum || (!inclusiveMinimum && v == minimum))
         {
             var range = inclusiveMinimum ? $"from {minimum} to {maximum}" : $"above {minimum} and at most {maximum}";
-            throw InvalidOption($"ChatOptions.{name} is {v}; it must be a finite number {range}.");
+            throw InvalidOption(string.Create(CultureInfo.InvariantCulture, $"ChatOptions.{name} is {v}; it must be a finite number {range}."));
         }
     }
 

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using HybridInference.Fallback;
+using HybridInference.Internal;
 using HybridInference.JsonSchema;
 using Microsoft.Extensions.AI;
 
