@@ -42,6 +42,11 @@ internal static class ResponseValidation
 
         string? extracted = null;
         var document = TryParse(text, out var parseError);
+        if (document is null && NestsDeeperThan(text, MaxAnswerDepth))
+        {
+            // Too deep to be the answer asked for; and a fragment mined from inside it could pass, so none is.
+            return Fail(ValidationFailureReason.InvalidJson, $"the answer nests deeper than {MaxAnswerDepth} levels of arrays and objects, more than an answer may");
+        }
 
         // A cut-off answer is never mined for a fragment: an inner object of an incomplete document could pass.
         if (document is null && extractJson && !truncated && JsonExtraction.Extract(text, static candidate => TryParse(candidate, out _)) is { } found)
@@ -104,6 +109,45 @@ internal static class ResponseValidation
         return !schemaWantsProperties
             && answer.TryGetProperty("properties"u8, out var properties) && properties.ValueKind == JsonValueKind.Object
             && answer.TryGetProperty("type"u8, out var type) && type.ValueKind == JsonValueKind.String && type.ValueEquals("object"u8);
+    }
+
+    /// <summary>Whether brackets outside strings nest deeper than <paramref name="limit"/>: one pass, no recursion.</summary>
+    private static bool NestsDeeperThan(string text, int limit)
+    {
+        var depth = 0;
+        var inString = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (inString)
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    inString = false;
+                }
+            }
+            else if (c == '"')
+            {
+                inString = true;
+            }
+            else if (c is '[' or '{')
+            {
+                if (++depth > limit)
+                {
+                    return true;
+                }
+            }
+            else if (c is ']' or '}' && depth > 0)
+            {
+                depth--;
+            }
+        }
+
+        return false;
     }
 
     private static JsonDocument? TryParse(string text, out string? error)

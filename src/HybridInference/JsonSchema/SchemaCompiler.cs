@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -84,7 +85,7 @@ internal sealed class SchemaCompiler
             return;
         }
 
-        if (depth > MaxDepth)
+        if (depth > MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
             throw TooDeep(location);
         }
@@ -274,8 +275,9 @@ internal sealed class SchemaCompiler
             return existing;
         }
 
-        // Compiling a subschema compiles the subschemas and references below it first: count how deep that goes.
-        if (_compileDepth >= MaxDepth)
+        // Compiling a subschema compiles the subschemas and references below it first: count how deep that goes
+        // (and, on a thread with a small stack, stop before the stack runs out even within the limit).
+        if (_compileDepth >= MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
             throw TooDeep(location);
         }
@@ -336,6 +338,108 @@ internal sealed class SchemaCompiler
                     ReadDynamicRef(node, ReadString(value, keyword.Name, location), location, indexed.BaseUri);
                     break;
 
+                case "allOf" when applicator:
+                    node.AllOf = ReadSchemaArray(value, keyword.Name, location);
+                    break;
+                case "anyOf" when applicator:
+                    node.AnyOf = ReadSchemaArray(value, keyword.Name, location);
+                    break;
+                case "oneOf" when applicator:
+                    node.OneOf = ReadSchemaArray(value, keyword.Name, location);
+                    break;
+                case "not" when applicator:
+                    node.Not = CompileNode(at);
+                    break;
+                case "if" when applicator:
+                    node.If = CompileNode(at);
+                    break;
+                case "then" when applicator:
+                    node.Then = CompileNode(at);
+                    break;
+                case "else" when applicator:
+                    node.Else = CompileNode(at);
+                    break;
+                case "dependentSchemas" when applicator:
+                    node.DependentSchemas = ReadMap(value, keyword.Name, location, (name, _) => (name, Encoding.UTF8.GetBytes(name), CompileNode(Child(at, name))));
+                    break;
+                case "prefixItems" when applicator:
+                    node.PrefixItems = ReadSchemaArray(value, keyword.Name, location);
+                    break;
+                case "items" when applicator:
+                    if (value.ValueKind == JsonValueKind.Array)
+                    {
+                        // The draft 2019-09 form: an array of item schemas, continued by additionalItems.
+                        legacyItems = true;
+                        node.PrefixItems = ReadSchemaArray(value, keyword.Name, location);
+                    }
+                    else
+                    {
+                        node.Items = CompileNode(at);
+                    }
+
+                    break;
+                case "contains" when applicator:
+                    node.Contains = CompileNode(at);
+                    break;
+                case "properties" when applicator:
+                    var properties = ReadMap(value, keyword.Name, location, (name, _) => (name, CompileNode(Child(at, name))));
+                    node.Properties = new PropertyTable(Array.ConvertAll(properties, p => p.name), Array.ConvertAll(properties, p => p.Item2));
+                    break;
+                case "patternProperties" when applicator:
+                    node.PatternProperties = ReadMap(value, keyword.Name, location, (name, _) => (CreateRegex(name, keyword.Name, location), CompileNode(Child(at, name))));
+                    break;
+                case "additionalProperties" when applicator:
+                    node.AdditionalProperties = CompileNode(at);
+                    break;
+                case "propertyNames" when applicator:
+                    node.PropertyNames = CompileNode(at);
+                    break;
+
+                case "unevaluatedItems" when unevaluated:
+                    node.UnevaluatedItems = CompileNode(at);
+                    break;
+                case "unevaluatedProperties" when unevaluated:
+                    node.UnevaluatedProperties = CompileNode(at);
+                    break;
+
+                default:
+                    // Assertions and annotations recurse nowhere: read apart, so this frame (on the recursive path) stays small.
+                    ReadAssertion(node, keyword, location, validation, vocabularies);
+                    break;
+            }
+        }
+
+        if (legacyItems && applicator && indexed.Element.TryGetProperty("additionalItems"u8, out _))
+        {
+            node.Items = CompileNode(Child(location, "additionalItems"));
+        }
+
+        if (node.If is null)
+        {
+            node.Then = null;
+            node.Else = null;
+        }
+
+        node.RequiredMask = RequiredMask(node);
+
+        node.HasNumberKeywords = node.Minimum is not null || node.Maximum is not null || node.ExclusiveMinimum is not null
+            || node.ExclusiveMaximum is not null || node.MultipleOf is not null;
+        node.HasStringKeywords = node.MinLength is not null || node.MaxLength is not null || node.Pattern is not null || (node.AssertFormat && node.Format is not null);
+        node.HasObjectKeywords = node.MinProperties is not null || node.MaxProperties is not null || node.Required is not null
+            || node.DependentRequired is not null || node.DependentSchemas is not null || node.Properties is not null
+            || node.PatternProperties is not null || node.AdditionalProperties is not null || node.PropertyNames is not null;
+        node.HasArrayKeywords = node.MinItems is not null || node.MaxItems is not null || node.UniqueItems || node.PrefixItems is not null
+            || node.Items is not null || node.Contains is not null;
+        node.HasInPlaceApplicators = node.Ref is not null || node.DynamicRef is not null || node.AllOf is not null || node.AnyOf is not null
+            || node.OneOf is not null || node.Not is not null || node.If is not null;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReadAssertion(SchemaNode node, JsonProperty keyword, SchemaLocation location, bool validation, Vocabularies vocabularies)
+    {
+        var value = keyword.Value;
+        switch (keyword.Name)
+        {
                 case "type" when validation:
                     node.Types = ReadTypes(value, location);
                     break;
@@ -415,100 +519,11 @@ internal sealed class SchemaCompiler
                     });
                     break;
 
-                case "allOf" when applicator:
-                    node.AllOf = ReadSchemaArray(value, keyword.Name, location);
-                    break;
-                case "anyOf" when applicator:
-                    node.AnyOf = ReadSchemaArray(value, keyword.Name, location);
-                    break;
-                case "oneOf" when applicator:
-                    node.OneOf = ReadSchemaArray(value, keyword.Name, location);
-                    break;
-                case "not" when applicator:
-                    node.Not = CompileNode(at);
-                    break;
-                case "if" when applicator:
-                    node.If = CompileNode(at);
-                    break;
-                case "then" when applicator:
-                    node.Then = CompileNode(at);
-                    break;
-                case "else" when applicator:
-                    node.Else = CompileNode(at);
-                    break;
-                case "dependentSchemas" when applicator:
-                    node.DependentSchemas = ReadMap(value, keyword.Name, location, (name, _) => (name, Encoding.UTF8.GetBytes(name), CompileNode(Child(at, name))));
-                    break;
-                case "prefixItems" when applicator:
-                    node.PrefixItems = ReadSchemaArray(value, keyword.Name, location);
-                    break;
-                case "items" when applicator:
-                    if (value.ValueKind == JsonValueKind.Array)
-                    {
-                        // The draft 2019-09 form: an array of item schemas, continued by additionalItems.
-                        legacyItems = true;
-                        node.PrefixItems = ReadSchemaArray(value, keyword.Name, location);
-                    }
-                    else
-                    {
-                        node.Items = CompileNode(at);
-                    }
-
-                    break;
-                case "contains" when applicator:
-                    node.Contains = CompileNode(at);
-                    break;
-                case "properties" when applicator:
-                    var properties = ReadMap(value, keyword.Name, location, (name, _) => (name, CompileNode(Child(at, name))));
-                    node.Properties = new PropertyTable(Array.ConvertAll(properties, p => p.name), Array.ConvertAll(properties, p => p.Item2));
-                    break;
-                case "patternProperties" when applicator:
-                    node.PatternProperties = ReadMap(value, keyword.Name, location, (name, _) => (CreateRegex(name, keyword.Name, location), CompileNode(Child(at, name))));
-                    break;
-                case "additionalProperties" when applicator:
-                    node.AdditionalProperties = CompileNode(at);
-                    break;
-                case "propertyNames" when applicator:
-                    node.PropertyNames = CompileNode(at);
-                    break;
-
-                case "unevaluatedItems" when unevaluated:
-                    node.UnevaluatedItems = CompileNode(at);
-                    break;
-                case "unevaluatedProperties" when unevaluated:
-                    node.UnevaluatedProperties = CompileNode(at);
-                    break;
-
                 case "format":
                     node.Format = value.ValueKind == JsonValueKind.String ? value.GetString() : throw Invalid(keyword.Name, location, "must be a string");
                     node.AssertFormat = _assertFormats || (vocabularies & Vocabularies.FormatAssertion) != 0;
                     break;
-            }
         }
-
-        if (legacyItems && applicator && indexed.Element.TryGetProperty("additionalItems"u8, out _))
-        {
-            node.Items = CompileNode(Child(location, "additionalItems"));
-        }
-
-        if (node.If is null)
-        {
-            node.Then = null;
-            node.Else = null;
-        }
-
-        node.RequiredMask = RequiredMask(node);
-
-        node.HasNumberKeywords = node.Minimum is not null || node.Maximum is not null || node.ExclusiveMinimum is not null
-            || node.ExclusiveMaximum is not null || node.MultipleOf is not null;
-        node.HasStringKeywords = node.MinLength is not null || node.MaxLength is not null || node.Pattern is not null || (node.AssertFormat && node.Format is not null);
-        node.HasObjectKeywords = node.MinProperties is not null || node.MaxProperties is not null || node.Required is not null
-            || node.DependentRequired is not null || node.DependentSchemas is not null || node.Properties is not null
-            || node.PatternProperties is not null || node.AdditionalProperties is not null || node.PropertyNames is not null;
-        node.HasArrayKeywords = node.MinItems is not null || node.MaxItems is not null || node.UniqueItems || node.PrefixItems is not null
-            || node.Items is not null || node.Contains is not null;
-        node.HasInPlaceApplicators = node.Ref is not null || node.DynamicRef is not null || node.AllOf is not null || node.AnyOf is not null
-            || node.OneOf is not null || node.Not is not null || node.If is not null;
     }
 
     private static void ReadEnumStrings(SchemaNode node)
@@ -622,7 +637,7 @@ internal sealed class SchemaCompiler
                 return known;
             }
 
-            if (path.Count >= MaxDepth)
+            if (path.Count >= MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
             {
                 throw new InvalidJsonSchemaException(
                     $"The schema applies more than {MaxDepth} subschemas one inside another at one place in the document (through $ref, allOf, anyOf, oneOf, not, if/then/else or dependentSchemas), from '{Truncate(path[0].Location)}'; a schema this deep is refused rather than risk the stack.");

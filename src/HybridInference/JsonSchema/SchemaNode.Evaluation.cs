@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -28,7 +29,8 @@ internal sealed partial class SchemaNode
             return value;
         }
 
-        if (++context.Depth > EvaluationContext.MaxDepth)
+        // The stack is checked every 16 levels as well: a caller on a small stack stops before it runs out.
+        if (++context.Depth > EvaluationContext.MaxDepth || ((context.Depth & 15) == 0 && !RuntimeHelpers.TryEnsureSufficientExecutionStack()))
         {
             throw new EvaluationTooDeepException(Location);
         }
