@@ -129,4 +129,120 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal(BackendLane.Cloud, escalated.GetRouteOutcome()!.Target);
         Assert.Equal(BackendErrorKind.MalformedResponse, Assert.IsType<BackendException>(error.InnerException).Kind);
     }
+
+    /// <summary>Requests no backend takes, sent over HTTP: each is refused before a byte leaves the process.</summary>
+    public static TheoryData<string> BadRequests => [.. BadRequestNames];
+
+    private static readonly string[] BadRequestNames =
+    [
+        "temperature-nan", "temperature-too-high", "top-p-zero", "top-k-zero", "frequency-penalty-infinity", "presence-penalty-too-low",
+        "max-output-zero", "max-output-negative", "stop-null", "stop-too-many", "tool-duplicate", "tool-name-invalid", "tool-null",
+        "audio", "video-uri", "custom-role", "arguments-cycle",
+    ];
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public async Task ABadRequest_IsRefusedWithArgumentException_AndNeverReachesAServer(string name)
+    {
+        var chat = Build();
+        var (messages, options) = Bad(name);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => chat.GetResponseAsync(messages, options));
+        await Assert.ThrowsAsync<ArgumentException>(async () =>
+        {
+            await foreach (var update in chat.GetStreamingResponseAsync(messages, options))
+            {
+                _ = update;
+            }
+        });
+
+        Assert.DoesNotContain(_local.Requests.Concat(_cloud.Requests), r => r.Method == "POST");
+    }
+
+    [Fact]
+    public async Task ThirtyBadRequests_ThenAGoodOne_GoesLocal_WithTheBreakerClosedAndTheBackendHealthy()
+    {
+        var chat = Build();
+        for (var i = 0; i < 30; i++)
+        {
+            var (messages, options) = Bad(BadRequestNames[i % BadRequestNames.Length]);
+            await Assert.ThrowsAsync<ArgumentException>(() => chat.GetResponseAsync(messages, options));
+        }
+
+        var response = await chat.GetResponseAsync("Say hello");
+
+        Assert.Equal(BackendLane.Local, response.GetRouteOutcome()!.Target);
+        Assert.Single(_local.Requests, r => r.Method == "POST");
+        Assert.DoesNotContain(_cloud.Requests, r => r.Method == "POST");
+        AssertUntouched();
+    }
+
+    [Fact]
+    public async Task ALocalServerThatAnswers400_ThirtyTimes_IsNeitherCountedNorEscalated()
+    {
+        _local.Default = Respond.Json("""{"error":{"message":"Invalid value for 'logit_bias'.","type":"BadRequestError","code":400}}""", 400);
+        var chat = Build();
+        for (var i = 0; i < 30; i++)
+        {
+            var error = await Assert.ThrowsAsync<BackendException>(() => chat.GetResponseAsync("Say hello"));
+            Assert.Equal((BackendErrorKind.BadRequest, 400), (error.Kind, error.StatusCode));
+        }
+
+        _local.Default = Respond.Json(Fixture.Read("vllm", "chat-completion.json"));
+        var response = await chat.GetResponseAsync("Say hello");
+
+        Assert.Equal(BackendLane.Local, response.GetRouteOutcome()!.Target);
+        Assert.DoesNotContain(_cloud.Requests, r => r.Method == "POST");
+        AssertUntouched();
+    }
+
+    [Fact]
+    public async Task TheHybridClient_AfterTheContainerIsDisposed_ThrowsObjectDisposedException_AndSendsNothing()
+    {
+        var chat = Build();
+        await _services!.DisposeAsync();
+        _services = null;
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => chat.GetResponseAsync("Say hello"));
+        Assert.DoesNotContain(_local.Requests.Concat(_cloud.Requests), r => r.Method == "POST");
+    }
+
+    private void AssertUntouched()
+    {
+        var status = _services!.GetRequiredService<IHybridInferenceStatus>().GetStatus();
+        Assert.Equal(Polly.CircuitBreaker.CircuitState.Closed, status.LocalCircuit);
+        Assert.Equal(0, status.LocalCircuitFailures.Values.Sum());
+        Assert.Equal(BackendHealth.Healthy, status.Backends.Single(b => b.Name == "local").Health);
+    }
+
+    private static (ChatMessage[] Messages, ChatOptions? Options) Bad(string name)
+    {
+        ChatMessage[] hello = [new(ChatRole.User, "Say hello")];
+        var cycle = new List<object>();
+        cycle.Add(cycle);
+        return name switch
+        {
+            "temperature-nan" => (hello, new ChatOptions { Temperature = float.NaN }),
+            "temperature-too-high" => (hello, new ChatOptions { Temperature = 7 }),
+            "top-p-zero" => (hello, new ChatOptions { TopP = 0 }),
+            "top-k-zero" => (hello, new ChatOptions { TopK = 0 }),
+            "frequency-penalty-infinity" => (hello, new ChatOptions { FrequencyPenalty = float.PositiveInfinity }),
+            "presence-penalty-too-low" => (hello, new ChatOptions { PresencePenalty = -3 }),
+            "max-output-zero" => (hello, new ChatOptions { MaxOutputTokens = 0 }),
+            "max-output-negative" => (hello, new ChatOptions { MaxOutputTokens = -100 }),
+            "stop-null" => (hello, new ChatOptions { StopSequences = [null!] }),
+            "stop-too-many" => (hello, new ChatOptions { StopSequences = ["1", "2", "3", "4", "5", "6"] }),
+            "tool-duplicate" => (hello, new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "f"), AIFunctionFactory.Create(() => 2, "f")] }),
+            "tool-name-invalid" => (hello, new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "f.g")] }),
+            "tool-null" => (hello, new ChatOptions { Tools = [null!] }),
+            "audio" => ([new(ChatRole.User, [new TextContent("Transcribe"), new DataContent(new byte[] { 1 }, "audio/mpeg")])], null),
+            "video-uri" => ([new(ChatRole.User, [new UriContent(new Uri("https://example.com/v.mp4"), "video/mp4")])], null),
+            "custom-role" => ([new(new ChatRole("narrator"), "Once upon a time")], null),
+            "arguments-cycle" => ([
+                new(ChatRole.User, "Look it up"),
+                new(ChatRole.Assistant, [new FunctionCallContent("c1", "lookup", new Dictionary<string, object?> { ["list"] = cycle })]),
+                new(ChatRole.Tool, [new FunctionResultContent("c1", "done")])], null),
+            _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
+        };
+    }
 }

@@ -20,7 +20,9 @@ namespace HybridInference.CircuitBreaker;
 /// <para>
 /// Failures are exceptions (timeouts included) and answers that fail the request's
 /// <see cref="HybridRequest.LocalResponseCheck"/> (schema validation). Not failures: the caller's cancellation, and
-/// a <see cref="ContextWindowExceededException"/>, which says the prompt was too long, not that the server is sick.
+/// a <see cref="ContextWindowExceededException"/>, which says the prompt was too long, not that the server is sick,
+/// and a request the server rejected as bad (<see cref="BackendErrorKind.BadRequest"/>) or the client refused
+/// (<see cref="ArgumentException"/>), which is the caller's mistake.
 /// </para>
 /// <para>
 /// A stream counts as one attempt that ends when the stream ends, so a failure mid-stream counts as well. The
@@ -39,6 +41,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
     private long _openUntilTicks;
     private long _closedAtTicks;
     private double _rampCredit;
+    private volatile bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="CircuitBreakerChatClient"/> class.</summary>
     /// <param name="innerClient">The lane's pool.</param>
@@ -144,6 +147,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
@@ -153,7 +157,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
                     try
                     {
                         var response = await state.Client.InnerClient.GetResponseAsync(state.Messages, state.Options, context.CancellationToken).ConfigureAwait(false);
-                        var check = HybridRequest.Find(state.Options) is { LocalResponseCheck: { } c } request && !c.Passes(response, request);
+                        var check = HybridRequest.Find(state.Options) is { LocalResponseCheck: { } c } request && !c.Passes(response, request, context.CancellationToken);
                         return Outcome.FromResult(new LocalAttempt(response, check));
                     }
                     catch (Exception ex)
@@ -176,6 +180,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var attempt = new StreamingAttempt(InnerClient, messages, options);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         var execution = _pipeline.ExecuteOutcomeAsync(static (context, attempt) => attempt.RunAsync(context.CancellationToken), context, attempt).AsTask();
@@ -239,6 +244,12 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
             : base.GetService(serviceType, serviceKey);
     }
 
+    protected override void Dispose(bool disposing)
+    {
+        _disposed = true;
+        base.Dispose(disposing);
+    }
+
     /// <summary>Rethrows a failed attempt; a cloud call the open circuit refused becomes a <see cref="BackendException"/> that says so.</summary>
     private void ThrowIfException(Outcome<LocalAttempt> outcome)
     {
@@ -279,6 +290,9 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         null => outcome.Result.FailedCheck,
         OperationCanceledException when cancellationToken.IsCancellationRequested => false,
         ContextWindowExceededException => false,
+
+        // The request's own fault (the server rejected it, or the client refused it or cannot send it), not the lane's health.
+        ArgumentException or NotSupportedException or BackendException { Kind: BackendErrorKind.BadRequest } => false,
         BackendException { Kind: BackendErrorKind.Saturated or BackendErrorKind.Unsupported } => false,
         _ => true,
     };

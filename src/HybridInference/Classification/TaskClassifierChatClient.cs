@@ -17,6 +17,8 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
     private readonly IPiiDetector? _detector;
     private readonly ILogger _logger;
 
+    private volatile bool _disposed;
+
     public TaskClassifierChatClient(IChatClient innerClient, TaskClassifier classifier, PiiAction piiAction = PiiAction.None, IPiiDetector? detector = null, ILogger? logger = null)
         : base(innerClient)
     {
@@ -45,8 +47,15 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
         return serviceKey is null && serviceType == typeof(TaskClassifier) ? _classifier : base.GetService(serviceType, serviceKey);
     }
 
+    protected override void Dispose(bool disposing)
+    {
+        _disposed = true;
+        base.Dispose(disposing);
+    }
+
     private void Classify(IEnumerable<ChatMessage> messages, ref ChatOptions? options)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(messages);
         var request = HybridRequest.GetOrAttach(ref options);
         var profile = _classifier.Classify(messages, options);

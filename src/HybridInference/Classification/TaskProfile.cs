@@ -15,6 +15,10 @@ public sealed record TaskProfile(
     bool RequiresJson,
     DataPolicy DataPolicy)
 {
-    /// <summary>Gets the tokens the request needs in a model's context window: the prompt plus the requested output.</summary>
-    public int RequiredContextTokens => EstimatedPromptTokens + (MaxOutputTokens ?? 0);
+    /// <summary>
+    /// Gets the tokens the request needs in a model's context window: the prompt plus the requested output, summed in
+    /// 64 bits and capped at <see cref="int.MaxValue"/>, so an output limit near <see cref="int.MaxValue"/> makes the
+    /// request too large for every window instead of overflowing to a negative size that fits them all.
+    /// </summary>
+    public int RequiredContextTokens => (int)Math.Min((long)EstimatedPromptTokens + (MaxOutputTokens ?? 0), int.MaxValue);
 }

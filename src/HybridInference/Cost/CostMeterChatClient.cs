@@ -24,6 +24,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
     private readonly IRouteOutcomeListener[] _listeners;
     private readonly ILogger _logger;
     private readonly bool _captureContent;
+    private volatile bool _disposed;
 
     public CostMeterChatClient(
         IChatClient innerClient, HybridInferenceMetrics metrics, TimeProvider timeProvider, TimeSpan? requestTimeout = null,
@@ -42,7 +43,8 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        RequestGuard.ThrowIfInvalid(messages);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        RequestGuard.ThrowIfInvalid(messages, options);
         var request = Begin(ref options);
         using var activity = StartActivity(messages, options);
         var started = _timeProvider.GetTimestamp();
@@ -87,7 +89,8 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        RequestGuard.ThrowIfInvalid(messages);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        RequestGuard.ThrowIfInvalid(messages, options);
         var request = Begin(ref options);
         using var activity = StartActivity(messages, options);
         var started = _timeProvider.GetTimestamp();
@@ -160,6 +163,13 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
             // A caller that stops reading early ends the stream without an error: what it cost is recorded all the same.
             Notify(outcome ?? BuildOutcome(request, started, activity, committed, failed: false));
         }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        // Marked first, so a call that starts while the chain is being taken down is refused rather than half served.
+        _disposed = true;
+        base.Dispose(disposing);
     }
 
     private HybridRequest Begin(ref ChatOptions? options)

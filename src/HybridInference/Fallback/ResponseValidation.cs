@@ -16,15 +16,20 @@ internal readonly record struct AnswerCheck(JsonSchemaValidationResult Result, V
 /// <summary>Parses a model's answer as JSON (extracting it from surrounding text when allowed) and checks it against the request's schema.</summary>
 internal static class ResponseValidation
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+    /// <summary>How deeply an answer may nest; deeper is not JSON the request can use (System.Text.Json stops the parse, no recursion).</summary>
+    public const int MaxAnswerDepth = 64;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxAnswerDepth };
 
     /// <summary>Checks the text of <paramref name="response"/>.</summary>
     /// <param name="validator">The schema validator.</param>
     /// <param name="schema">The schema, or <see langword="null"/> when the request asks only for some JSON.</param>
     /// <param name="response">The model's answer.</param>
     /// <param name="extractJson">Whether JSON may be extracted from a code fence or prose around it.</param>
-    /// <returns>The verdict; text that is not JSON is one error at the root.</returns>
-    public static AnswerCheck Check(IJsonSchemaValidator validator, JsonElement? schema, ChatResponse response, bool extractJson)
+    /// <param name="cancellationToken">The request's token (its deadline included): validating a huge answer stops at it.</param>
+    /// <returns>The verdict; text that is not JSON, or nested deeper than <see cref="MaxAnswerDepth"/>, is one error at the root.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static AnswerCheck Check(IJsonSchemaValidator validator, JsonElement? schema, ChatResponse response, bool extractJson, CancellationToken cancellationToken = default)
     {
         var text = response.Text;
         var truncated = response.FinishReason == ChatFinishReason.Length;
@@ -37,6 +42,11 @@ internal static class ResponseValidation
 
         string? extracted = null;
         var document = TryParse(text, out var parseError);
+        if (document is null && NestsDeeperThan(text, MaxAnswerDepth))
+        {
+            // Too deep to be the answer asked for; and a fragment mined from inside it could pass, so none is.
+            return Fail(ValidationFailureReason.InvalidJson, $"the answer nests deeper than {MaxAnswerDepth} levels of arrays and objects, more than an answer may");
+        }
 
         // A cut-off answer is never mined for a fragment: an inner object of an incomplete document could pass.
         if (document is null && extractJson && !truncated && JsonExtraction.Extract(text, static candidate => TryParse(candidate, out _)) is { } found)
@@ -58,7 +68,7 @@ internal static class ResponseValidation
                 return new AnswerCheck(JsonSchemaValidationResult.Valid, default, extracted);
             }
 
-            var result = validator.Validate(s, document.RootElement);
+            var result = validator.Validate(s, document.RootElement, cancellationToken);
             if (result.IsValid)
             {
                 return new AnswerCheck(result, default, extracted);
@@ -99,6 +109,45 @@ internal static class ResponseValidation
         return !schemaWantsProperties
             && answer.TryGetProperty("properties"u8, out var properties) && properties.ValueKind == JsonValueKind.Object
             && answer.TryGetProperty("type"u8, out var type) && type.ValueKind == JsonValueKind.String && type.ValueEquals("object"u8);
+    }
+
+    /// <summary>Whether brackets outside strings nest deeper than <paramref name="limit"/>: one pass, no recursion.</summary>
+    private static bool NestsDeeperThan(string text, int limit)
+    {
+        var depth = 0;
+        var inString = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (inString)
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    inString = false;
+                }
+            }
+            else if (c == '"')
+            {
+                inString = true;
+            }
+            else if (c is '[' or '{')
+            {
+                if (++depth > limit)
+                {
+                    return true;
+                }
+            }
+            else if (c is ']' or '}' && depth > 0)
+            {
+                depth--;
+            }
+        }
+
+        return false;
     }
 
     private static JsonDocument? TryParse(string text, out string? error)

@@ -32,6 +32,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
     private readonly ILogger _logger;
     private readonly int _maxRetries;
     private readonly bool _extractJson;
+    private volatile bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="SchemaValidatingFallbackChatClient"/> class.</summary>
     /// <param name="primary">The local lane.</param>
@@ -56,6 +57,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var request = HybridRequest.GetOrAttach(ref options);
         var json = options.ResponseFormat as ChatResponseFormatJson;
         if (json is null)
@@ -76,6 +78,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var request = HybridRequest.GetOrAttach(ref options);
         if (options.ResponseFormat is ChatResponseFormatJson json)
         {
@@ -118,8 +121,14 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
         return serviceKey is null && serviceType == typeof(IJsonSchemaValidator) ? _validator : base.GetService(serviceType, serviceKey);
     }
 
+    protected override void Dispose(bool disposing)
+    {
+        _disposed = true;
+        base.Dispose(disposing);
+    }
+
     /// <summary>Validates a local answer once; the breaker and this client share the result through the request.</summary>
-    bool IResponseCheck.Passes(ChatResponse response, HybridRequest request) => Check(response, request).IsValid;
+    bool IResponseCheck.Passes(ChatResponse response, HybridRequest request, CancellationToken cancellationToken) => Check(response, request, cancellationToken).IsValid;
 
     private async Task<ChatResponse> GetValidatedResponseAsync(
         HybridRequest request, ChatResponseFormatJson json, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
@@ -148,7 +157,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
                 return await GetCheckedAnswerAsync(BeginEscalation(request, options, ex), json, messages, options, cancellationToken).ConfigureAwait(false);
             }
 
-            check = Check(response, request);
+            check = Check(response, request, cancellationToken);
             var backend = request.LastBackend?.Name ?? "unknown";
             if (check.ExtractedJson is not null)
             {
@@ -206,7 +215,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
         IChatClient cloud, ChatResponseFormatJson json, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
     {
         var escalated = await cloud.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        var cloudCheck = ResponseValidation.Check(_validator, json.Schema, escalated, _extractJson);
+        var cloudCheck = ResponseValidation.Check(_validator, json.Schema, escalated, _extractJson, cancellationToken);
         if (!cloudCheck.IsValid)
         {
             throw new OutputValidationException(
@@ -224,7 +233,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
         return WithJson(escalated, cloudCheck.ExtractedJson);
     }
 
-    private AnswerCheck Check(ChatResponse response, HybridRequest request)
+    private AnswerCheck Check(ChatResponse response, HybridRequest request, CancellationToken cancellationToken)
     {
         if (ReferenceEquals(request.LastCheckedResponse, response))
         {
@@ -232,7 +241,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
         }
 
         var json = request.ResponseFormat ?? throw new InvalidOperationException("No JSON response format on the request.");
-        var check = ResponseValidation.Check(_validator, json.Schema, response, _extractJson);
+        var check = ResponseValidation.Check(_validator, json.Schema, response, _extractJson, cancellationToken);
         request.LastCheckedResponse = response;
         request.LastCheckResult = check;
         return check;
@@ -314,6 +323,9 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
     private static bool IsEscalatable(Exception exception, CancellationToken cancellationToken) => exception switch
     {
         OperationCanceledException when cancellationToken.IsCancellationRequested => false,
+
+        // A request the server rejected, or the client refused, is the caller's: the cloud would get the same mistake.
+        ArgumentException or BackendException { Kind: BackendErrorKind.BadRequest } => false,
         ContextWindowExceededException or BackendException => true,
         HybridInferenceException => false, // Our own verdicts (a refused request, an invalid schema) are final.
         _ => true,

@@ -6,5 +6,6 @@ namespace HybridInference.Internal;
 internal interface IResponseCheck
 {
     /// <summary>Checks <paramref name="response"/>; implementations cache the result per response.</summary>
-    bool Passes(ChatResponse response, HybridRequest request);
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> (the request's, with its deadline) was cancelled during the check.</exception>
+    bool Passes(ChatResponse response, HybridRequest request, CancellationToken cancellationToken);
 }

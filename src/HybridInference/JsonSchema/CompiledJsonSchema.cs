@@ -6,9 +6,13 @@ namespace HybridInference.JsonSchema;
 internal sealed class CompiledJsonSchema(SchemaNode root, bool usesDynamicScope)
 {
     /// <summary>Validates <paramref name="instance"/>: a fast pass that allocates nothing, then, only for an invalid document, a pass that collects every error.</summary>
-    public JsonSchemaValidationResult Validate(JsonElement instance)
+    /// <param name="instance">The document.</param>
+    /// <param name="cancellationToken">Stops a long validation; it is checked every thousand or so schemas applied.</param>
+    /// <returns>The result; a document nested too deeply to evaluate is one error, at its root, that says so.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public JsonSchemaValidationResult Validate(JsonElement instance, CancellationToken cancellationToken = default)
     {
-        var context = EvaluationContext.Rent(usesDynamicScope);
+        var context = EvaluationContext.Rent(usesDynamicScope, cancellationToken);
         try
         {
             if (root.Evaluate(instance, context, null))
@@ -25,6 +29,13 @@ internal sealed class CompiledJsonSchema(SchemaNode root, bool usesDynamicScope)
             }
 
             return new JsonSchemaValidationResult(errors);
+        }
+        catch (EvaluationTooDeepException ex)
+        {
+            return new JsonSchemaValidationResult([new JsonSchemaValidationError(
+                string.Empty,
+                "depth",
+                $"the document nests too deeply to validate: more than {EvaluationContext.MaxDepth} schemas applied one inside another (the last at '{ex.SchemaLocation}')")]);
         }
         finally
         {

@@ -11,8 +11,15 @@ namespace HybridInference.JsonSchema;
 /// <remarks>Not thread-safe; use <see cref="Rent"/> and <see cref="Return"/>.</remarks>
 internal sealed class EvaluationContext
 {
-    /// <summary>How deep in-place evaluation may nest before the schema is judged to loop without progress.</summary>
+    /// <summary>
+    /// How deep evaluation may nest, into the document and through the schemas applied at each place, before it stops
+    /// with a validation error: the compiler bounds the schema's own nesting, and this bounds the document's, so that
+    /// neither can exhaust the stack.
+    /// </summary>
     public const int MaxDepth = 1000;
+
+    /// <summary>Evaluation checks the request's cancellation every this many schemas applied (a power of two, less one, as a mask).</summary>
+    public const int CancellationCheckMask = 1023;
 
     [ThreadStatic]
     private static EvaluationContext? t_cached;
@@ -31,15 +38,23 @@ internal sealed class EvaluationContext
     /// <summary>Gets a value indicating whether the dynamic scope is kept (the schema uses <c>$dynamicRef</c>).</summary>
     public bool TrackScope { get; private set; }
 
-    /// <summary>Gets or sets the current in-place nesting depth.</summary>
+    /// <summary>Gets or sets the current nesting depth of evaluation.</summary>
     public int Depth { get; set; }
 
+    /// <summary>Gets or sets how many schemas have been applied; every <see cref="CancellationCheckMask"/> + 1 the token is checked.</summary>
+    public int Steps { get; set; }
+
+    /// <summary>Gets the token that stops a long validation (the request's deadline or the caller's cancellation).</summary>
+    public CancellationToken CancellationToken { get; private set; }
+
     /// <summary>Gets a context for one validation on this thread.</summary>
-    public static EvaluationContext Rent(bool trackScope)
+    public static EvaluationContext Rent(bool trackScope, CancellationToken cancellationToken = default)
     {
         var context = t_cached ?? new EvaluationContext();
         t_cached = null;
         context.TrackScope = trackScope;
+        context.CancellationToken = cancellationToken;
+        context.Steps = 0;
         context.Start(collecting: false);
         return context;
     }
@@ -48,6 +63,7 @@ internal sealed class EvaluationContext
     public static void Return(EvaluationContext context)
     {
         context.Errors = null;
+        context.CancellationToken = default;
         Array.Clear(context._scope, 0, context._scopeCount);
         t_cached = context;
     }

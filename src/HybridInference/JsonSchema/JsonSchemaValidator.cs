@@ -33,11 +33,18 @@ internal sealed class JsonSchemaValidator : IJsonSchemaValidator
     public JsonSchemaValidationResult Validate(JsonElement schema, JsonElement instance) => Compile(schema).Validate(instance);
 
     /// <inheritdoc />
+    public JsonSchemaValidationResult Validate(JsonElement schema, JsonElement instance, CancellationToken cancellationToken) =>
+        Compile(schema, cancellationToken).Validate(instance, cancellationToken);
+
+    /// <inheritdoc />
     public void PrepareSchema(JsonElement schema) => Compile(schema);
 
     /// <summary>Gets the compiled form of <paramref name="schema"/>, compiling it on first use.</summary>
-    /// <exception cref="InvalidJsonSchemaException">The schema cannot be used.</exception>
-    public CompiledJsonSchema Compile(JsonElement schema)
+    /// <param name="schema">The schema.</param>
+    /// <param name="cancellationToken">Stops a long compilation.</param>
+    /// <exception cref="InvalidJsonSchemaException">The schema cannot be used (malformed, or nested more than <see cref="SchemaCompiler.MaxDepth"/> levels deep).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public CompiledJsonSchema Compile(JsonElement schema, CancellationToken cancellationToken = default)
     {
         if (schema.ValueKind == JsonValueKind.Undefined)
         {
@@ -50,7 +57,7 @@ internal sealed class JsonSchemaValidator : IJsonSchemaValidator
             return compiled;
         }
 
-        compiled = SchemaCompiler.Compile(schema, Documents, _assertFormats);
+        compiled = SchemaCompiler.Compile(schema, Documents, _assertFormats, cancellationToken);
         if (_cache.Count >= Defaults.MaxCachedSchemas)
         {
             _cache.Clear();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -10,9 +11,17 @@ namespace HybridInference.JsonSchema;
 /// reads each keyword once into a <see cref="SchemaNode"/>, and rejects what could not be evaluated: malformed
 /// keywords, unknown references, and reference cycles that never move into the document.
 /// </summary>
-/// <remarks>One instance per compilation; not thread-safe.</remarks>
+/// <remarks>
+/// One instance per compilation; not thread-safe. Nesting is bounded by <see cref="MaxDepth"/> with explicit counters
+/// (subschemas inside subschemas, references followed while compiling, and chains of schemas applied at one place in
+/// the document), so a schema nested thousands of levels deep is an <see cref="InvalidJsonSchemaException"/>, never a
+/// stack overflow.
+/// </remarks>
 internal sealed class SchemaCompiler
 {
+    /// <summary>How many levels of subschemas (nesting and references followed) a schema may have.</summary>
+    public const int MaxDepth = 256;
+
     private static readonly string[] SchemaMapKeywords = ["$defs", "definitions", "properties", "patternProperties", "dependentSchemas"];
     private static readonly string[] SchemaArrayKeywords = ["allOf", "anyOf", "oneOf", "prefixItems", "items"];
     private static readonly string[] SchemaKeywords =
@@ -30,6 +39,8 @@ internal sealed class SchemaCompiler
     private readonly Dictionary<SchemaLocation, SchemaNode> _nodes = [];
     private readonly HashSet<SchemaResource> _usedResources = [];
     private bool _usesDynamicScope;
+    private int _compileDepth;
+    private CancellationToken _cancellationToken;
 
     private SchemaCompiler(SchemaDocuments documents, bool assertFormats)
     {
@@ -42,14 +53,16 @@ internal sealed class SchemaCompiler
     /// <param name="documents">Documents a <c>$ref</c> may name besides the schema.</param>
     /// <param name="assertFormats">Whether <c>format</c> asserts (for the formats <see cref="SchemaFormats"/> knows) rather than annotates.</param>
     /// <exception cref="InvalidJsonSchemaException">The schema cannot be used; the message names the problem and where it is.</exception>
-    public static CompiledJsonSchema Compile(JsonElement schema, SchemaDocuments documents, bool assertFormats)
+    /// <param name="cancellationToken">Stops a long compilation (checked at every subschema).</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static CompiledJsonSchema Compile(JsonElement schema, SchemaDocuments documents, bool assertFormats, CancellationToken cancellationToken = default)
     {
         if (schema.ValueKind is not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
         {
             throw new InvalidJsonSchemaException($"A JSON Schema must be an object or a boolean, not {DescribeKind(schema.ValueKind)}.");
         }
 
-        var compiler = new SchemaCompiler(documents, assertFormats);
+        var compiler = new SchemaCompiler(documents, assertFormats) { _cancellationToken = cancellationToken };
         var root = compiler.CompileNode(compiler.AddDocument(schema.Clone(), SchemaUri.DefaultBase));
         compiler.CompileDynamicAnchors();
         compiler.CheckForCycles();
@@ -61,16 +74,23 @@ internal sealed class SchemaCompiler
         var location = new SchemaLocation(_roots.Count, string.Empty);
         _roots.Add((root, retrievalUri));
         _resources.TryAdd(retrievalUri, location);
-        Index(location, root, retrievalUri, parent: null);
+        Index(location, root, retrievalUri, parent: null, depth: 0);
         return location;
     }
 
-    private void Index(SchemaLocation location, JsonElement element, string baseUri, SchemaResource? parent)
+    private void Index(SchemaLocation location, JsonElement element, string baseUri, SchemaResource? parent, int depth)
     {
         if (_indexed.ContainsKey(location))
         {
             return;
         }
+
+        if (depth > MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw TooDeep(location);
+        }
+
+        _cancellationToken.ThrowIfCancellationRequested();
 
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -118,7 +138,7 @@ internal sealed class SchemaCompiler
             {
                 foreach (var member in map.EnumerateObject())
                 {
-                    Index(Child(Child(location, keyword), member.Name), member.Value, baseUri, resource);
+                    Index(Child(Child(location, keyword), member.Name), member.Value, baseUri, resource, depth + 1);
                 }
             }
         }
@@ -130,7 +150,7 @@ internal sealed class SchemaCompiler
                 var i = 0;
                 foreach (var item in array.EnumerateArray())
                 {
-                    Index(Child(Child(location, keyword), i++), item, baseUri, resource);
+                    Index(Child(Child(location, keyword), i++), item, baseUri, resource, depth + 1);
                 }
             }
         }
@@ -139,7 +159,7 @@ internal sealed class SchemaCompiler
         {
             if (element.TryGetProperty(keyword, out var subschema) && subschema.ValueKind is JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False)
             {
-                Index(Child(location, keyword), subschema, baseUri, resource);
+                Index(Child(location, keyword), subschema, baseUri, resource, depth + 1);
             }
         }
     }
@@ -211,7 +231,7 @@ internal sealed class SchemaCompiler
         }
 
         ancestor ??= _indexed[location with { Pointer = string.Empty }];
-        Index(location, element, ancestor.BaseUri, ancestor.Resource);
+        Index(location, element, ancestor.BaseUri, ancestor.Resource, depth: 0);
         return _indexed[location];
     }
 
@@ -255,6 +275,14 @@ internal sealed class SchemaCompiler
             return existing;
         }
 
+        // Compiling a subschema compiles the subschemas and references below it first: count how deep that goes
+        // (and, on a thread with a small stack, stop before the stack runs out even within the limit).
+        if (_compileDepth >= MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw TooDeep(location);
+        }
+
+        _cancellationToken.ThrowIfCancellationRequested();
         var indexed = GetIndexed(location) ?? throw new InvalidJsonSchemaException($"There is no schema at '{Describe(location)}'.");
         var node = new SchemaNode(indexed.Resource, Describe(location));
         _nodes[location] = node;
@@ -268,12 +296,27 @@ internal sealed class SchemaCompiler
                 node.Boolean = false;
                 return node;
             case JsonValueKind.Object:
-                ReadKeywords(node, location, indexed);
+                _compileDepth++;
+                try
+                {
+                    ReadKeywords(node, location, indexed);
+                }
+                finally
+                {
+                    _compileDepth--;
+                }
+
                 return node;
             default:
                 throw new InvalidJsonSchemaException($"The schema at '{node.Location}' must be an object or a boolean, not {DescribeKind(indexed.Element.ValueKind)}.");
         }
     }
+
+    private InvalidJsonSchemaException TooDeep(SchemaLocation location) => new(
+        $"The schema nests more than {MaxDepth} levels of subschemas (counting references followed) at '{Truncate(Describe(location))}'; a schema this deep is refused rather than risk the stack.");
+
+    /// <summary>Keeps a location readable in a message: a pointer 256 levels deep is long.</summary>
+    private static string Truncate(string location) => location.Length <= 200 ? location : $"{location[..100]}...{location[^100..]}";
 
     private void ReadKeywords(SchemaNode node, SchemaLocation location, IndexedSchema indexed)
     {
@@ -295,6 +338,108 @@ internal sealed class SchemaCompiler
                     ReadDynamicRef(node, ReadString(value, keyword.Name, location), location, indexed.BaseUri);
                     break;
 
+                case "allOf" when applicator:
+                    node.AllOf = ReadSchemaArray(value, keyword.Name, location);
+                    break;
+                case "anyOf" when applicator:
+                    node.AnyOf = ReadSchemaArray(value, keyword.Name, location);
+                    break;
+                case "oneOf" when applicator:
+                    node.OneOf = ReadSchemaArray(value, keyword.Name, location);
+                    break;
+                case "not" when applicator:
+                    node.Not = CompileNode(at);
+                    break;
+                case "if" when applicator:
+                    node.If = CompileNode(at);
+                    break;
+                case "then" when applicator:
+                    node.Then = CompileNode(at);
+                    break;
+                case "else" when applicator:
+                    node.Else = CompileNode(at);
+                    break;
+                case "dependentSchemas" when applicator:
+                    node.DependentSchemas = ReadMap(value, keyword.Name, location, (name, _) => (name, Encoding.UTF8.GetBytes(name), CompileNode(Child(at, name))));
+                    break;
+                case "prefixItems" when applicator:
+                    node.PrefixItems = ReadSchemaArray(value, keyword.Name, location);
+                    break;
+                case "items" when applicator:
+                    if (value.ValueKind == JsonValueKind.Array)
+                    {
+                        // The draft 2019-09 form: an array of item schemas, continued by additionalItems.
+                        legacyItems = true;
+                        node.PrefixItems = ReadSchemaArray(value, keyword.Name, location);
+                    }
+                    else
+                    {
+                        node.Items = CompileNode(at);
+                    }
+
+                    break;
+                case "contains" when applicator:
+                    node.Contains = CompileNode(at);
+                    break;
+                case "properties" when applicator:
+                    var properties = ReadMap(value, keyword.Name, location, (name, _) => (name, CompileNode(Child(at, name))));
+                    node.Properties = new PropertyTable(Array.ConvertAll(properties, p => p.name), Array.ConvertAll(properties, p => p.Item2));
+                    break;
+                case "patternProperties" when applicator:
+                    node.PatternProperties = ReadMap(value, keyword.Name, location, (name, _) => (CreateRegex(name, keyword.Name, location), CompileNode(Child(at, name))));
+                    break;
+                case "additionalProperties" when applicator:
+                    node.AdditionalProperties = CompileNode(at);
+                    break;
+                case "propertyNames" when applicator:
+                    node.PropertyNames = CompileNode(at);
+                    break;
+
+                case "unevaluatedItems" when unevaluated:
+                    node.UnevaluatedItems = CompileNode(at);
+                    break;
+                case "unevaluatedProperties" when unevaluated:
+                    node.UnevaluatedProperties = CompileNode(at);
+                    break;
+
+                default:
+                    // Assertions and annotations recurse nowhere: read apart, so this frame (on the recursive path) stays small.
+                    ReadAssertion(node, keyword, location, validation, vocabularies);
+                    break;
+            }
+        }
+
+        if (legacyItems && applicator && indexed.Element.TryGetProperty("additionalItems"u8, out _))
+        {
+            node.Items = CompileNode(Child(location, "additionalItems"));
+        }
+
+        if (node.If is null)
+        {
+            node.Then = null;
+            node.Else = null;
+        }
+
+        node.RequiredMask = RequiredMask(node);
+
+        node.HasNumberKeywords = node.Minimum is not null || node.Maximum is not null || node.ExclusiveMinimum is not null
+            || node.ExclusiveMaximum is not null || node.MultipleOf is not null;
+        node.HasStringKeywords = node.MinLength is not null || node.MaxLength is not null || node.Pattern is not null || (node.AssertFormat && node.Format is not null);
+        node.HasObjectKeywords = node.MinProperties is not null || node.MaxProperties is not null || node.Required is not null
+            || node.DependentRequired is not null || node.DependentSchemas is not null || node.Properties is not null
+            || node.PatternProperties is not null || node.AdditionalProperties is not null || node.PropertyNames is not null;
+        node.HasArrayKeywords = node.MinItems is not null || node.MaxItems is not null || node.UniqueItems || node.PrefixItems is not null
+            || node.Items is not null || node.Contains is not null;
+        node.HasInPlaceApplicators = node.Ref is not null || node.DynamicRef is not null || node.AllOf is not null || node.AnyOf is not null
+            || node.OneOf is not null || node.Not is not null || node.If is not null;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReadAssertion(SchemaNode node, JsonProperty keyword, SchemaLocation location, bool validation, Vocabularies vocabularies)
+    {
+        var value = keyword.Value;
+        switch (keyword.Name)
+        {
                 case "type" when validation:
                     node.Types = ReadTypes(value, location);
                     break;
@@ -374,100 +519,11 @@ internal sealed class SchemaCompiler
                     });
                     break;
 
-                case "allOf" when applicator:
-                    node.AllOf = ReadSchemaArray(value, keyword.Name, location);
-                    break;
-                case "anyOf" when applicator:
-                    node.AnyOf = ReadSchemaArray(value, keyword.Name, location);
-                    break;
-                case "oneOf" when applicator:
-                    node.OneOf = ReadSchemaArray(value, keyword.Name, location);
-                    break;
-                case "not" when applicator:
-                    node.Not = CompileNode(at);
-                    break;
-                case "if" when applicator:
-                    node.If = CompileNode(at);
-                    break;
-                case "then" when applicator:
-                    node.Then = CompileNode(at);
-                    break;
-                case "else" when applicator:
-                    node.Else = CompileNode(at);
-                    break;
-                case "dependentSchemas" when applicator:
-                    node.DependentSchemas = ReadMap(value, keyword.Name, location, (name, _) => (name, Encoding.UTF8.GetBytes(name), CompileNode(Child(at, name))));
-                    break;
-                case "prefixItems" when applicator:
-                    node.PrefixItems = ReadSchemaArray(value, keyword.Name, location);
-                    break;
-                case "items" when applicator:
-                    if (value.ValueKind == JsonValueKind.Array)
-                    {
-                        // The draft 2019-09 form: an array of item schemas, continued by additionalItems.
-                        legacyItems = true;
-                        node.PrefixItems = ReadSchemaArray(value, keyword.Name, location);
-                    }
-                    else
-                    {
-                        node.Items = CompileNode(at);
-                    }
-
-                    break;
-                case "contains" when applicator:
-                    node.Contains = CompileNode(at);
-                    break;
-                case "properties" when applicator:
-                    var properties = ReadMap(value, keyword.Name, location, (name, _) => (name, CompileNode(Child(at, name))));
-                    node.Properties = new PropertyTable(Array.ConvertAll(properties, p => p.name), Array.ConvertAll(properties, p => p.Item2));
-                    break;
-                case "patternProperties" when applicator:
-                    node.PatternProperties = ReadMap(value, keyword.Name, location, (name, _) => (CreateRegex(name, keyword.Name, location), CompileNode(Child(at, name))));
-                    break;
-                case "additionalProperties" when applicator:
-                    node.AdditionalProperties = CompileNode(at);
-                    break;
-                case "propertyNames" when applicator:
-                    node.PropertyNames = CompileNode(at);
-                    break;
-
-                case "unevaluatedItems" when unevaluated:
-                    node.UnevaluatedItems = CompileNode(at);
-                    break;
-                case "unevaluatedProperties" when unevaluated:
-                    node.UnevaluatedProperties = CompileNode(at);
-                    break;
-
                 case "format":
                     node.Format = value.ValueKind == JsonValueKind.String ? value.GetString() : throw Invalid(keyword.Name, location, "must be a string");
                     node.AssertFormat = _assertFormats || (vocabularies & Vocabularies.FormatAssertion) != 0;
                     break;
-            }
         }
-
-        if (legacyItems && applicator && indexed.Element.TryGetProperty("additionalItems"u8, out _))
-        {
-            node.Items = CompileNode(Child(location, "additionalItems"));
-        }
-
-        if (node.If is null)
-        {
-            node.Then = null;
-            node.Else = null;
-        }
-
-        node.RequiredMask = RequiredMask(node);
-
-        node.HasNumberKeywords = node.Minimum is not null || node.Maximum is not null || node.ExclusiveMinimum is not null
-            || node.ExclusiveMaximum is not null || node.MultipleOf is not null;
-        node.HasStringKeywords = node.MinLength is not null || node.MaxLength is not null || node.Pattern is not null || (node.AssertFormat && node.Format is not null);
-        node.HasObjectKeywords = node.MinProperties is not null || node.MaxProperties is not null || node.Required is not null
-            || node.DependentRequired is not null || node.DependentSchemas is not null || node.Properties is not null
-            || node.PatternProperties is not null || node.AdditionalProperties is not null || node.PropertyNames is not null;
-        node.HasArrayKeywords = node.MinItems is not null || node.MaxItems is not null || node.UniqueItems || node.PrefixItems is not null
-            || node.Items is not null || node.Contains is not null;
-        node.HasInPlaceApplicators = node.Ref is not null || node.DynamicRef is not null || node.AllOf is not null || node.AnyOf is not null
-            || node.OneOf is not null || node.Not is not null || node.If is not null;
     }
 
     private static void ReadEnumStrings(SchemaNode node)
@@ -557,37 +613,54 @@ internal sealed class SchemaCompiler
     private void CheckForCycles()
     {
         // Schemas applied at the same instance location ($ref, allOf, if, ...) must not reach themselves: evaluation
-        // would recurse without ever moving into the document.
-        Dictionary<SchemaNode, bool> state = new(ReferenceEqualityComparer.Instance);
+        // would recurse without ever moving into the document. Nor may their chains be longer than MaxDepth:
+        // evaluation recurses along them. The height of each node (the longest chain below it) is kept, so the walk
+        // itself never goes deeper than MaxDepth.
+        Dictionary<SchemaNode, int> height = new(ReferenceEqualityComparer.Instance);
         List<SchemaNode> path = [];
         foreach (var node in _nodes.Values)
         {
             Visit(node);
         }
 
-        void Visit(SchemaNode node)
+        int Visit(SchemaNode node)
         {
-            if (state.TryGetValue(node, out var finished))
+            if (height.TryGetValue(node, out var known))
             {
-                if (!finished)
+                if (known < 0)
                 {
                     var start = path.IndexOf(node);
                     var loop = string.Join(" -> ", path.Skip(start).Append(node).Select(n => n.Location));
                     throw new InvalidJsonSchemaException($"The schema's references loop without moving into the document ({loop}); evaluating it would never end.");
                 }
 
-                return;
+                return known;
             }
 
-            state[node] = false;
+            if (path.Count >= MaxDepth || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            {
+                throw new InvalidJsonSchemaException(
+                    $"The schema applies more than {MaxDepth} subschemas one inside another at one place in the document (through $ref, allOf, anyOf, oneOf, not, if/then/else or dependentSchemas), from '{Truncate(path[0].Location)}'; a schema this deep is refused rather than risk the stack.");
+            }
+
+            _cancellationToken.ThrowIfCancellationRequested();
+            height[node] = -1;
             path.Add(node);
+            var tallest = 0;
             foreach (var child in node.InPlaceChildren())
             {
-                Visit(child);
+                tallest = Math.Max(tallest, Visit(child));
             }
 
             path.RemoveAt(path.Count - 1);
-            state[node] = true;
+            if (tallest + 1 > MaxDepth)
+            {
+                throw new InvalidJsonSchemaException(
+                    $"The schema applies more than {MaxDepth} subschemas one inside another at one place in the document (through $ref, allOf, anyOf, oneOf, not, if/then/else or dependentSchemas), from '{Truncate(node.Location)}'; a schema this deep is refused rather than risk the stack.");
+            }
+
+            height[node] = tallest + 1;
+            return tallest + 1;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -28,10 +29,15 @@ internal sealed partial class SchemaNode
             return value;
         }
 
-        if (++context.Depth > EvaluationContext.MaxDepth)
+        // The stack is checked every 16 levels as well: a caller on a small stack stops before it runs out.
+        if (++context.Depth > EvaluationContext.MaxDepth || ((context.Depth & 15) == 0 && !RuntimeHelpers.TryEnsureSufficientExecutionStack()))
         {
-            throw new InvalidJsonSchemaException(
-                $"Evaluating the schema at '{Location}' nested more than {EvaluationContext.MaxDepth} schemas deep at one place in the document: its references loop without progress.");
+            throw new EvaluationTooDeepException(Location);
+        }
+
+        if ((++context.Steps & EvaluationContext.CancellationCheckMask) == 0)
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
         }
 
         var pushed = context.TrackScope && context.EnterResource(Resource);
@@ -495,7 +501,7 @@ internal sealed partial class SchemaNode
             }
         }
 
-        if (UniqueItems && length > 1 && FindDuplicate(instance) is { } duplicate)
+        if (UniqueItems && length > 1 && FindDuplicate(instance, context.CancellationToken) is { } duplicate)
         {
             Fail(context, ref valid, "uniqueItems", $"items {duplicate.First} and {duplicate.Second} are equal; the items must be unique");
         }
@@ -781,11 +787,13 @@ internal sealed partial class SchemaNode
         }
     }
 
-    private static (int First, int Second)? FindDuplicate(JsonElement array)
+    private static (int First, int Second)? FindDuplicate(JsonElement array, CancellationToken cancellationToken)
     {
         var i = 0;
         foreach (var first in array.EnumerateArray())
         {
+            // Quadratic in the array's length: a long array must still stop at the request's deadline.
+            cancellationToken.ThrowIfCancellationRequested();
             var j = 0;
             foreach (var second in array.EnumerateArray())
             {

@@ -216,7 +216,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
     private static bool CountsAgainstHealth(Exception exception, CancellationToken cancellationToken) => exception switch
     {
         OperationCanceledException when cancellationToken.IsCancellationRequested => false,
-        ContextWindowExceededException or LocalBackendUnavailableException => false,
+        ContextWindowExceededException or LocalBackendUnavailableException or ArgumentException or NotSupportedException => false,
         BackendException { Kind: BackendErrorKind.BadRequest or BackendErrorKind.Saturated or BackendErrorKind.Unsupported } => false,
         _ => true,
     };

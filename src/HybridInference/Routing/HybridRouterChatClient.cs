@@ -37,6 +37,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     private readonly ResiliencePipeline<ChatResponse>? _hedging;
     private readonly HedgingSettings? _hedgingSettings;
     private readonly SchemaValidatingFallbackChatClient? _jsonFallback;
+    private volatile bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="HybridRouterChatClient"/> class.</summary>
     /// <param name="localLane">The local lane: the schema-validating fallback over the local backends.</param>
@@ -133,6 +134,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     /// </summary>
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (options is not HybridChatOptions)
         {
             return base.GetResponseAsync(messages, options, cancellationToken);
@@ -355,6 +357,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (options is not HybridChatOptions)
         {
             await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
@@ -510,6 +513,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
     protected override void Dispose(bool disposing)
     {
+        _disposed = true;
         if (disposing)
         {
             _localLane.Dispose();

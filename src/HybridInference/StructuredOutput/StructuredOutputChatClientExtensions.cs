@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using HybridInference.Fallback;
+using HybridInference.Internal;
 using HybridInference.JsonSchema;
 using Microsoft.Extensions.AI;
 
@@ -45,7 +46,7 @@ public static class StructuredOutputChatClientExtensions
 
         // The hybrid chain has validated a local answer already (a cache hit here); a cloud-routed answer or another client's has not.
         var validator = client.GetService<IJsonSchemaValidator>() ?? SharedValidator;
-        var check = ResponseValidation.Check(validator, schema.Schema, response, extractJson: true);
+        var check = ResponseValidation.Check(validator, schema.Schema, response, extractJson: true, cancellationToken);
         if (!check.IsValid)
         {
             throw new OutputValidationException(
@@ -108,7 +109,7 @@ public static class StructuredOutputChatClientExtensions
             }
         }
 
-        return new string(name);
+        return new string(name, 0, Math.Min(name.Length, RequestGuard.MaxNameLength)); // OpenAI takes at most 64 characters.
     }
 
     private sealed record TypeSchema(JsonElement Schema, string Name, bool Wrapped);
