@@ -25,12 +25,14 @@ internal ref struct NormalizedText
     private static readonly SearchValues<char> Plain = SearchValues.Create(
         "\t\n\r !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
+    private readonly ReadOnlySpan<char> _original;
     private char[]? _chars;
     private int[]? _origin;
     private readonly int _length;
 
-    private NormalizedText(ReadOnlySpan<char> text, char[]? chars, int[]? origin, int length)
+    private NormalizedText(ReadOnlySpan<char> original, ReadOnlySpan<char> text, char[]? chars, int[]? origin, int length)
     {
+        _original = original;
         Text = text;
         _chars = chars;
         _origin = origin;
@@ -47,7 +49,7 @@ internal ref struct NormalizedText
         var first = span.IndexOfAnyExcept(Plain);
         if (first < 0)
         {
-            return new NormalizedText(span, null, null, span.Length);
+            return new NormalizedText(span, span, null, null, span.Length);
         }
 
         var chars = ArrayPool<char>.Shared.Rent(span.Length + 16);
@@ -117,7 +119,7 @@ internal ref struct NormalizedText
         }
 
         origin[n] = span.Length;
-        return new NormalizedText(chars.AsSpan(0, n), chars, origin, n);
+        return new NormalizedText(span, chars.AsSpan(0, n), chars, origin, n);
     }
 
     /// <summary>Gets where a match of the folded text lies in the original text.</summary>
@@ -131,15 +133,12 @@ internal ref struct NormalizedText
             return (index, length);
         }
 
+        // Each folded character comes from one original character (a surrogate pair counts as one); invisible ones
+        // around the match are left out, those inside it are in.
         var start = _origin[index];
-        var last = index + length - 1;
-        var next = index + length;
-        while (next < _length && _origin[next] == _origin[last])
-        {
-            next++; // The match ends inside one character's expansion: take the whole character.
-        }
-
-        return (start, _origin[next] - start);
+        var last = _origin[index + length - 1];
+        var end = last + (char.IsHighSurrogate(_original[last]) && last + 1 < _original.Length && char.IsLowSurrogate(_original[last + 1]) ? 2 : 1);
+        return (start, end - start);
     }
 
     /// <summary>Returns the pooled arrays.</summary>

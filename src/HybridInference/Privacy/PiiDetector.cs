@@ -43,7 +43,7 @@ public sealed class PiiDetector : IPiiDetector
     private static readonly Regex Ssn = new(@"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b", Linear);
     private static readonly Regex Nino = new(@"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\b", Linear | RegexOptions.IgnoreCase);
     private static readonly Regex Email = new(
-        @"[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*\.(?:[\p{L}\p{M}]{2,}|xn--[A-Za-z0-9-]+)", Linear);
+        @"[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*\.(?:xn--[A-Za-z0-9-]+|[\p{L}\p{M}]{2,})", Linear);
     private static readonly Regex Phone = new(@"(?:\+[0-9]{1,3}[ .-]?)?(?:\([0-9]{1,4}\)[ .-]?)?[0-9]{2,4}(?:[ .-]?[0-9]{2,4}){2,4}", Linear);
 
     /// <summary>
@@ -53,14 +53,21 @@ public sealed class PiiDetector : IPiiDetector
     private static readonly SearchValues<char> PieceEnds = SearchValues.Create(
         "\n\r!\"#$&'*,:;<=>?[\\]^`{|}~");
 
+    /// <summary>IBAN lengths by country (SWIFT IBAN registry): country code, then two digits, four characters each.</summary>
+    private const string IbanLengths =
+        "AD24AE23AL28AT20AZ28BA20BE16BG22BH22BI27BR29BY28CH21CR22CY28CZ24DE22DJ27DK18DO28EE20EG29ES24FI18FK18FO18FR27" +
+        "GB22GE22GI23GL18GR27GT28HN28HR21HU28IE22IL23IQ23IS26IT27JO30KW30KZ20LB28LC32LI21LT20LU20LV21LY25MC27MD24ME22" +
+        "MK19MN20MR27MT31MU30NI28NL18NO15OM23PK24PL28PS29PT25QA29RO24RS22RU33SA24SC31SD18SE24SI19SK24SM27SO23ST25SV28" +
+        "TL23TN24TR26UA29VA22VG24XK20YE30";
+
     private static readonly Detector[] BuiltIn =
     [
-        new("payment_card", PaymentCard, IsPaymentCard),
-        new("iban", Iban, IsIban),
-        new("national_id", Ssn, IsSsn),
-        new("national_id", Nino, IsNino),
-        new("email", Email, static _ => true),
-        new("phone", Phone, IsPhone),
+        new("payment_card", PaymentCard, static c => IsPaymentCard(c) ? c.Length : 0),
+        new("iban", Iban, IbanLength),
+        new("national_id", Ssn, static c => IsSsn(c) ? c.Length : 0),
+        new("national_id", Nino, static c => IsNino(c) ? c.Length : 0),
+        new("email", Email, static c => c.Length),
+        new("phone", Phone, static c => IsPhone(c) ? c.Length : 0),
     ];
 
     private readonly Detector[] _custom;
@@ -75,7 +82,7 @@ public sealed class PiiDetector : IPiiDetector
         {
             try
             {
-                custom.Add(new Detector(name, new Regex(pattern, Linear), static _ => true));
+                custom.Add(new Detector(name, new Regex(pattern, Linear), static c => c.Length));
             }
             catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
             {
@@ -86,7 +93,8 @@ public sealed class PiiDetector : IPiiDetector
         _custom = [.. custom];
     }
 
-    private delegate bool Validator(ReadOnlySpan<char> candidate);
+    /// <summary>How much of a candidate is the kind it looks like: its length, a shorter prefix of it, or 0 for none.</summary>
+    private delegate int Validator(ReadOnlySpan<char> candidate);
 
     /// <inheritdoc />
     public IReadOnlyList<PiiMatch> Detect(string text) => Detect(text, CancellationToken.None);
@@ -210,6 +218,49 @@ public sealed class PiiDetector : IPiiDetector
         return remainder == 1;
     }
 
+    /// <summary>
+    /// How much of the candidate is an IBAN, or 0. Matched without regard to case, a candidate can run on into the
+    /// words after it (<c>DE89 3704 0044 0532 0130 00 please</c>): for a country in the registry it is cut to that
+    /// country's IBAN length, otherwise to the longest prefix that passes the check (at most 64 characters, so
+    /// constant time per candidate).
+    /// </summary>
+    internal static int IbanLength(ReadOnlySpan<char> candidate)
+    {
+        Span<char> country = [char.ToUpperInvariant(candidate[0]), char.ToUpperInvariant(candidate[1])];
+        var expected = IbanLengths.IndexOf(country) is var at && at >= 0 && at % 4 == 0
+            ? ((IbanLengths[at + 2] - '0') * 10) + (IbanLengths[at + 3] - '0')
+            : 0;
+        var alphanumerics = 0;
+        for (var end = 1; end <= candidate.Length; end++)
+        {
+            if (candidate[end - 1] == ' ')
+            {
+                continue;
+            }
+
+            alphanumerics++;
+            if (expected > 0 && alphanumerics == expected)
+            {
+                return IsIban(candidate[..end]) ? end : 0;
+            }
+        }
+
+        if (expected > 0)
+        {
+            return 0;
+        }
+
+        for (var end = candidate.Length; end >= 15; end--)
+        {
+            if (candidate[end - 1] != ' ' && IsIban(candidate[..end]))
+            {
+                return end;
+            }
+        }
+
+        return 0;
+    }
+
     /// <summary>A Social Security number the SSA could issue: no area 000, 666 or 900-999, no group 00, no serial 0000.</summary>
     internal static bool IsSsn(ReadOnlySpan<char> candidate)
     {
@@ -292,7 +343,8 @@ public sealed class PiiDetector : IPiiDetector
         var merging = false;
         foreach (var match in detector.Pattern.EnumerateMatches(text, startAt))
         {
-            if (match.Length == 0 || !detector.IsValid(text.Slice(match.Index, match.Length)))
+            var length = match.Length == 0 ? 0 : detector.ValidLength(text.Slice(match.Index, match.Length));
+            if (length <= 0)
             {
                 continue;
             }
@@ -309,12 +361,12 @@ public sealed class PiiDetector : IPiiDetector
                 scratch!.Add(found[i++]);
             }
 
-            if (i < found.Count && found[i].Index < match.Index + match.Length)
+            if (i < found.Count && found[i].Index < match.Index + length)
             {
                 continue; // A kind of higher precedence holds these characters.
             }
 
-            scratch!.Add(new PiiMatch(detector.Kind, match.Index, match.Length));
+            scratch!.Add(new PiiMatch(detector.Kind, match.Index, length));
         }
 
         if (!merging)
@@ -331,5 +383,5 @@ public sealed class PiiDetector : IPiiDetector
         found.AddRange(scratch!);
     }
 
-    private sealed record Detector(string Kind, Regex Pattern, Validator IsValid);
+    private sealed record Detector(string Kind, Regex Pattern, Validator ValidLength);
 }
