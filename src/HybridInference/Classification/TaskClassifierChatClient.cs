@@ -35,20 +35,11 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
         _logger = logger ?? NullLogger.Instance;
     }
 
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var localOnly = Classify(messages, ref options, cancellationToken);
-        var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        if (localOnly)
-        {
-            // The answer of a local-only request is local-only data too, in later turns.
-            foreach (var message in response.Messages)
-            {
-                ChatMessageDataPolicyExtensions.MarkLocalOnly(message);
-            }
-        }
-
-        return response;
+        var response = base.GetResponseAsync(messages, options, cancellationToken);
+        return localOnly ? MarkAnswerAsync(response) : response;
     }
 
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -61,6 +52,18 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(serviceType);
         return serviceKey is null && serviceType == typeof(TaskClassifier) ? _classifier : base.GetService(serviceType, serviceKey);
+    }
+
+    /// <summary>The answer of a local-only request is local-only data too, in later turns: its messages get the mark.</summary>
+    private static async Task<ChatResponse> MarkAnswerAsync(Task<ChatResponse> answer)
+    {
+        var response = await answer.ConfigureAwait(false);
+        foreach (var message in response.Messages)
+        {
+            ChatMessageDataPolicyExtensions.MarkLocalOnly(message);
+        }
+
+        return response;
     }
 
     /// <summary>
