@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using HybridInference.Internal;
+using HybridInference.Privacy;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -10,6 +12,12 @@ namespace HybridInference.Classification;
 /// Classifies each request (category, estimated prompt tokens, JSON required, data policy) and attaches the
 /// <see cref="TaskProfile"/> to the request for the router.
 /// </summary>
+/// <remarks>
+/// The data policy is local-only when the options say so, when a message is marked local-only
+/// (<see cref="ChatMessageDataPolicyExtensions"/>), or when <c>Privacy:Action</c> is <see cref="PiiAction.LocalOnly"/>
+/// and personal data is found in anything the request sends. The messages of a local-only request, and its
+/// answer's, are then marked so, so that later turns stay local as well.
+/// </remarks>
 internal sealed class TaskClassifierChatClient : DelegatingChatClient
 {
     private readonly TaskClassifier _classifier;
@@ -31,14 +39,15 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
 
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        Classify(messages, ref options);
-        return base.GetResponseAsync(messages, options, cancellationToken);
+        var localOnly = Classify(messages, ref options, cancellationToken);
+        var response = base.GetResponseAsync(messages, options, cancellationToken);
+        return localOnly ? MarkAnswerAsync(response) : response;
     }
 
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        Classify(messages, ref options);
-        return base.GetStreamingResponseAsync(messages, options, cancellationToken);
+        ArgumentNullException.ThrowIfNull(messages);
+        return Stream(messages, options, cancellationToken);
     }
 
     public override object? GetService(Type serviceType, object? serviceKey = null)
@@ -53,39 +62,88 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
         base.Dispose(disposing);
     }
 
-    private void Classify(IEnumerable<ChatMessage> messages, ref ChatOptions? options)
+    /// <summary>The answer of a local-only request is local-only data too, in later turns: its messages get the mark.</summary>
+    private static async Task<ChatResponse> MarkAnswerAsync(Task<ChatResponse> answer)
+    {
+        var response = await answer.ConfigureAwait(false);
+        foreach (var message in response.Messages)
+        {
+            ChatMessageDataPolicyExtensions.MarkLocalOnly(message);
+        }
+
+        return response;
+    }
+
+    /// <summary>
+    /// Classifies the request inside the enumeration, so that classification (personal-data detection included) runs
+    /// under the request's deadline like every other step, and marks the updates of a local-only answer.
+    /// </summary>
+    private async IAsyncEnumerable<ChatResponseUpdate> Stream(
+        IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var localOnly = Classify(messages, ref options, cancellationToken);
+        await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        {
+            if (localOnly)
+            {
+                ChatMessageDataPolicyExtensions.MarkLocalOnly(update);
+            }
+
+            yield return update;
+        }
+    }
+
+    /// <summary>Attaches the request's profile; marks the messages of a local-only request as local-only data.</summary>
+    /// <returns>Whether the request is local-only.</returns>
+    private bool Classify(IEnumerable<ChatMessage> messages, ref ChatOptions? options, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(messages);
         var request = HybridRequest.GetOrAttach(ref options);
         var profile = _classifier.Classify(messages, options);
+
+        // LocalOnly follows the data: a message marked local-only (by the caller, or as part of an earlier local-only
+        // request or its answer) makes the whole request local-only. One pass; no allocation.
+        if (profile.DataPolicy != DataPolicy.LocalOnly && ChatMessageDataPolicyExtensions.AnyLocalOnly(messages))
+        {
+            profile = profile with { DataPolicy = DataPolicy.LocalOnly };
+        }
+
         if (_piiAction != PiiAction.None && profile.DataPolicy != DataPolicy.LocalOnly)
         {
-            profile = ApplyPrivacy(messages, profile, request);
+            profile = ApplyPrivacy(messages, options, profile, request, cancellationToken);
         }
 
         request.Profile = profile;
+        if (profile.DataPolicy != DataPolicy.LocalOnly)
+        {
+            return false;
+        }
+
+        foreach (var message in messages)
+        {
+            ChatMessageDataPolicyExtensions.MarkLocalOnly(message);
+        }
+
+        return true;
     }
 
     /// <summary>
-    /// Looks for personal data: found, the request becomes local-only or is marked for redaction on its way to the
-    /// cloud. A detector that fails keeps the request local (fail closed).
+    /// Looks for personal data in everything the request would send: found, the request becomes local-only or is
+    /// marked for redaction on its way to the cloud. A detector that fails keeps the request local (fail closed);
+    /// a deadline that passes ends the request.
     /// </summary>
-    private TaskProfile ApplyPrivacy(IEnumerable<ChatMessage> messages, TaskProfile profile, HybridRequest request)
+    private TaskProfile ApplyPrivacy(IEnumerable<ChatMessage> messages, ChatOptions options, TaskProfile profile, HybridRequest request, CancellationToken cancellationToken)
     {
-        string? kind = null;
+        var finder = new SentTextVisitor.Finder(_detector!, cancellationToken);
         try
         {
-            foreach (var message in messages)
-            {
-                foreach (var content in message.Contents)
-                {
-                    if (kind is null && content is TextContent { Text.Length: > 0 } text && _detector!.Detect(text.Text) is { Count: > 0 } matches)
-                    {
-                        kind = matches[0].Kind;
-                    }
-                }
-            }
+            SentText.Walk(options, finder);
+            SentText.Walk(messages, finder);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
         }
         catch (Exception ex)
         {
@@ -93,7 +151,7 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
             return profile with { DataPolicy = DataPolicy.LocalOnly };
         }
 
-        if (kind is null)
+        if (finder.Kind is not { } kind)
         {
             return profile;
         }

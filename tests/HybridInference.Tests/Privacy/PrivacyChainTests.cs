@@ -80,6 +80,84 @@ public sealed class PrivacyChainTests
         Assert.Contains("HybridInference:Privacy:CustomPatterns:Badge", error.Message, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string> Places => SentRequests.Places();
+
+    [Theory]
+    [MemberData(nameof(Places))]
+    public async Task LocalOnly_PersonalDataAnywhereInTheRequest_NeverReachesTheCloud(string place)
+    {
+        using var host = Host("LocalOnly");
+        host.Local.DefaultReply = _ => """{"id":"local"}""";
+        host.Cloud!.DefaultReply = _ => """{"id":"cloud"}""";
+        var (messages, options) = SentRequests.Build(place);
+
+        var response = await host.Chat.GetResponseAsync(messages, options);
+
+        Assert.Equal(("""{"id":"local"}""", RouteReason.LocalOnly), (response.Text, response.GetRouteOutcome()!.DecisionReason));
+        Assert.Empty(host.Cloud.Requests);
+    }
+
+    [Theory]
+    [MemberData(nameof(Places))]
+    public async Task Redact_PersonalDataAnywhereInTheRequest_ReachesTheCloudOnlyRedacted_TheCallersObjectsUnchanged(string place)
+    {
+        using var host = Host("Redact");
+        host.Cloud!.DefaultReply = _ => """{"id":"1"}""";
+        host.Local.DefaultReply = _ => """{"id":"1"}""";
+        var (messages, options) = SentRequests.Build(place);
+        var before = SentRequests.Dump(messages, options);
+
+        try
+        {
+            await host.Chat.GetResponseAsync(messages, options);
+        }
+        catch (OutputValidationException)
+        {
+            // Whether the cloud's answer fits the schema does not matter here; what the cloud received does.
+        }
+
+        var sent = Assert.Single(host.Cloud.Requests);
+        Assert.DoesNotContain(SentRequests.Secrets[place], SentRequests.Dump(sent.Messages, sent.Options), StringComparison.Ordinal);
+        Assert.Equal(before, SentRequests.Dump(messages, options));
+    }
+
+    [Theory]
+    [InlineData("Redact", false)]
+    [InlineData("Redact", true)]
+    [InlineData("LocalOnly", false)]
+    [InlineData("LocalOnly", true)]
+    public async Task Detection_ObservesTheRequestDeadline_AndEndsWithTheTimeout(string action, bool streaming)
+    {
+        var json = HybridHost.DefaultJsonWith("Routing", "\"RequestTimeout\": \"00:00:00.5\"")
+            .Replace("\"Routing\": {", $"\"Privacy\": {{ \"Action\": \"{action}\" }}, \"Routing\": {{", StringComparison.Ordinal);
+        using var host = HybridHost.Create(json, services: services => services.AddSingleton(TimeProvider.System));
+        host.Local.DefaultReply = _ => "local";
+        host.Cloud!.DefaultReply = _ => "cloud";
+
+        // About 8 MB, dense with addresses: scanning it all takes several seconds.
+        var prompt = string.Concat(Enumerable.Range(0, 400_000).Select(i => $"user{i}@example.com, "));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await Assert.ThrowsAsync<TimeoutException>(async () =>
+        {
+            if (streaming)
+            {
+                await foreach (var update in host.Chat.GetStreamingResponseAsync(User(prompt)))
+                {
+                    _ = update;
+                }
+            }
+            else
+            {
+                await host.Chat.GetResponseAsync(User(prompt));
+            }
+        });
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"The request ended {clock.Elapsed} after it started; its deadline was 0.5 s.");
+        Assert.Empty(host.Cloud.Requests);
+        Assert.Empty(host.Local.Requests);
+    }
+
     private sealed class ThrowingDetector : IPiiDetector
     {
         public IReadOnlyList<PiiMatch> Detect(string text) => throw new InvalidOperationException("detector bug");
