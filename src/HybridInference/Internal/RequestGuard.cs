@@ -12,16 +12,13 @@ namespace HybridInference.Internal;
 /// <remarks>
 /// What is refused is what every backend would reject: the OpenAI-compatible wire writer and the Anthropic provider
 /// are the measure. Sampling values must be finite and in range (temperature 0 to 2, top_p above 0 up to 1, penalties
-/// -2 to 2, top_k at least 1), <see cref="ChatOptions.MaxOutputTokens"/> at least 1, stop sequences non-empty and at
-/// most <see cref="MaxStopSequences"/>, tools non-null with unique valid names, a required tool among the tools;
+/// -2 to 2, top_k at least 1), <see cref="ChatOptions.MaxOutputTokens"/> at least 1, stop sequences non-empty (how many a
+/// backend takes differs: OpenAI 4, local servers more, so the count is left to the backend), tools non-null with unique valid names, a required tool among the tools;
 /// messages carry only text, reasoning, images, PDF documents, tool calls (in assistant messages, with arguments that
 /// serialise to JSON) and tool results (with nothing else beside them), under the roles system, user, assistant and tool.
 /// </remarks>
 internal static class RequestGuard
 {
-    /// <summary>The most stop sequences a request may carry (OpenAI's limit, the strictest of the backends).</summary>
-    public const int MaxStopSequences = 4;
-
     /// <summary>The longest tool or schema name (OpenAI and Anthropic: 1 to 64 of letters, digits, '_' and '-').</summary>
     public const int MaxNameLength = 64;
 
@@ -82,11 +79,6 @@ internal static class RequestGuard
 
         if (options.StopSequences is { } stops)
         {
-            if (stops.Count > MaxStopSequences)
-            {
-                throw InvalidOption($"ChatOptions.StopSequences holds {stops.Count} sequences; backends take at most {MaxStopSequences}.");
-            }
-
             for (var i = 0; i < stops.Count; i++)
             {
                 if (string.IsNullOrEmpty(stops[i]))

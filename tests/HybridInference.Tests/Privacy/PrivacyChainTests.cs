@@ -80,7 +80,7 @@ public sealed class PrivacyChainTests
         Assert.Contains("HybridInference:Privacy:CustomPatterns:Badge", error.Message, StringComparison.Ordinal);
     }
 
-    public static TheoryData<string> Places => SentRequests.Places();
+    public static TheoryData<string> Places => SentRequests.PlacesTheChainSends();
 
     [Theory]
     [MemberData(nameof(Places))]

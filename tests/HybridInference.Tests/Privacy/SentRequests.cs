@@ -30,19 +30,26 @@ internal static class SentRequests
         ["uri-percent-encoded"] = "ada@example.com",
         ["text-data"] = "ada@example.com",
         ["data-name"] = "ada@example.com",
-        ["tool-name"] = "ada@example.com",
+        ["tool-name"] = "123-45-6789", // a tool name may hold only letters, digits, '_' and '-' (RequestGuard)
         ["tool-description"] = "ada@example.com",
         ["tool-schema-description"] = "4111 1111 1111 1111",
         ["tool-schema-enum"] = "ada@example.com",
         ["response-schema"] = "ada@example.com",
         ["response-schema-description"] = "ada@example.com",
         ["stop-sequence"] = "ada@example.com",
-        ["required-tool-name"] = "ada@example.com",
+        ["required-tool-name"] = "123-45-6789",
     };
 
     private static readonly JsonSerializerOptions Relaxed = new(AIJsonUtilities.DefaultOptions) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static TheoryData<string> Places() => [.. Secrets.Keys];
+
+    /// <summary>
+    /// The places a request through the whole chain can hold: all but text attachments (<c>text/csv</c> data), which
+    /// the chain refuses before anything is sent because no backend's writer takes them (see BadInputTests); the
+    /// walker still scans them (SentTextTests), for a backend registered by code that does.
+    /// </summary>
+    public static TheoryData<string> PlacesTheChainSends() => [.. Secrets.Keys.Where(place => place != "text-data")];
 
     /// <summary>A request (complex, so that the rules send it to the cloud) with <see cref="Secrets"/>[<paramref name="place"/>] in that place.</summary>
     public static (List<ChatMessage> Messages, ChatOptions Options) Build(string place)
