@@ -63,7 +63,7 @@ await using var provider = services.BuildServiceProvider();
 var chat = provider.GetRequiredService<IChatClient>();
 var options = provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value;
 
-Console.WriteLine($"Calibrating with {prompts.Count} prompts: local {configuration[Local + "Provider"]} at {configuration[Local + "Endpoint"]}, cloud {configuration[Cloud + "Provider"]} at {configuration[Cloud + "Endpoint"]}");
+Console.WriteLine($"Calibrating with {prompts.Count} prompts: local {configuration[Local + "Provider"]} at {EndpointText.Show(configuration[Local + "Endpoint"])}, cloud {configuration[Cloud + "Provider"]} at {EndpointText.Show(configuration[Cloud + "Endpoint"])}");
 var runAt = DateTimeOffset.UtcNow;
 var results = await CalibrationRun.RunAsync(chat, prompts, int.TryParse(configuration["Calibration:Concurrency"], out var concurrency) && concurrency > 0 ? concurrency : 8, Console.Out);
 var summary = new CalibrationSummary(results, options);

@@ -44,8 +44,8 @@ var chat = provider.GetRequiredService<IChatClient>();
 var breaker = chat.GetService<CircuitBreakerStateProvider>();
 
 Console.WriteLine("HybridInference demo: the hybrid chain over real HTTP");
-Console.WriteLine($"  local: {configuration[Local + "Provider"]} at {configuration[Local + "Endpoint"]}{(standIns.LocalServer is null ? string.Empty : " (stand-in server)")}");
-Console.WriteLine($"  cloud: {configuration[Cloud + "Provider"]} at {configuration[Cloud + "Endpoint"]}{(standIns.CloudServer is null ? string.Empty : " (stand-in server)")}");
+Console.WriteLine($"  local: {configuration[Local + "Provider"]} at {EndpointText.Show(configuration[Local + "Endpoint"])}{(standIns.LocalServer is null ? string.Empty : " (stand-in server)")}");
+Console.WriteLine($"  cloud: {configuration[Cloud + "Provider"]} at {EndpointText.Show(configuration[Cloud + "Endpoint"])}{(standIns.CloudServer is null ? string.Empty : " (stand-in server)")}");
 Console.WriteLine();
 
 var batch = DemoBatch.Create(BatchSize);
