@@ -218,13 +218,16 @@ internal static partial class SentText
 
             case FunctionCallContent call:
                 {
+                    // The call id is sent too ("id", and "tool_call_id" on its result), so it is scanned like any text;
+                    // the same id redacts to the same text in the call and in its result, so they still pair.
+                    var callId = VisitText(call.CallId, visitor);
                     var name = VisitText(call.Name, visitor);
                     var arguments = visitor.Done || call.Arguments is null
                         ? null
                         : WalkJson(JsonSerializer.SerializeToElement(call.Arguments, AIJsonUtilities.DefaultOptions), visitor);
-                    return name is null && arguments is null
+                    return callId is null && name is null && arguments is null
                         ? null
-                        : new FunctionCallContent(call.CallId, name ?? call.Name, arguments is { } json ? ToArguments(json) : call.Arguments);
+                        : new FunctionCallContent(callId ?? call.CallId, name ?? call.Name, arguments is { } json ? ToArguments(json) : call.Arguments);
                 }
 
             case FunctionResultContent result:
@@ -237,7 +240,8 @@ internal static partial class SentText
                         JsonElement element => WalkJson(element, visitor),
                         var other => WalkJson(JsonSerializer.SerializeToElement(other, AIJsonUtilities.DefaultOptions), visitor),
                     };
-                    return newResult is null ? null : new FunctionResultContent(result.CallId, newResult);
+                    var resultCallId = VisitText(result.CallId, visitor);
+                    return newResult is null && resultCallId is null ? null : new FunctionResultContent(resultCallId ?? result.CallId, newResult ?? result.Result);
                 }
 
             case UriContent uri:

@@ -18,6 +18,7 @@ internal static class SentRequests
         ["text-split-over-two-contents"] = "ada@example.com",
         ["reasoning"] = "DE89 3704 0044 0532 0130 00",
         ["tool-call-arguments"] = "bob@example.org",
+        ["tool-call-id"] = "frank@example.com",
         ["tool-call-nested-arguments"] = "+44 20 7946 0958",
         ["tool-call-number-argument"] = "4111111111111111",
         ["tool-call-argument-name"] = "eve@example.net",
@@ -74,6 +75,10 @@ internal static class SentRequests
                 break;
             case "reasoning":
                 messages.Add(new ChatMessage(ChatRole.Assistant, [new TextReasoningContent($"The IBAN is {secret}."), new TextContent("Done.")]));
+                break;
+            case "tool-call-id":
+                messages.Add(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent($"call-{secret}", "crm_lookup", new Dictionary<string, object?> { ["id"] = "42" })]));
+                messages.Add(new ChatMessage(ChatRole.Tool, [new FunctionResultContent($"call-{secret}", "found")]));
                 break;
             case "tool-call-arguments":
                 AddToolTurn(messages, new Dictionary<string, object?> { ["to"] = secret }, "sent");
