@@ -296,6 +296,12 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient,
     {
         if (!MayEscalate(request, options))
         {
+            if (exception is ContextWindowExceededException tooLong)
+            {
+                // A prompt the server rejects as too long is that, for the caller too: the server's words say the sizes.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(tooLong);
+            }
+
             var why = _escalation is null ? "no cloud backend is configured" : "the request is local-only";
             var what = reason switch
             {
