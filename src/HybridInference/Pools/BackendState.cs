@@ -127,7 +127,7 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
         }
     }
 
-    /// <summary>Records a successful call: it returns an ejected or probationary backend to service.</summary>
+    /// <summary>Records a successful call: it returns an ejected or probationary backend to service and clears the last error.</summary>
     public void RecordSuccess(TimeSpan latency)
     {
         var ms = latency.TotalMilliseconds;
@@ -138,6 +138,10 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
             Record(success: true);
             _consecutiveFailures = 0;
             Volatile.Write(ref _ejectedUntilTicks, 0);
+
+            // Recovered: an old failure is no longer the backend's state.
+            _lastError = null;
+            _lastErrorAt = null;
         }
     }
 
@@ -169,7 +173,7 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
 
     /// <summary>
     /// Records an active health probe: a failed one ejects the backend at once (the server said it is not ready); a
-    /// passed one puts an ejected backend on probation, so that a real request can confirm it.
+    /// passed one puts an ejected backend on probation, so that a real request can confirm it, and clears the last error.
     /// </summary>
     /// <param name="healthy">Whether the server said it is ready.</param>
     /// <param name="failure">
@@ -191,9 +195,15 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
                 _lastErrorAt = now;
                 Volatile.Write(ref _ejectedUntilTicks, (now + ejectionDuration).UtcTicks);
             }
-            else if (Volatile.Read(ref _ejectedUntilTicks) > now.UtcTicks)
+            else
             {
-                Volatile.Write(ref _ejectedUntilTicks, now.UtcTicks);
+                // The server says it is ready again: an old failure is no longer the backend's state.
+                _lastError = null;
+                _lastErrorAt = null;
+                if (Volatile.Read(ref _ejectedUntilTicks) > now.UtcTicks)
+                {
+                    Volatile.Write(ref _ejectedUntilTicks, now.UtcTicks);
+                }
             }
         }
     }

@@ -36,10 +36,14 @@ public sealed record BackendStatus
     /// <summary>Gets the number of failures in a row, counted towards ejection.</summary>
     public required int ConsecutiveFailures { get; init; }
 
-    /// <summary>Gets the last failure: its type and, for a backend failure, its kind and HTTP status. Never a message, a prompt or a key.</summary>
+    /// <summary>
+    /// Gets the last failure since the backend last recovered: its type and, for a backend failure, its kind and HTTP
+    /// status. Never a message, a prompt or a key. <see langword="null"/> after a successful call or a passed health
+    /// probe: a failure that is over is not the backend's state.
+    /// </summary>
     public string? LastError { get; init; }
 
-    /// <summary>Gets when the last failure happened.</summary>
+    /// <summary>Gets when <see cref="LastError"/> happened; <see langword="null"/> with it.</summary>
     public DateTimeOffset? LastErrorAt { get; init; }
 
     /// <summary>Gets when the backend's server was last probed; null when its client cannot probe or no probe has run yet.</summary>

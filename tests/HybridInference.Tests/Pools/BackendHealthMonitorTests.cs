@@ -38,9 +38,23 @@ public sealed class BackendHealthMonitorTests
         await monitor.LastRound;
 
         Assert.Equal(BackendHealth.Probation, probedBackend.State.Health);
+        Assert.Equal((null, null), (probedBackend.State.Snapshot(probedBackend.Info).LastError, probedBackend.State.Snapshot(probedBackend.Info).LastErrorAt));
         Assert.Equal("probed", (await pool.GetResponseAsync(User("x"))).Text);
         Assert.Equal(BackendHealth.Healthy, probedBackend.State.Health);
         Assert.Equal(2, probed.Probes);
+    }
+
+    [Fact]
+    public void LastError_AfterASuccessfulCall_IsCleared()
+    {
+        var backend = Backend(new FakeChatClient("b"), "b");
+        backend.State.RecordFailure(new TimeoutException(), countsAgainstHealth: true);
+        Assert.Equal("TimeoutException", backend.State.Snapshot(backend.Info).LastError);
+
+        backend.State.RecordSuccess(TimeSpan.FromMilliseconds(5));
+
+        var status = backend.State.Snapshot(backend.Info);
+        Assert.Equal((null, null, 0), (status.LastError, status.LastErrorAt, status.ConsecutiveFailures));
     }
 
     [Fact]
