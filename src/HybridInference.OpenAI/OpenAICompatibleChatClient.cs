@@ -39,6 +39,10 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
     private readonly string? _apiKey;
     private readonly ChatClientMetadata _metadata;
     private readonly HttpClient _httpClient;
+    private readonly string _timeoutText;
+
+    /// <summary>The SDK's network timeout when none is configured.</summary>
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(100);
 
     /// <summary>Initializes a new instance of the <see cref="OpenAICompatibleChatClient"/> class.</summary>
     /// <param name="options">Where and how to reach the server.</param>
@@ -64,8 +68,9 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         {
             Endpoint = endpoint,
             RetryPolicy = new StaleConnectionRetryPolicy(),
-            NetworkTimeout = options.Timeout ?? TimeSpan.FromSeconds(100),
+            NetworkTimeout = options.Timeout ?? DefaultTimeout,
         };
+        _timeoutText = $"{(options.Timeout ?? DefaultTimeout).TotalSeconds:0.###} s, {options.TimeoutSetting ?? "OpenAICompatibleChatClientOptions.Timeout"}";
         _httpClient = httpClient ?? SharedHttpClient;
         clientOptions.Transport = new HttpClientPipelineTransport(_httpClient);
 
@@ -129,7 +134,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
                 }
                 catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
                 {
-                    throw BackendErrors.FromTransport(Name, ex, midStream: true, _apiKey);
+                    throw BackendErrors.FromTransport(Name, ex, midStream: true, _apiKey, _timeoutText);
                 }
 
                 if (item.Data == "[DONE]")
@@ -218,7 +223,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         }
         catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
         {
-            var failure = BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey);
+            var failure = BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey, _timeoutText);
             return HealthCheckResult.Unhealthy(failure.Message, failure);
         }
     }
@@ -290,7 +295,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         }
         catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
         {
-            throw BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey);
+            throw BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey, _timeoutText);
         }
 
         using (response)
@@ -360,7 +365,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         }
         catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
         {
-            throw BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey);
+            throw BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey, _timeoutText);
         }
 
         var response = result.GetRawResponse();

@@ -23,4 +23,10 @@ public sealed class OpenAICompatibleChatClientOptions
 
     /// <summary>Gets or sets how long one call may wait for the server before it times out. Default 100 seconds.</summary>
     public TimeSpan? Timeout { get; set; }
+
+    /// <summary>
+    /// Gets or sets where <see cref="Timeout"/> is set, for the message of a timeout (the provider factory names the
+    /// configuration entry); <see langword="null"/> names this property.
+    /// </summary>
+    internal string? TimeoutSetting { get; set; }
 }

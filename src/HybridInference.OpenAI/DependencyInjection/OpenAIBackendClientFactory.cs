@@ -53,6 +53,7 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
                 ApiKey = ResolveApiKey(backend, dialect),
                 Name = backend.Name,
                 Timeout = backend.Timeout,
+                TimeoutSetting = $"the Timeout of backend '{backend.Name}' under HybridInference:{lane}:Backends",
             },
             httpClient);
     }

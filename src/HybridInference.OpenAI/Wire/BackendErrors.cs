@@ -48,7 +48,12 @@ internal static partial class BackendErrors
     }
 
     /// <summary>Maps a failure to reach the server or to read its answer.</summary>
-    public static Exception FromTransport(string backend, Exception exception, bool midStream, string? secret)
+    /// <param name="backend">The backend's name.</param>
+    /// <param name="exception">The failure.</param>
+    /// <param name="midStream">Whether the answer's stream had begun.</param>
+    /// <param name="secret">The backend's key, scrubbed from the text.</param>
+    /// <param name="timeout">The backend's timeout and where it is set, named in a timeout's message (the SDK's own words name its option, not the user's setting).</param>
+    public static Exception FromTransport(string backend, Exception exception, bool midStream, string? secret, string? timeout = null)
     {
         if (exception is AggregateException { InnerExceptions.Count: > 0 } retries)
         {
@@ -60,7 +65,12 @@ internal static partial class BackendErrors
         // the backend's Timeout): the server went silent, it did not hang up.
         if (exception is TimeoutException || exception.InnerException is TimeoutException || exception is OperationCanceledException)
         {
-            return new BackendException(BackendErrorKind.Timeout, $"Backend '{backend}' did not answer in time: {detail}", innerException: exception);
+            return new BackendException(
+                BackendErrorKind.Timeout,
+                timeout is null
+                    ? $"Backend '{backend}' did not answer in time: {detail}"
+                    : $"Backend '{backend}' did not answer within its timeout ({timeout}){(midStream ? " while streaming" : string.Empty)}; raise it there for a slow server.",
+                innerException: exception);
         }
 
         if (midStream)

@@ -174,7 +174,7 @@ public sealed class StreamTimeLimitTests
     {
         var error = await Assert.ThrowsAsync<BackendException>(() => Within(next));
         Assert.Equal(BackendErrorKind.Timeout, error.Kind);
-        Assert.Contains("Backend 'loris' sent no token for 10 s, its Timeout", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Backend 'loris' sent no token for 10 s, the Timeout of backend 'loris' under HybridInference:Local:Backends", error.Message, StringComparison.Ordinal);
         await reading.DisposeAsync();
     }
 
