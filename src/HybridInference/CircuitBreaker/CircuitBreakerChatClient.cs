@@ -277,7 +277,8 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         {
             null => CircuitFailureReason.Validation,
             BackendException { Kind: BackendErrorKind.Timeout } or TimeoutException or OperationCanceledException => CircuitFailureReason.Timeout,
-            BackendException { Kind: BackendErrorKind.Unavailable or BackendErrorKind.Disconnected } or HttpRequestException => CircuitFailureReason.Refused,
+            BackendException { Kind: BackendErrorKind.Disconnected } => CircuitFailureReason.Disconnected,
+            BackendException { Kind: BackendErrorKind.Unavailable } or HttpRequestException => CircuitFailureReason.Refused,
             BackendException { Kind: BackendErrorKind.ServerError or BackendErrorKind.ModelLoading or BackendErrorKind.StreamError or BackendErrorKind.MalformedResponse } => CircuitFailureReason.ServerError,
             _ => CircuitFailureReason.Other,
         };

@@ -9,7 +9,7 @@ public enum CircuitFailureReason
     /// <summary>The server failed: HTTP 5xx, a model still loading, an error inside a stream, a malformed answer.</summary>
     ServerError,
 
-    /// <summary>The server could not be reached or dropped the connection.</summary>
+    /// <summary>The server could not be reached or was unavailable (a connection refused or reset before any answer).</summary>
     Refused,
 
     /// <summary>The answer failed JSON Schema validation.</summary>
@@ -17,4 +17,7 @@ public enum CircuitFailureReason
 
     /// <summary>Any other failure.</summary>
     Other,
+
+    /// <summary>The server dropped the connection in the middle of its answer (a stream cut before it was complete).</summary>
+    Disconnected,
 }

@@ -52,6 +52,27 @@ public sealed class RecoveryRampTests
         Assert.Equal((1L, 1L, 0L), (failures[CircuitFailureReason.ServerError], failures[CircuitFailureReason.Refused], failures[CircuitFailureReason.Validation]));
     }
 
+    [Theory]
+    [InlineData(BackendErrorKind.Disconnected, CircuitFailureReason.Disconnected)]
+    [InlineData(BackendErrorKind.Unavailable, CircuitFailureReason.Refused)]
+    [InlineData(BackendErrorKind.Timeout, CircuitFailureReason.Timeout)]
+    [InlineData(BackendErrorKind.ServerError, CircuitFailureReason.ServerError)]
+    [InlineData(BackendErrorKind.ModelLoading, CircuitFailureReason.ServerError)]
+    [InlineData(BackendErrorKind.StreamError, CircuitFailureReason.ServerError)]
+    [InlineData(BackendErrorKind.MalformedResponse, CircuitFailureReason.ServerError)]
+    public async Task FailureReasons_MatchTheBackendsErrorKind(BackendErrorKind kind, CircuitFailureReason expected)
+    {
+        using var host = Host();
+        host.Local.Throw(new BackendException(kind, "failed"));
+        host.Cloud!.DefaultReply = _ => "cloud";
+
+        await host.Chat.GetResponseAsync(User("Summarize: the meeting moved."));
+
+        var failures = host.Provider.GetRequiredService<IHybridInferenceStatus>().GetStatus().LocalCircuitFailures;
+        Assert.Equal(1L, failures[expected]);
+        Assert.Equal(1L, failures.Values.Sum());
+    }
+
     [Fact]
     public async Task RampedRequests_SayWhy()
     {
