@@ -67,32 +67,7 @@ internal sealed class LedgerHost : IAsyncDisposable
     }
 
     /// <summary>Reads the table through a connection of its own, as another process would see it.</summary>
-    public List<Dictionary<string, object?>> Rows()
-    {
-        var rows = new List<Dictionary<string, object?>>();
-        if (!File.Exists(DatabasePath))
-        {
-            return rows;
-        }
-
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT * FROM requests ORDER BY id";
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            var row = new Dictionary<string, object?>();
-            for (var i = 0; i < reader.FieldCount; i++)
-            {
-                row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
-    }
+    public List<Dictionary<string, object?>> Rows() => LedgerUnderTest.ReadRows(DatabasePath);
 
     /// <summary>
     /// Moves the fake clock on one flush interval at a time until the background loop has written
