@@ -37,10 +37,10 @@ ChatResponse person = await chat.GetResponseAsync(
     new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, "person") });
 Print("json", person);
 
-// Or typed: the schema comes from the type; the answer is validated and deserialized.
-StructuredResponse<Person> typed = await chat.GetResponseAsync<Person>(
-    [new ChatMessage(ChatRole.User, "Extract the person: 'Ada Lovelace, 36'")]);
-Print($"typed ({typed.Result.Name}, {typed.Result.Age})", typed.Response);
+// Or typed, with Microsoft.Extensions.AI's structured output: it sends the type's JSON schema, so the chain validates
+// the answer (retry, escalation) before it is deserialized.
+ChatResponse<Person> typed = await chat.GetResponseAsync<Person>("Extract the person: 'Ada Lovelace, 36'");
+Print($"typed ({typed.Result.Name}, {typed.Result.Age})", typed);
 
 await host.StopAsync();
 

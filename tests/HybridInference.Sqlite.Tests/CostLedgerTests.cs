@@ -45,7 +45,7 @@ public sealed class CostLedgerTests
         Assert.Equal(("Complex", "Cloud", "Category", "Category"), ((string)rows[1]["category"]!, (string)rows[1]["route"]!, (string)rows[1]["decision_reason"]!, (string)rows[1]["escalation_reason"]!));
         Assert.Equal((100 * 10.0 + 50 * 30.0) / 1_000_000, (double)rows[1]["cost_usd"]!, 9);
 
-        Assert.Equal(("retried", 1L, 2L, "LocalWithFallback"), ((string)rows[2]["validation"]!, (long)rows[2]["validation_failures"]!, (long)rows[2]["attempts"]!, (string)rows[2]["decision"]!));
+        Assert.Equal(("retried", 1L, 2L, "Local"), ((string)rows[2]["validation"]!, (long)rows[2]["validation_failures"]!, (long)rows[2]["attempts"]!, (string)rows[2]["decision"]!));
 
         Assert.Equal((1L, "Local", 0L), ((long)rows[3]["failed"]!, (string)rows[3]["route"]!, (long)rows[3]["output_committed"]!));
     }

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using HybridInference.Internal;
+using HybridInference.Errors;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -10,41 +10,26 @@ namespace HybridInference.CircuitBreaker;
 
 /// <summary>
 /// Guards a lane with a Polly circuit breaker: when the ratio of failed attempts over the sampling window passes the
-/// threshold, the circuit opens and calls fail fast until the break is over. The router reads the state: while the
-/// local circuit is open, routable traffic goes to the cloud; while the cloud circuit is open, cloud-preferred
-/// traffic that may run locally goes local. A local call refused fails with <see cref="BrokenCircuitException"/>
-/// (the fallback escalates it); a cloud call refused with a <see cref="BackendException"/> of kind
-/// <see cref="BackendErrorKind.Unavailable"/> that says so.
+/// threshold, the circuit opens and calls fail fast until the break is over. Its state (<see cref="LaneCircuit"/>,
+/// through <see cref="GetService"/>) is an input of the router: while the local circuit is open, routable traffic goes
+/// to the cloud; while the cloud circuit is open, cloud-preferred traffic that may run locally goes local. A local call
+/// refused fails with <see cref="BrokenCircuitException"/> (the fallback escalates it); a cloud call refused with a
+/// <see cref="BackendException"/> of kind <see cref="BackendErrorKind.Unavailable"/> that says so.
 /// </summary>
 /// <remarks>
-/// <para>
-/// Failures are exceptions (timeouts included) and answers that fail the request's
-/// <see cref="HybridRequest.LocalResponseCheck"/> (schema validation). Not failures: the caller's cancellation, and
-/// a <see cref="ContextWindowExceededException"/>, which says the prompt was too long, not that the server is sick,
-/// and a request the server rejected as bad (<see cref="BackendErrorKind.BadRequest"/>) or the client refused
-/// (<see cref="ArgumentException"/>), which is the caller's mistake.
-/// </para>
-/// <para>
-/// A stream counts as one attempt that ends when the stream ends, so a failure mid-stream counts as well. The
-/// state is exposed through <see cref="GetService"/> as a <see cref="CircuitBreakerStateProvider"/>.
-/// </para>
+/// What counts is <see cref="Failures.CountsAgainstBreaker"/>: errors and timeouts, and an answer that failed JSON
+/// Schema validation (an <see cref="OutputValidationException"/> from the lane's JSON validation below); not the
+/// caller's cancellation, a prompt too long for the window, or a request the server rejected as bad. A stream counts
+/// as one attempt that ends when the stream ends, so a failure mid-stream counts as well.
 /// </remarks>
 internal sealed class CircuitBreakerChatClient : DelegatingChatClient
 {
-    private readonly ResiliencePipeline<LocalAttempt> _pipeline;
-    private readonly CircuitBreakerStateProvider _state = new();
-    private readonly TimeProvider _timeProvider;
-    private readonly TimeSpan _recoveryRamp;
-    private readonly BackendLane _lane;
-    private readonly long[] _failures = new long[Enum.GetValues<CircuitFailureReason>().Length];
-    private readonly Lock _rampGate = new();
-    private long _openUntilTicks;
-    private long _closedAtTicks;
-    private double _rampCredit;
+    private readonly ResiliencePipeline<ChatResponse?> _pipeline;
+    private readonly LaneCircuit _circuit;
     private volatile bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="CircuitBreakerChatClient"/> class.</summary>
-    /// <param name="innerClient">The lane's pool.</param>
+    /// <param name="innerClient">The rest of the lane.</param>
     /// <param name="options">The thresholds, shared by both lanes; the recovery ramp applies to the local lane only.</param>
     /// <param name="timeProvider">The clock.</param>
     /// <param name="logger">The logger for state changes.</param>
@@ -56,28 +41,25 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
 
-        _timeProvider = timeProvider;
-        _lane = lane;
-        _recoveryRamp = lane == BackendLane.Local ? options.RecoveryRamp : TimeSpan.Zero;
-        var breakDuration = options.BreakDuration;
-        _pipeline = new ResiliencePipelineBuilder<LocalAttempt> { TimeProvider = timeProvider }
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<LocalAttempt>
+        var circuit = _circuit = new LaneCircuit(lane, timeProvider, lane == BackendLane.Local ? options.RecoveryRamp : TimeSpan.Zero);
+        _pipeline = new ResiliencePipelineBuilder<ChatResponse?> { TimeProvider = timeProvider }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<ChatResponse?>
             {
                 FailureRatio = options.EscalationThreshold,
                 SamplingDuration = options.SamplingWindow,
                 MinimumThroughput = options.MinimumThroughput,
-                BreakDuration = breakDuration,
-                StateProvider = _state,
-                ShouldHandle = args => new ValueTask<bool>(CountFailure(args.Outcome, args.Context.CancellationToken)),
+                BreakDuration = options.BreakDuration,
+                StateProvider = circuit.Polly,
+                ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && CountFailure(circuit, ex, args.Context.CancellationToken)),
                 OnOpened = args =>
                 {
-                    Volatile.Write(ref _openUntilTicks, (timeProvider.GetUtcNow() + args.BreakDuration).UtcTicks);
+                    circuit.Opened(args.BreakDuration);
                     Log.CircuitOpened(logger, lane, args.BreakDuration, Log.Describe(args.Outcome.Exception));
                     return default;
                 },
                 OnClosed = _ =>
                 {
-                    Volatile.Write(ref _closedAtTicks, timeProvider.GetUtcNow().UtcTicks);
+                    circuit.Closed();
                     Log.CircuitClosed(logger, lane);
                     return default;
                 },
@@ -91,59 +73,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
     }
 
     /// <summary>Gets the breaker's state.</summary>
-    public CircuitBreakerStateProvider State => _state;
-
-    /// <summary>Gets the lane the breaker guards.</summary>
-    public BackendLane Lane => _lane;
-
-    /// <summary>Gets the failures counted since start, by reason.</summary>
-    public IReadOnlyDictionary<CircuitFailureReason, long> Failures =>
-        Enum.GetValues<CircuitFailureReason>().ToDictionary(r => r, r => Interlocked.Read(ref _failures[(int)r]));
-
-    /// <summary>
-    /// Gets a value indicating whether a routable request should still go to the cloud because the circuit closed
-    /// less than <see cref="RoutingOptions.RecoveryRamp"/> ago: local takes a share of the traffic that grows from
-    /// nothing to all of it over the ramp, spread evenly (every n-th request), not at random.
-    /// </summary>
-    public bool ShouldRampToCloud()
-    {
-        var closedAt = Volatile.Read(ref _closedAtTicks);
-        if (closedAt == 0 || _recoveryRamp <= TimeSpan.Zero || _state.CircuitState != CircuitState.Closed)
-        {
-            return false;
-        }
-
-        var elapsed = _timeProvider.GetUtcNow().UtcTicks - closedAt;
-        if (elapsed >= _recoveryRamp.Ticks)
-        {
-            return false;
-        }
-
-        var localShare = (double)elapsed / _recoveryRamp.Ticks;
-        lock (_rampGate)
-        {
-            _rampCredit += localShare;
-            if (_rampCredit >= 1)
-            {
-                _rampCredit -= 1;
-                return false;
-            }
-
-            return true;
-        }
-    }
-
-    /// <summary>
-    /// Gets a value indicating whether the breaker would reject a local call now. Polly moves an open circuit to
-    /// half-open only when a call arrives after the break, so the router must send one: once the break is over this
-    /// is <see langword="false"/> although the state still reads <see cref="CircuitState.Open"/>.
-    /// </summary>
-    public bool IsRejecting => _state.CircuitState switch
-    {
-        CircuitState.Isolated => true,
-        CircuitState.Open => _timeProvider.GetUtcNow().UtcTicks < Volatile.Read(ref _openUntilTicks),
-        _ => false,
-    };
+    public LaneCircuit Circuit => _circuit;
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -156,20 +86,19 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
                 {
                     try
                     {
-                        var response = await state.Client.InnerClient.GetResponseAsync(state.Messages, state.Options, context.CancellationToken).ConfigureAwait(false);
-                        var check = HybridRequest.Find(state.Options) is { LocalResponseCheck: { } c } request && !c.Passes(response, request, context.CancellationToken);
-                        return Outcome.FromResult(new LocalAttempt(response, check));
+                        return Outcome.FromResult<ChatResponse?>(
+                            await state.Client.InnerClient.GetResponseAsync(state.Messages, state.Options, context.CancellationToken).ConfigureAwait(false));
                     }
                     catch (Exception ex)
                     {
-                        return Outcome.FromException<LocalAttempt>(ex);
+                        return Outcome.FromException<ChatResponse?>(ex);
                     }
                 },
                 context,
                 (Client: this, Messages: messages, Options: options)).ConfigureAwait(false);
 
             ThrowIfException(outcome);
-            return outcome.Result.Response!;
+            return outcome.Result!;
         }
         finally
         {
@@ -239,8 +168,9 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
     public override object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
-        return serviceKey is null && serviceType == typeof(CircuitBreakerStateProvider)
-            ? _state
+        return serviceKey is not null ? base.GetService(serviceType, serviceKey)
+            : serviceType == typeof(LaneCircuit) ? _circuit
+            : serviceType == typeof(CircuitBreakerStateProvider) ? _circuit.Polly
             : base.GetService(serviceType, serviceKey);
     }
 
@@ -251,9 +181,9 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
     }
 
     /// <summary>Rethrows a failed attempt; a cloud call the open circuit refused becomes a <see cref="BackendException"/> that says so.</summary>
-    private void ThrowIfException(Outcome<LocalAttempt> outcome)
+    private void ThrowIfException(Outcome<ChatResponse?> outcome)
     {
-        if (_lane == BackendLane.Cloud && outcome.Exception is BrokenCircuitException broken)
+        if (_circuit.Lane == BackendLane.Cloud && outcome.Exception is BrokenCircuitException broken)
         {
             var retry = broken.RetryAfter is { } after ? $" for another {after.TotalSeconds:0.#} s" : string.Empty;
             throw new BackendException(
@@ -266,37 +196,24 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         outcome.ThrowIfException();
     }
 
-    private bool CountFailure(Outcome<LocalAttempt> outcome, CancellationToken cancellationToken)
+    private static bool CountFailure(LaneCircuit circuit, Exception exception, CancellationToken cancellationToken)
     {
-        if (!IsFailure(outcome, cancellationToken))
+        if (!Failures.CountsAgainstBreaker(exception, cancellationToken))
         {
             return false;
         }
 
-        var reason = outcome.Exception switch
+        circuit.Count(exception switch
         {
-            null => CircuitFailureReason.Validation,
+            OutputValidationException => CircuitFailureReason.Validation,
             BackendException { Kind: BackendErrorKind.Timeout } or TimeoutException or OperationCanceledException => CircuitFailureReason.Timeout,
             BackendException { Kind: BackendErrorKind.Disconnected } => CircuitFailureReason.Disconnected,
             BackendException { Kind: BackendErrorKind.Unavailable } or HttpRequestException => CircuitFailureReason.Refused,
             BackendException { Kind: BackendErrorKind.ServerError or BackendErrorKind.ModelLoading or BackendErrorKind.StreamError or BackendErrorKind.MalformedResponse } => CircuitFailureReason.ServerError,
             _ => CircuitFailureReason.Other,
-        };
-        Interlocked.Increment(ref _failures[(int)reason]);
+        });
         return true;
     }
-
-    private static bool IsFailure(Outcome<LocalAttempt> outcome, CancellationToken cancellationToken) => outcome.Exception switch
-    {
-        null => outcome.Result.FailedCheck,
-        OperationCanceledException when cancellationToken.IsCancellationRequested => false,
-        ContextWindowExceededException => false,
-
-        // The request's own fault (the server rejected it, or the client refused it or cannot send it), not the lane's health.
-        ArgumentException or NotSupportedException or BackendException { Kind: BackendErrorKind.BadRequest } => false,
-        BackendException { Kind: BackendErrorKind.Saturated or BackendErrorKind.Unsupported } => false,
-        _ => true,
-    };
 
     /// <summary>
     /// A stream run inside the breaker's pipeline: the pipeline's callback starts the stream, reports the first
@@ -305,13 +222,13 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
     private sealed class StreamingAttempt(IChatClient inner, IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         private readonly TaskCompletionSource<bool> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource<Outcome<LocalAttempt>> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<Outcome<ChatResponse?>> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Task<bool> Started => _started.Task;
 
         public IAsyncEnumerator<ChatResponseUpdate>? Updates { get; private set; }
 
-        public async ValueTask<Outcome<LocalAttempt>> RunAsync(CancellationToken cancellationToken)
+        public async ValueTask<Outcome<ChatResponse?>> RunAsync(CancellationToken cancellationToken)
         {
             try
             {
@@ -320,13 +237,13 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
             }
             catch (Exception ex)
             {
-                return Outcome.FromException<LocalAttempt>(ex);
+                return Outcome.FromException<ChatResponse?>(ex);
             }
 
             return await _finished.Task.ConfigureAwait(false);
         }
 
         public void Finish(Exception? exception) =>
-            _finished.TrySetResult(exception is null ? Outcome.FromResult(default(LocalAttempt)) : Outcome.FromException<LocalAttempt>(exception));
+            _finished.TrySetResult(exception is null ? Outcome.FromResult<ChatResponse?>(null) : Outcome.FromException<ChatResponse?>(exception));
     }
 }

@@ -1,28 +1,41 @@
 using HybridInference.CircuitBreaker;
 using HybridInference.Internal;
+using Microsoft.Extensions.AI;
 
 namespace HybridInference;
 
-/// <summary>Adds the local circuit breaker to a chain.</summary>
+/// <summary>Adds a lane's circuit breaker.</summary>
 public static class CircuitBreakerChatClientBuilderExtensions
 {
     /// <summary>
-    /// Adds the circuit breaker (Polly.Core) in front of the local backends: past
-    /// <see cref="RoutingOptions.EscalationThreshold"/> failures over <see cref="RoutingOptions.SamplingWindow"/>, it
-    /// opens for <see cref="RoutingOptions.BreakDuration"/> and the router sends routable traffic to the cloud.
+    /// Adds a circuit breaker (Polly.Core) to a lane: past <see cref="RoutingOptions.EscalationThreshold"/> failures
+    /// (errors, timeouts, answers that failed JSON validation) over <see cref="RoutingOptions.SamplingWindow"/>, it
+    /// opens for <see cref="RoutingOptions.BreakDuration"/>. The router reads its state: while the local breaker is
+    /// open, routable traffic goes to the cloud; while the cloud breaker is open, cloud-preferred traffic that may run
+    /// locally goes local.
     /// </summary>
-    /// <param name="builder">The chain.</param>
+    /// <param name="builder">The lane's pipeline.</param>
     /// <param name="options">The thresholds; the defaults when <see langword="null"/>.</param>
+    /// <param name="lane">The lane guarded. Default <see cref="BackendLane.Local"/>; the recovery ramp applies to the local lane only.</param>
     /// <returns><paramref name="builder"/>.</returns>
     /// <remarks>Time comes from the <see cref="TimeProvider"/> in the services, so tests can drive it.</remarks>
-    public static ChatClientChainBuilder UseCircuitBreaker(this ChatClientChainBuilder builder, RoutingOptions? options = null)
+    public static ChatClientBuilder UseCircuitBreaker(this ChatClientBuilder builder, RoutingOptions? options = null, BackendLane lane = BackendLane.Local)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Use((inner, services) =>
         {
             var breaker = new CircuitBreakerChatClient(
-                inner, options ?? new RoutingOptions(), ChainServices.Time(services), ChainServices.Logger<CircuitBreakerChatClient>(services));
-            ChainServices.Metrics(services).ObserveLocalCircuit(breaker.State);
+                inner, options ?? new RoutingOptions(), ChainServices.Time(services), ChainServices.Logger<CircuitBreakerChatClient>(services), lane);
+            var metrics = ChainServices.Metrics(services);
+            if (lane == BackendLane.Local)
+            {
+                metrics.ObserveLocalCircuit(breaker.Circuit.Polly);
+            }
+            else
+            {
+                metrics.ObserveCloudCircuit(breaker.Circuit.Polly);
+            }
+
             return breaker;
         });
     }

@@ -99,7 +99,7 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(messages);
-        var request = HybridRequest.GetOrAttach(ref options);
+        var request = RequestState.GetOrAttach(ref options);
         var profile = _classifier.Classify(messages, options);
 
         // LocalOnly follows the data: a message marked local-only (by the caller, or as part of an earlier local-only
@@ -133,7 +133,7 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
     /// marked for redaction on its way to the cloud. A detector that fails keeps the request local (fail closed);
     /// a deadline that passes ends the request.
     /// </summary>
-    private TaskProfile ApplyPrivacy(IEnumerable<ChatMessage> messages, ChatOptions options, TaskProfile profile, HybridRequest request, CancellationToken cancellationToken)
+    private TaskProfile ApplyPrivacy(IEnumerable<ChatMessage> messages, ChatOptions options, TaskProfile profile, RequestState request, CancellationToken cancellationToken)
     {
         var finder = new SentTextVisitor.Finder(_detector!, cancellationToken);
         try

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using HybridInference.Classification;
 using HybridInference.Internal;
 
@@ -7,17 +8,17 @@ namespace HybridInference;
 public static class TaskClassifierChatClientBuilderExtensions
 {
     /// <summary>Adds the task classifier: it profiles each request (category, tokens, JSON, data policy) for the router.</summary>
-    /// <param name="builder">The chain.</param>
+    /// <param name="builder">The spine's pipeline.</param>
     /// <param name="options">The classification rules; the defaults when <see langword="null"/>.</param>
     /// <param name="privacy">
     /// What to do with requests that contain personal data: keep them local, or redact them before they may go to the
-    /// cloud (the cloud lanes given to <c>UseHybridRouter</c> and <c>UseSchemaValidatingFallback</c> redact); nothing
+    /// cloud (the cloud lane redacts, with <c>UsePiiRedaction</c> at its head); nothing
     /// when <see langword="null"/>. The detector is the <see cref="IPiiDetector"/> in the services, or
     /// <see cref="PiiDetector"/> with the options' custom patterns.
     /// </param>
     /// <returns><paramref name="builder"/>.</returns>
     /// <remarks>Prompt tokens are counted by the <see cref="ITokenCounter"/> in the services, or by the built-in estimate.</remarks>
-    public static ChatClientChainBuilder UseTaskClassifier(this ChatClientChainBuilder builder, ClassificationOptions? options = null, PrivacyOptions? privacy = null)
+    public static ChatClientBuilder UseTaskClassifier(this ChatClientBuilder builder, ClassificationOptions? options = null, PrivacyOptions? privacy = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Use((inner, services) => new TaskClassifierChatClient(

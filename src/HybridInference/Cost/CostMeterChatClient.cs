@@ -24,6 +24,8 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
     private readonly IRouteOutcomeListener[] _listeners;
     private readonly ILogger _logger;
     private readonly bool _captureContent;
+    private readonly ChatClientMetadata _metadata;
+    private long _sequence;
     private volatile bool _disposed;
 
     public CostMeterChatClient(
@@ -39,6 +41,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         _requestTimeout = requestTimeout;
         _listeners = listeners?.ToArray() ?? [];
         _logger = logger ?? NullLogger.Instance;
+        _metadata = new ChatClientMetadata(HybridInferenceTelemetry.ProviderName, providerUri: null, innerClient.GetService<ChatClientMetadata>()?.DefaultModelId);
     }
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -59,7 +62,8 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         {
             var response = await base.GetResponseAsync(messages, options, linked?.Token ?? cancellationToken).ConfigureAwait(false);
             outcome = BuildOutcome(request, started, activity);
-            (response.AdditionalProperties ??= [])[HybridRequest.OutcomePropertyKey] = outcome;
+            (response.AdditionalProperties ??= [])[RequestState.OutcomePropertyKey] = outcome;
+            RouteOutcomes.MarkToolTurn(response, outcome);
             TagAnswer(activity, response.FinishReason, response.Messages);
             return response;
         }
@@ -76,8 +80,9 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         }
         finally
         {
-            RecordTask(request);
-            Notify(outcome ?? BuildOutcome(request, started, activity, committed: false, failed: true));
+            outcome ??= BuildOutcome(request, started, activity, committed: false, failed: true);
+            RecordTask(outcome);
+            Notify(outcome);
         }
     }
 
@@ -123,7 +128,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
                         : ex;
                     if (committed)
                     {
-                        var backend = request.LastBackend?.Name ?? "unknown";
+                        var backend = request.Attempts.LastBackend?.Name ?? "unknown";
                         failure = new StreamInterruptedException(
                             $"The stream from backend '{backend}' failed after output had reached the caller, so it was not retried or moved elsewhere; the answer received is incomplete.",
                             failure);
@@ -149,20 +154,25 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
                 yield return updates.Current;
             }
 
-            var last = new ChatResponseUpdate { AdditionalProperties = [] };
             outcome = BuildOutcome(request, started, activity, committed: true, failed: false);
-            last.AdditionalProperties[HybridRequest.OutcomePropertyKey] = outcome;
+            var last = RouteOutcomes.CarrierUpdate(outcome);
             TagAnswer(activity, finishReason, answer?.ToChatResponse().Messages);
             yield return last;
         }
         finally
         {
             await updates.DisposeAsync().ConfigureAwait(false);
-            RecordTask(request);
-
             // A caller that stops reading early ends the stream without an error: what it cost is recorded all the same.
-            Notify(outcome ?? BuildOutcome(request, started, activity, committed, failed: false));
+            outcome ??= BuildOutcome(request, started, activity, committed, failed: false);
+            RecordTask(outcome);
+            Notify(outcome);
         }
+    }
+
+    public override object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType == typeof(ChatClientMetadata) ? _metadata : base.GetService(serviceType, serviceKey);
     }
 
     protected override void Dispose(bool disposing)
@@ -172,10 +182,10 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         base.Dispose(disposing);
     }
 
-    private HybridRequest Begin(ref ChatOptions? options)
+    private RequestState Begin(ref ChatOptions? options)
     {
         // A fresh state per call, on a copy of the caller's options (which are never changed).
-        var request = new HybridRequest { StartedAt = _timeProvider.GetUtcNow() };
+        var request = new RequestState { StartedAt = _timeProvider.GetUtcNow(), Sequence = Interlocked.Increment(ref _sequence) };
         options = new HybridChatOptions(options, request);
         return request;
     }
@@ -217,43 +227,19 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
     }
 
     /// <summary>Attaches the outcome of a failed request to its exception, where <see cref="RouteOutcomeExtensions.GetRouteOutcome(Exception)"/> finds it.</summary>
-    private TException WithOutcome<TException>(TException exception, HybridRequest request, long started, Activity? activity, bool committed, out RouteOutcome? outcome)
+    private TException WithOutcome<TException>(TException exception, RequestState request, long started, Activity? activity, bool committed, out RouteOutcome? outcome)
         where TException : Exception
     {
         outcome = BuildOutcome(request, started, activity, committed, failed: true);
-        exception.Data[HybridRequest.OutcomePropertyKey] = outcome;
+        exception.Data[RequestState.OutcomePropertyKey] = outcome;
         activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
         return exception;
     }
 
-    private RouteOutcome BuildOutcome(HybridRequest request, long started, Activity? activity, bool committed = true, bool failed = false)
+    private RouteOutcome BuildOutcome(RequestState request, long started, Activity? activity, bool committed = true, bool failed = false)
     {
-        var profile = request.Profile;
-        var decision = request.Decision ?? new RouteDecision(RouteTarget.Local, RouteReason.Default);
-        var backend = request.LastBackend;
-        var outcome = new RouteOutcome
-        {
-            Target = backend?.Lane ?? (decision.Target == RouteTarget.Cloud ? BackendLane.Cloud : BackendLane.Local),
-            Backend = backend?.Name ?? "unknown",
-            Model = request.LastModel,
-            Category = profile?.Category ?? TaskCategory.Routine,
-            Decision = decision.Target,
-            DecisionReason = decision.Reason,
-            Attempts = request.Attempts,
-            EscalationReason = request.Escalation,
-            ValidationFailures = request.ValidationFailures,
-            EstimatedPromptTokens = profile?.EstimatedPromptTokens ?? 0,
-            InputTokens = request.InputTokens,
-            OutputTokens = request.OutputTokens,
-            CostUsd = request.CostUsd,
-            CloudBaselineCostUsd = request.CloudBaselineCostUsd,
-            Duration = _timeProvider.GetElapsedTime(started),
-            OutputCommitted = committed,
-            Failed = failed,
-            StartedAt = request.StartedAt,
-            JsonRequired = profile?.RequiresJson ?? false,
-        };
-
+        var outcome = RouteOutcomes.Fold(request, _timeProvider.GetElapsedTime(started), committed, failed);
+        var backend = request.Attempts.LastBackend;
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag(HybridInferenceTelemetry.GenAiProviderName, backend?.Provider);
@@ -294,14 +280,12 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
     }
 
     /// <summary>Records every finished request once, answered or failed, so the task-cost histogram counts requests exactly.</summary>
-    private void RecordTask(HybridRequest request)
+    private void RecordTask(RouteOutcome outcome)
     {
-        var lane = request.LastBackend?.Lane ?? (request.Decision?.Target == RouteTarget.Cloud ? BackendLane.Cloud : BackendLane.Local);
-        _metrics.RecordTaskCost(lane, request.CostUsd);
-
-        if (request.Escalation != EscalationReason.None)
+        _metrics.RecordTaskCost(outcome.Target, outcome.CostUsd);
+        if (outcome.EscalationReason != EscalationReason.None)
         {
-            _metrics.RecordEscalation(request.Escalation);
+            _metrics.RecordEscalation(outcome.EscalationReason);
         }
     }
 }

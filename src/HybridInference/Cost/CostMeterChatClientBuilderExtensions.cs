@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using HybridInference.Cost;
 using HybridInference.Internal;
 
@@ -11,7 +12,7 @@ public static class CostMeterChatClientBuilderExtensions
     /// <see cref="RouteOutcome"/> to each response (and to the exception of a failed request); every
     /// <see cref="IRouteOutcomeListener"/> in the services hears of each finished request. Put it first (outermost).
     /// </summary>
-    /// <param name="builder">The chain.</param>
+    /// <param name="builder">The spine's pipeline.</param>
     /// <param name="requestTimeout">
     /// The most a whole request (every attempt, retry and escalation) may take before it is cancelled and fails with
     /// <see cref="TimeoutException"/>; null for no limit. Applies to <see cref="Microsoft.Extensions.AI.IChatClient.GetResponseAsync"/>.
@@ -21,7 +22,7 @@ public static class CostMeterChatClientBuilderExtensions
     /// <c>gen_ai.output.messages</c>); off by default, as they hold users' data.
     /// </param>
     /// <returns><paramref name="builder"/>.</returns>
-    public static ChatClientChainBuilder UseCostMeter(this ChatClientChainBuilder builder, TimeSpan? requestTimeout = null, bool captureMessageContent = false)
+    public static ChatClientBuilder UseCostMeter(this ChatClientBuilder builder, TimeSpan? requestTimeout = null, bool captureMessageContent = false)
     {
         ArgumentNullException.ThrowIfNull(builder);
         if (requestTimeout is { } timeout)

@@ -1,34 +1,35 @@
-using HybridInference.CircuitBreaker;
 using HybridInference.Cost;
 using HybridInference.Internal;
 using HybridInference.Pools;
-using HybridInference.RateLimiting;
 using HybridInference.Status;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace HybridInference.DependencyInjection;
 
-/// <summary>Builds the hybrid client from the validated options and the registered backends.</summary>
+/// <summary>
+/// Builds the hybrid client from the validated options and the registered backends, with the public pieces only:
+/// two <see cref="BackendPoolBuilder"/> pools, two lanes and the spine composed of <c>Use...</c> calls on
+/// <see cref="ChatClientBuilder"/>, with the user's middleware where <see cref="HybridInferenceBuilder"/> put it.
+/// </summary>
 internal static class HybridChatClientFactory
 {
     public static IChatClient Create(IServiceProvider services)
     {
         // Resolving the options runs every validator: a bad configuration fails here with all its problems listed.
         var options = services.GetRequiredService<IOptions<HybridInferenceOptions>>().Value;
+        var chain = services.GetRequiredService<ChainConfiguration>();
         var registrations = services.GetServices<BackendRegistration>().ToList();
         var providers = services.GetServices<IBackendClientFactory>().ToList();
-        var metrics = services.GetRequiredService<HybridInferenceMetrics>();
-        var time = ChainServices.Time(services);
         var logger = ChainServices.Logger<HybridInferenceBuilder>(services);
 
-        var localInfos = Describe(BackendLane.Local, options.Local.Backends, registrations, providers);
-        var cloudInfos = Describe(BackendLane.Cloud, options.Cloud.Backends, registrations, providers);
-        var costs = new CostCalculator(options, cloudInfos.Select(i => i.Info));
-        foreach (var (info, _) in cloudInfos)
+        var local = Describe(BackendLane.Local, options.Local.Backends, registrations, providers);
+        var cloud = Describe(BackendLane.Cloud, options.Cloud.Backends, registrations, providers);
+        ThrowIfUnknownBackends(chain, local, cloud);
+        var costs = new CostCalculator(options, cloud.Select(b => b.Info));
+        foreach (var (info, _, _) in cloud)
         {
             if (costs.FindPrice(info) is null)
             {
@@ -36,98 +37,124 @@ internal static class HybridChatClientFactory
             }
         }
 
-        var localPool = CreatePool(BackendLane.Local, options.Local, localInfos, services, costs, metrics, time, logger);
-        var cloudPool = cloudInfos.Count == 0 ? null : CreatePool(BackendLane.Cloud, options.Cloud, cloudInfos, services, costs, metrics, time, logger);
+        var localPool = CreatePool(BackendLane.Local, local, options, costs, chain, services);
+        var cloudPool = cloud.Count == 0 ? null : CreatePool(BackendLane.Cloud, cloud, options, costs, chain, services);
 
-        // The budget is checked before the breaker, so a request held back by it never counts as a cloud failure.
-        var cloudCircuit = cloudPool is null ? null : new CircuitBreakerChatClient(
-            cloudPool, options.Routing, time, ChainServices.Logger<CircuitBreakerChatClient>(services), BackendLane.Cloud);
-        if (cloudCircuit is not null)
+        // The cloud lane: redaction, then the budget (before the breaker, so a request held back by it never counts
+        // as a cloud failure), the breaker, JSON validation, the user's lane middleware, the pool.
+        IChatClient? cloudLane = null;
+        if (cloudPool is not null)
         {
-            metrics.ObserveCloudCircuit(cloudCircuit.State);
+            var cloudBuilder = new ChatClientBuilder(cloudPool)
+                .UsePiiRedaction()
+                .UseCloudBudget(options.Cloud)
+                .UseCircuitBreaker(options.Routing, BackendLane.Cloud)
+                .UseJsonValidation(BackendLane.Cloud, options.Validation.ExtractJson);
+            Apply(chain.CloudLane, cloudBuilder);
+            cloudLane = cloudBuilder.Build(services);
         }
 
-        IChatClient? cloudLane = cloudCircuit is null ? null : new CloudRateLimitChatClient(
-            cloudCircuit,
-            new CloudRateLimiter(options.Cloud.RequestsPerMinute, options.Cloud.TokensPerMinute, options.Cloud.RateLimitQueueTime, time));
-        var policy = services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit);
+        // The local lane: hedging, the fallback (retry, escalate), the breaker, JSON validation, the user's lane middleware, the pool.
+        var localBuilder = new ChatClientBuilder(localPool);
+        if (cloudLane is not null && options.Routing.HedgeDelay is { } hedgeDelay)
+        {
+            localBuilder.UseHedging(cloudLane, hedgeDelay);
+        }
 
-        var chain = new ChatClientChainBuilder(localPool)
+        localBuilder
+            .UseSchemaValidatingFallback(cloudLane, options.Routing.FallbackMaxRetries)
+            .UseCircuitBreaker(options.Routing)
+            .UseJsonValidation(BackendLane.Local, options.Validation.ExtractJson);
+        Apply(chain.LocalLane, localBuilder);
+        var localLane = localBuilder.Build(services);
+
+        // The spine: the user's middleware around it all, then meter, classifier, router.
+        var spine = new ChatClientBuilder(localLane);
+        Apply(chain.Chat, spine);
+        var client = spine
             .UseCostMeter(options.Routing.RequestTimeout, options.Observability.CaptureMessageContent)
             .UseTaskClassifier(options.Classification, options.Privacy)
-            .UseHybridRouter(cloudLane, policy, options.Routing.HedgeDelay)
-            .UseSchemaValidatingFallback(cloudLane, options.Routing.FallbackMaxRetries, options.Validation.ExtractJson)
-            .UseCircuitBreaker(options.Routing)
+            .UseHybridRouter(cloudLane, services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit))
             .Build(services);
 
         var components = services.GetRequiredService<ChainComponents>();
-        components.SetPools(localPool, cloudPool);
-        components.LocalCircuit = chain.GetService<CircuitBreakerChatClient>();
-        components.CloudCircuit = cloudCircuit;
-        return chain;
+        components.SetPools(localPool.GetService<BackendPoolChatClient>(), cloudPool?.GetService<BackendPoolChatClient>());
+        components.LocalCircuit = localLane.GetService<CircuitBreaker.LaneCircuit>();
+        components.CloudCircuit = cloudLane?.GetService<CircuitBreaker.LaneCircuit>();
+        return client;
+    }
+
+    private static void Apply(List<Action<ChatClientBuilder>> actions, ChatClientBuilder builder)
+    {
+        foreach (var action in actions)
+        {
+            action(builder);
+        }
     }
 
     /// <summary>
     /// Lists a lane's backends: configured ones in configuration order, then those registered only by code in
     /// registration order. Code registrations supply the client; configuration supplies model, window and weight.
     /// </summary>
-    private static List<(BackendInfo Info, BackendRegistration Registration)> Describe(
+    private static List<(BackendInfo Info, BackendOptions Options, BackendRegistration Registration)> Describe(
         BackendLane lane, IList<BackendOptions> configured, List<BackendRegistration> registrations, List<IBackendClientFactory> providers)
     {
-        var result = new List<(BackendInfo, BackendRegistration)>();
+        var result = new List<(BackendInfo, BackendOptions, BackendRegistration)>();
         foreach (var backend in configured)
         {
             // A client registered by code wins; otherwise the provider package creates it (validation made sure one exists).
             var registration = registrations.Find(r => r.Lane == lane && string.Equals(r.Name, backend.Name, StringComparison.OrdinalIgnoreCase))
                 ?? new BackendRegistration(backend.Name, lane, services => providers.First(f => f.CanCreate(backend.Provider!)).Create(backend, lane, services));
-            result.Add((new BackendInfo(backend.Name, lane, backend.Provider ?? "unknown", backend.Model, backend.ContextWindow)
-            {
-                Weight = backend.Weight,
-                MaxConcurrentRequests = backend.MaxConcurrentRequests,
-                Timeout = backend.Timeout ?? Defaults.BackendTimeout,
-            }, registration));
+            result.Add((new BackendInfo(backend.Name, lane, backend.Provider ?? "unknown", backend.Model, backend.ContextWindow), backend, registration));
         }
 
         foreach (var registration in registrations)
         {
             if (registration.Lane == lane && !configured.Any(b => string.Equals(b.Name, registration.Name, StringComparison.OrdinalIgnoreCase)))
             {
-                result.Add((new BackendInfo(registration.Name, lane, "unknown", Model: null, ContextWindow: null), registration));
+                result.Add((new BackendInfo(registration.Name, lane, "unknown", Model: null, ContextWindow: null), new BackendOptions { Name = registration.Name }, registration));
             }
         }
 
         return result;
     }
 
-    private static BackendPoolChatClient CreatePool(
+    private static IChatClient CreatePool(
         BackendLane lane,
-        BackendLaneOptions laneOptions,
-        List<(BackendInfo Info, BackendRegistration Registration)> backends,
-        IServiceProvider services,
+        List<(BackendInfo Info, BackendOptions Options, BackendRegistration Registration)> backends,
+        HybridInferenceOptions options,
         CostCalculator costs,
-        HybridInferenceMetrics metrics,
-        TimeProvider time,
-        ILogger logger)
+        ChainConfiguration chain,
+        IServiceProvider services)
     {
-        var clients = new List<BackendChatClient>(backends.Count);
-        foreach (var (info, registration) in backends)
+        var pool = new BackendPoolBuilder(lane, options) { Costs = costs };
+        foreach (var (info, backend, registration) in backends)
         {
             var client = registration.Factory(services)
                 ?? throw new InvalidOperationException($"The client factory of backend '{info.Name}' returned null.");
-
-            // Fill in what configuration left open from what the client says of itself.
-            var metadata = client.GetService<ChatClientMetadata>();
-            var described = info with
+            if (chain.Backends.TryGetValue(info.Name, out var configure))
             {
-                Provider = info.Provider != "unknown" ? info.Provider : metadata?.ProviderName ?? "unknown",
-                Model = info.Model ?? metadata?.DefaultModelId,
-            };
-            var state = new BackendState(time, laneOptions.FailuresBeforeEjection, laneOptions.EjectionDuration);
-            clients.Add(new BackendChatClient(client, described, state, costs, metrics, time));
+                var builder = new ChatClientBuilder(client);
+                Apply(configure, builder);
+                client = builder.Build(services);
+            }
+
+            pool.AddBackend(backend, client);
         }
 
-        metrics.ObserveBackends(clients);
-        var monitor = BackendHealthMonitor.Start(clients, laneOptions.HealthCheckInterval, time, logger);
-        return new BackendPoolChatClient(lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor, laneOptions.TimeToFirstToken);
+        return pool.Build(services);
+    }
+
+    private static void ThrowIfUnknownBackends(ChainConfiguration chain, params List<(BackendInfo Info, BackendOptions Options, BackendRegistration Registration)>[] lanes)
+    {
+        foreach (var name in chain.Backends.Keys)
+        {
+            if (!lanes.Any(lane => lane.Any(b => string.Equals(b.Info.Name, name, StringComparison.OrdinalIgnoreCase))))
+            {
+                var known = string.Join(", ", lanes.SelectMany(lane => lane).Select(b => $"'{b.Info.Name}'"));
+                throw new InvalidOperationException(
+                    $"ConfigureBackend names backend '{name}', but no backend has that name (the backends are {(known.Length == 0 ? "none" : known)}).");
+            }
+        }
     }
 }

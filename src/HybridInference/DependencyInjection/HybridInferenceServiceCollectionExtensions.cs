@@ -15,6 +15,14 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class HybridInferenceServiceCollectionExtensions
 {
     /// <summary>
+    /// The service key the hybrid client is registered under (as a keyed <see cref="IChatClient"/>), besides the
+    /// unkeyed <see cref="IChatClient"/>. Wrap it with Microsoft.Extensions.AI's conventions through this key, for
+    /// example <c>services.AddChatClient(sp =&gt; sp.GetRequiredKeyedService&lt;IChatClient&gt;(HybridInferenceServiceCollectionExtensions.ChatClientKey)).UseLogging()</c>;
+    /// resolving the unkeyed <see cref="IChatClient"/> inside such a factory would resolve the factory itself.
+    /// </summary>
+    public const string ChatClientKey = "HybridInference";
+
+    /// <summary>
     /// Registers the hybrid <see cref="IChatClient"/>, configured from a configuration section (usually
     /// <c>HybridInference</c>; see <see cref="HybridInferenceOptions"/>). The options are validated at start-up, and so
     /// is every value of the section: one that cannot be bound (a wrong type, an undefined enum value, a number that is
@@ -60,7 +68,31 @@ public static class HybridInferenceServiceCollectionExtensions
         services.TryAddSingleton<IJsonSchemaValidator>(static provider => new JsonSchemaValidator(provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value.Validation.AssertFormats));
         services.TryAddSingleton<ChainComponents>();
         services.TryAddSingleton<IHybridInferenceStatus, HybridInferenceStatusProvider>();
-        services.TryAddSingleton<IChatClient>(HybridChatClientFactory.Create);
-        return new HybridInferenceBuilder(services);
+
+        // The hybrid client is always reachable by its key; the unkeyed IChatClient is it unless the app registered
+        // one of its own first (an AddChatClient before this call keeps the app's, and the hybrid client stays here).
+        var chain = FindChainConfiguration(services);
+        if (chain is null)
+        {
+            chain = new ChainConfiguration();
+            services.AddSingleton(chain);
+            services.AddKeyedSingleton<IChatClient>(ChatClientKey, (provider, _) => HybridChatClientFactory.Create(provider));
+            services.TryAddSingleton<IChatClient>(static provider => provider.GetRequiredKeyedService<IChatClient>(ChatClientKey));
+        }
+
+        return new HybridInferenceBuilder(services, chain);
+    }
+
+    private static ChainConfiguration? FindChainConfiguration(IServiceCollection services)
+    {
+        foreach (var descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(ChainConfiguration) && !descriptor.IsKeyedService && descriptor.ImplementationInstance is ChainConfiguration chain)
+            {
+                return chain;
+            }
+        }
+
+        return null;
     }
 }

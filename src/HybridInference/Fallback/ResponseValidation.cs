@@ -169,4 +169,48 @@ internal static class ResponseValidation
 
     private static JsonSchemaValidationResult Invalid(string keyword, string message) =>
         new([new JsonSchemaValidationError(string.Empty, keyword, message)]);
+
+    /// <summary>Replaces the answer's text with the JSON extracted from it, keeping everything else (usage, ids, non-text content).</summary>
+    public static ChatResponse WithJson(ChatResponse response, string? extracted)
+    {
+        if (extracted is null)
+        {
+            return response;
+        }
+
+        var last = response.Messages.Count > 0 ? response.Messages[^1] : null;
+        List<AIContent> contents = [new TextContent(extracted)];
+        foreach (var message in response.Messages)
+        {
+            foreach (var content in message.Contents)
+            {
+                if (content is not TextContent)
+                {
+                    contents.Add(content);
+                }
+            }
+        }
+
+        response.Messages = [new ChatMessage(ChatRole.Assistant, contents)
+        {
+            AuthorName = last?.AuthorName,
+            MessageId = last?.MessageId,
+            CreatedAt = last?.CreatedAt,
+            AdditionalProperties = last?.AdditionalProperties,
+        }];
+        return response;
+    }
+
+    /// <summary>Lists the first errors for a message (as many as a retry prompt quotes).</summary>
+    public static string Describe(IReadOnlyList<JsonSchemaValidationError> errors) =>
+        string.Join("; ", errors.Take(Internal.Defaults.RetryPromptMaxErrors));
+
+    /// <summary>Says in words why an answer failed.</summary>
+    public static string Describe(ValidationFailureReason reason) => reason switch
+    {
+        ValidationFailureReason.InvalidJson => "not JSON",
+        ValidationFailureReason.Truncated => "cut off by the output token limit",
+        ValidationFailureReason.SchemaEcho => "the schema repeated instead of data",
+        _ => "does not match the schema",
+    };
 }

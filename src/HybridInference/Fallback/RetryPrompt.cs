@@ -15,11 +15,13 @@ internal static class RetryPrompt
     /// <param name="original">The request's messages.</param>
     /// <param name="rejected">The answer that failed.</param>
     /// <param name="json">The request's JSON format.</param>
-    /// <param name="check">Why it failed.</param>
-    public static List<ChatMessage> Build(IEnumerable<ChatMessage> original, ChatResponse rejected, ChatResponseFormatJson json, AnswerCheck check)
+    /// <param name="reason">Why it failed.</param>
+    /// <param name="errors">The validation errors to fix.</param>
+    public static List<ChatMessage> Build(
+        IEnumerable<ChatMessage> original, ChatResponse rejected, ChatResponseFormatJson json, ValidationFailureReason reason, IReadOnlyList<JsonSchemaValidationError> errors)
     {
         var prompt = new StringBuilder();
-        switch (check.Reason)
+        switch (reason)
         {
             case ValidationFailureReason.Truncated:
                 prompt.AppendLine("Your previous answer was cut off at the output token limit before the JSON was complete.")
@@ -31,11 +33,11 @@ internal static class RetryPrompt
                 break;
             case ValidationFailureReason.InvalidJson:
                 prompt.AppendLine("Your previous answer was not valid JSON:");
-                AppendErrors(prompt, check);
+                AppendErrors(prompt, errors);
                 break;
             default:
                 prompt.AppendLine("Your previous answer did not match the required JSON Schema. Fix exactly these errors (location in the JSON, then the problem):");
-                AppendErrors(prompt, check);
+                AppendErrors(prompt, errors);
                 break;
         }
 
@@ -47,7 +49,7 @@ internal static class RetryPrompt
         prompt.Append("Return ONLY valid JSON matching the required schema. No markdown, no explanations.");
 
         List<ChatMessage> messages = [.. original];
-        if (check.Reason != ValidationFailureReason.Truncated)
+        if (reason != ValidationFailureReason.Truncated)
         {
             // A cut-off answer is left out: the model should start afresh and shorter, not continue it.
             messages.Add(new ChatMessage(ChatRole.Assistant, rejected.Text));
@@ -57,9 +59,9 @@ internal static class RetryPrompt
         return messages;
     }
 
-    private static void AppendErrors(StringBuilder prompt, AnswerCheck check)
+    private static void AppendErrors(StringBuilder prompt, IReadOnlyList<JsonSchemaValidationError> errors)
     {
-        var errors = check.Result.Errors ?? [];
+        
         for (var i = 0; i < errors.Count && i < Defaults.RetryPromptMaxErrors; i++)
         {
             prompt.Append("- ").AppendLine(errors[i].ToString());

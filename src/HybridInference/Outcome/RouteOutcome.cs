@@ -75,4 +75,20 @@ public sealed class RouteOutcome
 
     /// <summary>Gets a value indicating whether the request ended in an exception rather than an answer.</summary>
     public bool Failed { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether the answer is a stored one (a cache hit of Microsoft.Extensions.AI's
+    /// <c>DistributedCachingChatClient</c> around the hybrid client, or any response that went through serialization):
+    /// no backend was called for it and nothing was spent, so <see cref="Backend"/> is <c>(cache)</c> and attempts,
+    /// tokens, cost and duration are zero; category and decision are those of the request that was stored.
+    /// </summary>
+    public bool ServedFromCache { get; init; }
+
+    /// <summary>
+    /// Gets the outcome of each call to the hybrid client that produced this response, in order, when there were
+    /// several: a function-invocation loop (Microsoft.Extensions.AI's <c>FunctionInvokingChatClient</c> around the
+    /// hybrid client) makes one call per turn. This outcome is then their sum (attempts, tokens, cost, validation
+    /// failures, duration) with the last turn's route. Empty for a response of a single call.
+    /// </summary>
+    public IReadOnlyList<RouteOutcome> Turns { get; init; } = [];
 }

@@ -8,11 +8,15 @@ public static class RouteOutcomeExtensions
 {
     /// <summary>Gets the outcome of the request that produced <paramref name="response"/>.</summary>
     /// <param name="response">A response returned by the hybrid client.</param>
-    /// <returns>The outcome, or <see langword="null"/> when the response did not come through the cost meter.</returns>
+    /// <returns>
+    /// The outcome, or <see langword="null"/> when the response did not come through the cost meter. For a response
+    /// gathered over several calls (a function-invocation loop), the sum of every call's outcome, listed in
+    /// <see cref="RouteOutcome.Turns"/>; for a stored response (a cache hit), one with <see cref="RouteOutcome.ServedFromCache"/> set.
+    /// </returns>
     public static RouteOutcome? GetRouteOutcome(this ChatResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        return Find(response.AdditionalProperties);
+        return RouteOutcomes.Read(response);
     }
 
     /// <summary>Gets the outcome from a streaming update; the hybrid client attaches it to the last update of a stream.</summary>
@@ -21,7 +25,7 @@ public static class RouteOutcomeExtensions
     public static RouteOutcome? GetRouteOutcome(this ChatResponseUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        return Find(update.AdditionalProperties);
+        return RouteOutcomes.Read(update.AdditionalProperties);
     }
 
     /// <summary>
@@ -33,11 +37,6 @@ public static class RouteOutcomeExtensions
     public static RouteOutcome? GetRouteOutcome(this Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return exception.Data[HybridRequest.OutcomePropertyKey] as RouteOutcome;
+        return exception.Data[RequestState.OutcomePropertyKey] as RouteOutcome;
     }
-
-    private static RouteOutcome? Find(AdditionalPropertiesDictionary? properties) =>
-        properties is not null && properties.TryGetValue(HybridRequest.OutcomePropertyKey, out var value)
-            ? value as RouteOutcome
-            : null;
 }

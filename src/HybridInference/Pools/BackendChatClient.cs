@@ -51,7 +51,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
             }
             catch (Exception ex)
             {
-                Fail(activity, ex, started, cancellationToken);
+                Fail(request, activity, ex, started, cancellationToken);
                 throw;
             }
 
@@ -123,10 +123,11 @@ internal sealed class BackendChatClient : DelegatingChatClient
         }
         catch (Exception ex)
         {
-            Fail(activity, ex, started, cancellationToken);
+            Fail(request, activity, ex, started, cancellationToken);
             throw;
         }
 
+        var recorded = false;
         try
         {
             while (true)
@@ -154,13 +155,15 @@ internal sealed class BackendChatClient : DelegatingChatClient
                             : $"Backend '{Info.Name}' sent no token for {Info.Timeout.TotalSeconds:0.###} s, the Timeout of backend '{Info.Name}' under HybridInference:{Info.Lane}:Backends; the stream was abandoned.",
                         innerException: ex);
                     activity?.SetTag("hybrid.output_committed", yieldedContent);
-                    Fail(activity, timeout, started, cancellationToken);
+                    recorded = true;
+                    Fail(request, activity, timeout, started, cancellationToken);
                     throw timeout;
                 }
                 catch (Exception ex)
                 {
                     activity?.SetTag("hybrid.output_committed", yieldedContent);
-                    Fail(activity, ex, started, cancellationToken);
+                    recorded = true;
+                    Fail(request, activity, ex, started, cancellationToken);
                     throw;
                 }
 
@@ -198,10 +201,13 @@ internal sealed class BackendChatClient : DelegatingChatClient
         finally
         {
             await updates.DisposeAsync().ConfigureAwait(false);
+            if (!recorded)
+            {
+                // Ended, or the caller stopped reading: the call is in the log all the same, with what it produced.
+                // Without reported usage, output is estimated from its length (about four characters a token).
+                Complete(request, activity, usage ?? new UsageDetails { OutputTokenCount = (outputChars + 3) / 4 }, modelId, text: null, started, finishReason, yieldedContent);
+            }
         }
-
-        // Without reported usage, estimate output from its length (about four characters a token).
-        Complete(request, activity, usage ?? new UsageDetails { OutputTokenCount = (outputChars + 3) / 4 }, modelId, text: null, started, finishReason, yieldedContent);
     }
 
     /// <summary>Takes a slot, or refuses the call before anything is sent when the backend is full.</summary>
@@ -212,18 +218,9 @@ internal sealed class BackendChatClient : DelegatingChatClient
             BackendErrorKind.Saturated,
             $"Backend '{Info.Name}' has {State.InFlight} requests in flight, its limit (or it is on probation with its trial request out); nothing was sent.");
 
-    /// <summary>Tells failures that say the backend is unwell from those that do not.</summary>
-    private static bool CountsAgainstHealth(Exception exception, CancellationToken cancellationToken) => exception switch
+    private RequestState? BeginAttempt(ChatOptions? options)
     {
-        OperationCanceledException when cancellationToken.IsCancellationRequested => false,
-        ContextWindowExceededException or LocalBackendUnavailableException or ArgumentException or NotSupportedException => false,
-        BackendException { Kind: BackendErrorKind.BadRequest or BackendErrorKind.Saturated or BackendErrorKind.Unsupported } => false,
-        _ => true,
-    };
-
-    private HybridRequest? BeginAttempt(ChatOptions? options)
-    {
-        var request = HybridRequest.Find(options);
+        var request = RequestState.Find(options);
         if (Info.Lane == BackendLane.Cloud
             && (request?.Profile?.DataPolicy == DataPolicy.LocalOnly || options.GetDataPolicy() == DataPolicy.LocalOnly))
         {
@@ -232,19 +229,11 @@ internal sealed class BackendChatClient : DelegatingChatClient
                 $"A local-only request reached cloud backend '{Info.Name}' and was refused before anything was sent.");
         }
 
-        var category = TaskCategory.Routine;
-        if (request is not null)
-        {
-            request.Attempts++;
-            request.LastBackend = Info;
-            category = request.Profile?.Category ?? TaskCategory.Routine;
-        }
-
-        _metrics.RecordDispatch(Info, category);
+        _metrics.RecordDispatch(Info, request?.Profile?.Category ?? TaskCategory.Routine);
         return request;
     }
 
-    private Activity? StartActivity(HybridRequest? request)
+    private Activity? StartActivity(RequestState? request)
     {
         var activity = HybridInferenceTelemetry.ActivitySource.StartActivity($"chat {Info.Model ?? Info.Name}", ActivityKind.Client);
         if (activity is { IsAllDataRequested: true })
@@ -254,15 +243,16 @@ internal sealed class BackendChatClient : DelegatingChatClient
             activity.SetTag(HybridInferenceTelemetry.GenAiRequestModel, Info.Model);
             activity.SetTag("hybrid.backend", Info.Name);
             activity.SetTag("hybrid.lane", Info.LaneTag);
-            activity.SetTag("hybrid.attempt", request?.Attempts);
+            activity.SetTag("hybrid.attempt", (request?.Attempts.Count ?? 0) + 1);
         }
 
         return activity;
     }
 
-    private void Fail(Activity? activity, Exception exception, long started, CancellationToken cancellationToken)
+    private void Fail(RequestState? request, Activity? activity, Exception exception, long started, CancellationToken cancellationToken)
     {
-        State.RecordFailure(exception, CountsAgainstHealth(exception, cancellationToken));
+        request?.Attempts.Append(new BackendAttempt(Info, Model: null, 0, 0, 0, 0, Succeeded: false));
+        State.RecordFailure(exception, Errors.Failures.CountsAgainstHealth(exception, cancellationToken));
         var errorType = exception.GetType().FullName;
         activity?.SetStatus(ActivityStatusCode.Error, errorType);
         activity?.SetTag(HybridInferenceTelemetry.ErrorType, errorType);
@@ -270,7 +260,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
     }
 
     private void Complete(
-        HybridRequest? request, Activity? activity, UsageDetails? usage, string? modelId, string? text, long started, ChatFinishReason? finishReason, bool committed)
+        RequestState? request, Activity? activity, UsageDetails? usage, string? modelId, string? text, long started, ChatFinishReason? finishReason, bool committed)
     {
         var elapsed = _timeProvider.GetElapsedTime(started);
         State.RecordSuccess(elapsed);
@@ -281,14 +271,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
             : _costs.FindPrice(modelId) ?? _price;
         var cost = _costs.Cost(Info.Lane, price, input, output, elapsed);
 
-        if (request is not null)
-        {
-            request.InputTokens += input;
-            request.OutputTokens += output;
-            request.CostUsd += cost;
-            request.CloudBaselineCostUsd = _costs.CloudBaseline(input, output);
-            request.LastModel = modelId ?? Info.Model;
-        }
+        request?.Attempts.Append(new BackendAttempt(Info, modelId ?? Info.Model, input, output, cost, _costs.CloudBaseline(input, output), Succeeded: true));
 
         // The server's model string is not a tag: only a configured model name is (bounded cardinality, no echoed secrets).
         var modelTag = Info.ResponseModelTag(modelId);

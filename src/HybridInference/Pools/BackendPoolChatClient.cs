@@ -50,7 +50,7 @@ internal sealed class BackendPoolChatClient : IChatClient
 
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var required = HybridRequest.Find(options)?.Profile?.RequiredContextTokens ?? 0;
+        var required = RequestState.Find(options)?.Profile?.RequiredContextTokens ?? 0;
 
         // One backend that fits: nothing to fail over to, so no failover machinery (one async layer less per call).
         return _backends.Length == 1 && Fits(_backends[0], required)
@@ -80,7 +80,7 @@ internal sealed class BackendPoolChatClient : IChatClient
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var required = HybridRequest.Find(options)?.Profile?.RequiredContextTokens ?? 0;
+        var required = RequestState.Find(options)?.Profile?.RequiredContextTokens ?? 0;
         var order = _selector.Order(required);
         for (var k = 0; k < order.Length; k++)
         {

@@ -34,7 +34,7 @@ internal sealed class PiiRedactingChatClient(IChatClient cloudLane) : Delegating
     /// <exception cref="OperationCanceledException">The request was cancelled or its deadline passed while redacting.</exception>
     internal static (IEnumerable<ChatMessage> Messages, ChatOptions? Options) Redact(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
-        if (HybridRequest.Find(options)?.RedactWith is not { } detector)
+        if (RequestState.Find(options)?.RedactWith is not { } detector)
         {
             return (messages, options);
         }

@@ -75,6 +75,13 @@ internal sealed class CloudRateLimiter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Gets a value indicating whether a request of about <paramref name="tokens"/> tokens would get a permit now,
+    /// without taking one: the router's input (reading it changes nothing).
+    /// </summary>
+    public bool HasRoomNow(int tokens) =>
+        _requests.Available >= 1 && (_tokens is null || _tokens.Available >= Math.Clamp(tokens, 1, _tokenLimit));
+
     public void Dispose()
     {
         _replenish.Dispose();

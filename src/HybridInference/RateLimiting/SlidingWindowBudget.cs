@@ -49,6 +49,18 @@ internal sealed class SlidingWindowBudget : RateLimiter
         moved.TrySetResult();
     }
 
+    /// <summary>Gets the permits free now, without taking any.</summary>
+    public int Available
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _limit - _used;
+            }
+        }
+    }
+
     public override RateLimiterStatistics? GetStatistics()
     {
         lock (_gate)

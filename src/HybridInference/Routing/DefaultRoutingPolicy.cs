@@ -35,7 +35,7 @@ public sealed class DefaultRoutingPolicy : IRoutingPolicy
         }
 
         return profile.RequiresJson
-            ? new(RouteTarget.LocalWithFallback, RouteReason.JsonRequired)
+            ? new(RouteTarget.Local, RouteReason.JsonRequired)
             : new(RouteTarget.Local, RouteReason.Default);
     }
 }

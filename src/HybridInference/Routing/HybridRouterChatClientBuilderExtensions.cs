@@ -1,48 +1,48 @@
 using HybridInference.Classification;
 using HybridInference.Internal;
 using HybridInference.Pools;
-using HybridInference.Privacy;
 using HybridInference.Routing;
 using Microsoft.Extensions.AI;
 
 namespace HybridInference;
 
-/// <summary>Adds the hybrid router to a chain.</summary>
+/// <summary>Adds the hybrid router to a pipeline.</summary>
 public static class HybridRouterChatClientBuilderExtensions
 {
     /// <summary>
-    /// Adds the router: everything after it in the chain is the local lane; <paramref name="cloudLane"/> is where
-    /// requests go that the policy sends to the cloud.
+    /// Adds the router, the end of the spine: the builder's inner client is the local lane; <paramref name="cloudLane"/>
+    /// is where requests go that the policy sends to the cloud. It selects a lane per request from the request's
+    /// profile, the policy and the lanes' states (their circuit breakers and the cloud budget, which it reads); it
+    /// owns both lanes and disposes them.
     /// </summary>
-    /// <param name="builder">The chain.</param>
+    /// <param name="builder">The spine's pipeline, built on the local lane.</param>
     /// <param name="cloudLane">The cloud lane, or <see langword="null"/> for offline mode (everything local).</param>
-    /// <param name="policy">The routing rules; <see cref="DefaultRoutingPolicy"/> with the default local context limit when <see langword="null"/>.</param>
-    /// <param name="hedgeDelay">The latency budget of routable local requests (see <see cref="RoutingOptions.HedgeDelay"/>); <see langword="null"/> for no hedging.</param>
+    /// <param name="policy">
+    /// The routing rules; the <see cref="IRoutingPolicy"/> in the services, or <see cref="DefaultRoutingPolicy"/> with
+    /// the default local context limit, when <see langword="null"/>.
+    /// </param>
     /// <returns><paramref name="builder"/>.</returns>
-    public static ChatClientChainBuilder UseHybridRouter(this ChatClientChainBuilder builder, IChatClient? cloudLane, IRoutingPolicy? policy = null, TimeSpan? hedgeDelay = null)
+    public static ChatClientBuilder UseHybridRouter(this ChatClientBuilder builder, IChatClient? cloudLane, IRoutingPolicy? policy = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (hedgeDelay is { } delay)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(delay, TimeSpan.Zero, nameof(hedgeDelay));
-        }
-
         return builder.Use((inner, services) =>
         {
-            var largestWindow = inner.GetService<BackendPoolChatClient>() is { } pool
-                ? pool.Backends.Max(b => b.Info.ContextWindow)
-                : null;
-#pragma warning disable MEAI001 // RoutingChatClient is experimental.
+            int? largestWindow = null;
+            if (inner.GetService<BackendPoolChatClient>() is { } pool)
+            {
+                foreach (var backend in pool.Backends)
+                {
+                    largestWindow = backend.Info.ContextWindow is { } window && window > (largestWindow ?? 0) ? window : largestWindow;
+                }
+            }
+
             return new HybridRouterChatClient(
                 inner,
-                cloudLane is null ? null : new PiiRedactingChatClient(cloudLane),
+                cloudLane,
                 policy ?? services.GetService(typeof(IRoutingPolicy)) as IRoutingPolicy ?? new DefaultRoutingPolicy(Defaults.LocalContextLimit),
                 largestWindow,
                 new TaskClassifier(new ClassificationOptions(), ChainServices.TokenCounter(services)),
-                ChainServices.Validator(services),
-                ChainServices.Logger<HybridRouterChatClient>(services),
-                hedgeDelay is { } budget ? new HedgingSettings(budget, ChainServices.Time(services), ChainServices.Metrics(services)) : null);
-#pragma warning restore MEAI001
+                ChainServices.Logger<HybridRouterChatClient>(services));
         });
     }
 }

@@ -1,17 +1,14 @@
 namespace HybridInference;
 
-/// <summary>Where the router sends a request.</summary>
+/// <summary>The lane the router sends a request to.</summary>
 public enum RouteTarget
 {
-    /// <summary>A local backend; a failure before any output escalates to the cloud when the data policy allows.</summary>
+    /// <summary>
+    /// The local lane: a failure before any output escalates to the cloud when the data policy allows, and a JSON
+    /// answer is validated against the request's schema, retried locally with a constrained prompt, then escalated.
+    /// </summary>
     Local = 0,
 
-    /// <summary>A cloud backend.</summary>
+    /// <summary>The cloud lane.</summary>
     Cloud = 1,
-
-    /// <summary>
-    /// A local backend whose JSON output is validated against the request's schema, retried locally with a
-    /// constrained prompt and then escalated to the cloud when the data policy allows.
-    /// </summary>
-    LocalWithFallback = 2,
 }

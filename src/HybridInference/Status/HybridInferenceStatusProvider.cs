@@ -15,10 +15,10 @@ internal sealed class ChainComponents
     public IReadOnlyList<BackendPoolChatClient> Pools => _pools;
 
     /// <summary>Gets or sets the local lane's circuit breaker.</summary>
-    public CircuitBreakerChatClient? LocalCircuit { get; set; }
+    public LaneCircuit? LocalCircuit { get; set; }
 
     /// <summary>Gets or sets the cloud lane's circuit breaker.</summary>
-    public CircuitBreakerChatClient? CloudCircuit { get; set; }
+    public LaneCircuit? CloudCircuit { get; set; }
 
     /// <summary>Records the pools of the chain just built.</summary>
     public void SetPools(params BackendPoolChatClient?[] pools) => _pools = [.. pools.OfType<BackendPoolChatClient>()];
@@ -29,7 +29,7 @@ internal sealed class HybridInferenceStatusProvider(IServiceProvider services, C
 {
     public HybridInferenceStatus GetStatus()
     {
-        _ = services.GetRequiredService<IChatClient>();
+        _ = services.GetRequiredKeyedService<IChatClient>(HybridInferenceServiceCollectionExtensions.ChatClientKey);
         List<BackendStatus> backends = [];
         foreach (var pool in components.Pools)
         {
@@ -43,9 +43,9 @@ internal sealed class HybridInferenceStatusProvider(IServiceProvider services, C
         {
             TakenAt = timeProvider.GetUtcNow(),
             Backends = backends,
-            LocalCircuit = components.LocalCircuit?.State.CircuitState ?? CircuitState.Closed,
+            LocalCircuit = components.LocalCircuit?.State ?? CircuitState.Closed,
             LocalCircuitFailures = components.LocalCircuit?.Failures ?? new Dictionary<CircuitFailureReason, long>(),
-            CloudCircuit = components.CloudCircuit?.State.CircuitState ?? CircuitState.Closed,
+            CloudCircuit = components.CloudCircuit?.State ?? CircuitState.Closed,
             CloudCircuitFailures = components.CloudCircuit?.Failures ?? new Dictionary<CircuitFailureReason, long>(),
         };
     }

@@ -7,6 +7,9 @@ namespace HybridInference.Telemetry;
 internal static class HybridInferenceTelemetry
 {
     public const string MeterName = "HybridInference";
+
+    /// <summary>The provider name the hybrid client gives in its <c>ChatClientMetadata</c>.</summary>
+    public const string ProviderName = "hybrid-inference";
     public const string ActivitySourceName = "HybridInference";
 
     public const string Dispatches = "hybrid_inference.dispatches";
@@ -105,7 +108,6 @@ internal static class HybridInferenceTelemetry
     {
         RouteTarget.Local => "local",
         RouteTarget.Cloud => "cloud",
-        RouteTarget.LocalWithFallback => "local_with_fallback",
         _ => "unknown",
     };
 

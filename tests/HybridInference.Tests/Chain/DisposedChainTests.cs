@@ -39,7 +39,7 @@ public sealed class DisposedChainTests
     {
         var local = new FakeChatClient("local") { DefaultReply = _ => "local" };
         var cloud = new FakeChatClient("cloud") { DefaultReply = _ => "cloud" };
-        var builder = new ChatClientChainBuilder(local);
+        var builder = new ChatClientBuilder(local);
         builder = decorator switch
         {
             "cost-meter" => builder.UseCostMeter(),

@@ -81,7 +81,7 @@ public sealed class HybridChainTests
         var response = await host.Chat.GetResponseAsync(User("Extract the person."), Json());
 
         var outcome = response.GetRouteOutcome()!;
-        Assert.Equal(RouteTarget.LocalWithFallback, outcome.Decision);
+        Assert.Equal(RouteTarget.Local, outcome.Decision);
         Assert.Equal(RouteReason.JsonRequired, outcome.DecisionReason);
         Assert.Equal(BackendLane.Local, outcome.Target);
         Assert.Equal(1, outcome.Attempts);

@@ -12,7 +12,7 @@ public sealed class CircuitBreakerChatClientTests
     private IChatClient Create(FakeChatClient local, RoutingOptions? options = null)
     {
         var services = new ServiceCollection().AddSingleton<TimeProvider>(_time).BuildServiceProvider();
-        return new ChatClientChainBuilder(local).UseCircuitBreaker(options ?? new RoutingOptions { MinimumThroughput = 4 }).Build(services);
+        return new ChatClientBuilder(local).UseCircuitBreaker(options ?? new RoutingOptions { MinimumThroughput = 4 }).Build(services);
     }
 
     private static async Task Call(IChatClient chat, CancellationToken cancellationToken = default)

@@ -6,7 +6,10 @@ namespace HybridInference.Tests.Fallback;
 public sealed class SchemaValidatingFallbackChatClientTests
 {
     private static IChatClient Create(FakeChatClient local, FakeChatClient? cloud, int maxRetries = 1) =>
-        new ChatClientChainBuilder(local).UseCostMeter().UseSchemaValidatingFallback(cloud, maxRetries).Build();
+        new ChatClientBuilder(local).UseCostMeter()
+            .UseSchemaValidatingFallback(cloud is null ? null : new ChatClientBuilder(cloud).UseJsonValidation(BackendLane.Cloud).Build(), maxRetries)
+            .UseJsonValidation()
+            .Build();
 
     [Fact]
     public async Task NoRetriesAllowed_EscalatesAfterTheFirstInvalidAnswer()
@@ -92,7 +95,7 @@ public sealed class SchemaValidatingFallbackChatClientTests
     {
         var local = new FakeChatClient("local").Throw(new HttpRequestException("down"));
         var cloud = new FakeChatClient("cloud").Reply("cloud");
-        var chat = new ChatClientChainBuilder(local).UseSchemaValidatingFallback(cloud).Build();
+        var chat = new ChatClientBuilder(local).UseSchemaValidatingFallback(cloud).Build();
 
         await Assert.ThrowsAsync<LocalBackendUnavailableException>(
             () => chat.GetResponseAsync(User("Private"), new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly)));

@@ -14,7 +14,7 @@ public sealed class BackendPoolChatClientTests
     private static BackendPoolChatClient Pool(params BackendChatClient[] backends) => new(BackendLane.Local, backends, LoadBalancingStrategy.Ordered, NullLogger.Instance);
 
     private static ChatOptions WithProfile(int promptTokens, DataPolicy policy = DataPolicy.Any) =>
-        new HybridChatOptions(null, new HybridRequest { Profile = new TaskProfile(TaskCategory.Routine, CategorySource.Default, promptTokens, null, false, policy) });
+        new HybridChatOptions(null, new RequestState { Profile = new TaskProfile(TaskCategory.Routine, CategorySource.Default, promptTokens, null, false, policy) });
 
     [Fact]
     public async Task FirstBackendFails_NextOneAnswers()
@@ -109,7 +109,7 @@ public sealed class BackendPoolChatClientTests
         await backend.GetResponseAsync(User("x"), options);
         await backend.GetResponseAsync(User("x"), options);
 
-        var request = HybridRequest.Find(options)!;
-        Assert.Equal((2, 12L, 5L, "m"), (request.Attempts, request.InputTokens, request.OutputTokens, request.LastBackend!.Name));
+        var totals = RequestState.Find(options)!.Attempts.Fold(winner: null);
+        Assert.Equal((2, 12L, 5L, "m"), (totals.Attempts, totals.InputTokens, totals.OutputTokens, totals.Answered!.Value.Backend.Name));
     }
 }

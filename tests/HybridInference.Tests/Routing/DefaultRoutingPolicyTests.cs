@@ -11,7 +11,7 @@ public sealed class DefaultRoutingPolicyTests
     [InlineData(TaskCategory.Routine, 100, false, RouteTarget.Local, RouteReason.Default)]
     [InlineData(TaskCategory.Routine, 4096, false, RouteTarget.Local, RouteReason.Default)]
     [InlineData(TaskCategory.Routine, 4097, false, RouteTarget.Cloud, RouteReason.ContextLimit)]
-    [InlineData(TaskCategory.Routine, 100, true, RouteTarget.LocalWithFallback, RouteReason.JsonRequired)]
+    [InlineData(TaskCategory.Routine, 100, true, RouteTarget.Local, RouteReason.JsonRequired)]
     [InlineData(TaskCategory.Routine, 5000, true, RouteTarget.Cloud, RouteReason.ContextLimit)]
     [InlineData(TaskCategory.Complex, 100, false, RouteTarget.Cloud, RouteReason.Category)]
     [InlineData(TaskCategory.Complex, 100, true, RouteTarget.Cloud, RouteReason.Category)]

@@ -15,7 +15,7 @@ public sealed class HybridRouterChatClientTests
     {
         var local = new FakeChatClient("local");
         var cloud = new FakeChatClient("cloud").Reply("cloud");
-        var chat = new ChatClientChainBuilder(local).UseCostMeter().UseTaskClassifier().UseHybridRouter(cloud, new AlwaysCloudPolicy()).Build();
+        var chat = new ChatClientBuilder(local).UseCostMeter().UseTaskClassifier().UseHybridRouter(cloud, new AlwaysCloudPolicy()).Build();
 
         var response = await chat.GetResponseAsync(User("Summarize."));
 
@@ -29,7 +29,7 @@ public sealed class HybridRouterChatClientTests
     {
         var local = new FakeChatClient("local").Reply("local");
         var cloud = new FakeChatClient("cloud");
-        var chat = new ChatClientChainBuilder(local).UseCostMeter().UseTaskClassifier().UseHybridRouter(cloud, new AlwaysCloudPolicy()).Build();
+        var chat = new ChatClientBuilder(local).UseCostMeter().UseTaskClassifier().UseHybridRouter(cloud, new AlwaysCloudPolicy()).Build();
 
         var response = await chat.GetResponseAsync(User("Private"), new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly));
 
@@ -43,7 +43,7 @@ public sealed class HybridRouterChatClientTests
     {
         var local = new FakeChatClient("local");
         var cloud = new FakeChatClient("cloud").Reply("cloud");
-        var chat = new ChatClientChainBuilder(local).UseHybridRouter(cloud).Build();
+        var chat = new ChatClientBuilder(local).UseHybridRouter(cloud).Build();
 
         var response = await chat.GetResponseAsync(User("Explain the root cause step by step."));
 

@@ -1,10 +1,10 @@
 namespace HybridInference.Internal;
 
 /// <summary>
-/// Decides, once per hedged request, which of its two halves may call the cloud: the local lane's own escalation or
-/// the hedge. The first to ask wins; the other stands down, so a hedged request makes at most one cloud call.
+/// The race of one hedged request (written by hedging): the claim that lets only one of the local lane's escalation
+/// and the hedge call the cloud (the first to ask wins; the other stands down), and which lane's answer won.
 /// </summary>
-internal sealed class CloudClaim
+internal sealed class HedgeState
 {
     private const int Unclaimed = 0;
     private const int Local = 1;
@@ -12,8 +12,11 @@ internal sealed class CloudClaim
 
     private int _owner;
 
-    /// <summary>Gets a value indicating whether the hedge holds the claim.</summary>
-    public bool HeldByHedge => Volatile.Read(ref _owner) == Hedge;
+    /// <summary>Gets or sets the lane whose answer was returned; <see langword="null"/> until the race ended with an answer.</summary>
+    public BackendLane? Winner { get; set; }
+
+    /// <summary>Gets a value indicating whether the hedge started its cloud call.</summary>
+    public bool Started => Volatile.Read(ref _owner) == Hedge;
 
     /// <summary>Claims the cloud for the local lane: its escalation, or its end, after which no hedge may start.</summary>
     /// <returns><see langword="false"/> when the hedge already holds it.</returns>

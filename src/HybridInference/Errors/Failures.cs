@@ -1,0 +1,47 @@
+namespace HybridInference.Errors;
+
+/// <summary>
+/// The one table of what a failure means, keyed on its <see cref="FailureKind"/>: whether it counts against the
+/// backend's health, whether the lane's circuit breaker counts it, and whether the local lane escalates it.
+/// </summary>
+/// <remarks>
+/// <code>
+/// kind           health  breaker  escalates
+/// Cancelled      no      no       no
+/// CallerFault    no      no       no
+/// TooLong        no      no       yes (context_limit)
+/// Refused        no      no       yes
+/// InvalidAnswer  no      yes      yes, after the constrained retries
+/// Verdict        no      yes      no
+/// LaneFailure    yes     yes      yes
+/// </code>
+/// A pool fails over to its next backend on every kind but <see cref="FailureKind.Cancelled"/>, before the first
+/// streamed token only.
+/// </remarks>
+internal static class Failures
+{
+    /// <summary>Classifies a failure; <paramref name="cancellationToken"/> is the caller's (with the deadline), to tell its cancellation from a backend's timeout.</summary>
+    public static FailureKind Classify(Exception exception, CancellationToken cancellationToken) => exception switch
+    {
+        OperationCanceledException when cancellationToken.IsCancellationRequested => FailureKind.Cancelled,
+        ContextWindowExceededException => FailureKind.TooLong,
+        OutputValidationException => FailureKind.InvalidAnswer,
+        ArgumentException or BackendException { Kind: BackendErrorKind.BadRequest } => FailureKind.CallerFault,
+        NotSupportedException or BackendException { Kind: BackendErrorKind.Saturated or BackendErrorKind.Unsupported } => FailureKind.Refused,
+        BackendException => FailureKind.LaneFailure,
+        HybridInferenceException => FailureKind.Verdict,
+        _ => FailureKind.LaneFailure,
+    };
+
+    /// <summary>Whether the failure says the backend is unwell (its health record, ejection).</summary>
+    public static bool CountsAgainstHealth(Exception exception, CancellationToken cancellationToken) =>
+        Classify(exception, cancellationToken) == FailureKind.LaneFailure;
+
+    /// <summary>Whether the lane's circuit breaker counts the failure.</summary>
+    public static bool CountsAgainstBreaker(Exception exception, CancellationToken cancellationToken) =>
+        Classify(exception, cancellationToken) is FailureKind.LaneFailure or FailureKind.InvalidAnswer or FailureKind.Verdict;
+
+    /// <summary>Whether the local lane sends the request on to the cloud after this failure (when its data may leave the machine).</summary>
+    public static bool Escalates(Exception exception, CancellationToken cancellationToken) =>
+        Classify(exception, cancellationToken) is FailureKind.LaneFailure or FailureKind.TooLong or FailureKind.Refused or FailureKind.InvalidAnswer;
+}

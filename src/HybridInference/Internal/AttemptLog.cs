@@ -1,0 +1,122 @@
+namespace HybridInference.Internal;
+
+/// <summary>One backend call of a request, recorded by the backend when the call ended.</summary>
+/// <param name="Backend">The backend called.</param>
+/// <param name="Model">The model that answered, as the backend reported it (or as configured); <see langword="null"/> when the call failed.</param>
+/// <param name="InputTokens">The input tokens reported (or estimated).</param>
+/// <param name="OutputTokens">The output tokens reported (or estimated).</param>
+/// <param name="CostUsd">What the call cost, from the price table.</param>
+/// <param name="CloudBaselineCostUsd">What the call's tokens would have cost on the cheapest cloud model.</param>
+/// <param name="Succeeded">Whether the call produced an answer.</param>
+internal readonly record struct BackendAttempt(
+    BackendInfo Backend, string? Model, long InputTokens, long OutputTokens, double CostUsd, double CloudBaselineCostUsd, bool Succeeded);
+
+/// <summary>
+/// The append-only log of a request's backend calls. Appends may come from two threads at once (the halves of a
+/// hedged request), so they take a lock; a request with one call allocates nothing beyond the log itself.
+/// </summary>
+internal sealed class AttemptLog
+{
+    private readonly Lock _gate = new();
+    private BackendAttempt _first;
+    private List<BackendAttempt>? _more;
+    private int _count;
+
+    /// <summary>Gets the number of calls recorded.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Gets the backend of the last call recorded, if any.</summary>
+    public BackendInfo? LastBackend
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _count switch
+                {
+                    0 => null,
+                    1 => _first.Backend,
+                    _ => _more![^1].Backend,
+                };
+            }
+        }
+    }
+
+    /// <summary>Records a finished call.</summary>
+    public void Append(in BackendAttempt attempt)
+    {
+        lock (_gate)
+        {
+            if (_count == 0)
+            {
+                _first = attempt;
+            }
+            else
+            {
+                (_more ??= []).Add(attempt);
+            }
+
+            _count++;
+        }
+    }
+
+    /// <summary>Gets the call recorded at <paramref name="index"/>.</summary>
+    public BackendAttempt this[int index]
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _count);
+                return index == 0 ? _first : _more![index - 1];
+            }
+        }
+    }
+
+    /// <summary>Adds up the log: calls, tokens and cost; and finds the call whose answer was returned.</summary>
+    /// <param name="winner">The lane whose answer was returned when a hedge decided it; otherwise the last successful call wins.</param>
+    public AttemptTotals Fold(BackendLane? winner)
+    {
+        lock (_gate)
+        {
+            var totals = default(AttemptTotals);
+            for (var i = 0; i < _count; i++)
+            {
+                var attempt = i == 0 ? _first : _more![i - 1];
+                totals.InputTokens += attempt.InputTokens;
+                totals.OutputTokens += attempt.OutputTokens;
+                totals.CostUsd += attempt.CostUsd;
+                totals.Last = attempt.Backend;
+                if (attempt.Succeeded && (winner is null || attempt.Backend.Lane == winner))
+                {
+                    totals.Answered = attempt;
+                }
+            }
+
+            totals.Attempts = _count;
+            return totals;
+        }
+    }
+}
+
+/// <summary>A request's attempt log added up.</summary>
+internal struct AttemptTotals
+{
+    /// <summary>The number of calls.</summary>
+    public int Attempts;
+
+    /// <summary>The input tokens of every call.</summary>
+    public long InputTokens;
+
+    /// <summary>The output tokens of every call.</summary>
+    public long OutputTokens;
+
+    /// <summary>The cost of every call.</summary>
+    public double CostUsd;
+
+    /// <summary>The backend of the last call, answered or not.</summary>
+    public BackendInfo? Last;
+
+    /// <summary>The call whose answer was returned, if one was.</summary>
+    public BackendAttempt? Answered;
+}

@@ -1,0 +1,157 @@
+using Microsoft.Extensions.AI;
+
+namespace HybridInference.Internal;
+
+/// <summary>Folds a request's state into its <see cref="RouteOutcome"/>, and attaches it to what the caller gets.</summary>
+internal static class RouteOutcomes
+{
+    /// <summary>The backend name of an answer that came from a cache.</summary>
+    public const string CacheBackend = "(cache)";
+
+    /// <summary>Folds the outcome from the request's state: its profile and decision, and the attempt log added up.</summary>
+    public static RouteOutcome Fold(RequestState request, TimeSpan duration, bool committed, bool failed)
+    {
+        var profile = request.Profile;
+        var decision = request.Decision ?? new RouteDecision(RouteTarget.Local, RouteReason.Default);
+        var winner = request.Hedge?.Winner;
+        var totals = request.Attempts.Fold(winner);
+        var answered = totals.Answered;
+        var backend = answered?.Backend ?? totals.Last;
+        return new RouteOutcome
+        {
+            Target = backend?.Lane ?? (decision.Target == RouteTarget.Cloud ? BackendLane.Cloud : BackendLane.Local),
+            Backend = backend?.Name ?? "unknown",
+            Model = answered?.Model,
+            Category = profile?.Category ?? TaskCategory.Routine,
+            Decision = decision.Target,
+            DecisionReason = decision.Reason,
+            Attempts = totals.Attempts,
+            EscalationReason = winner == BackendLane.Cloud ? EscalationReason.Hedge
+                : request.Escalation != EscalationReason.None ? request.Escalation
+                : decision.Target == RouteTarget.Cloud ? ToEscalation(decision.Reason)
+                : EscalationReason.None,
+            ValidationFailures = request.ValidationFailures,
+            EstimatedPromptTokens = profile?.EstimatedPromptTokens ?? 0,
+            InputTokens = totals.InputTokens,
+            OutputTokens = totals.OutputTokens,
+            CostUsd = totals.CostUsd,
+            CloudBaselineCostUsd = answered?.CloudBaselineCostUsd ?? 0,
+            Duration = duration,
+            OutputCommitted = committed,
+            Failed = failed,
+            StartedAt = request.StartedAt,
+            JsonRequired = profile?.RequiresJson ?? false,
+        };
+    }
+
+    /// <summary>
+    /// Marks a turn that asks for tools: its last message carries the outcome too, so that when a function-invocation
+    /// loop gathers every turn's messages into its final response, each turn's outcome is still there. Other answers
+    /// are not touched (no allocation).
+    /// </summary>
+    public static void MarkToolTurn(ChatResponse response, RouteOutcome outcome)
+    {
+        var messages = response.Messages;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var contents = messages[i].Contents;
+            for (var j = 0; j < contents.Count; j++)
+            {
+                if (contents[j] is FunctionCallContent)
+                {
+                    (messages[^1].AdditionalProperties ??= [])[RequestState.OutcomePropertyKey] = outcome;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>The content-free update that ends a stream and carries its outcome.</summary>
+    public static ChatResponseUpdate CarrierUpdate(RouteOutcome outcome) =>
+        new() { AdditionalProperties = new() { [RequestState.OutcomePropertyKey] = outcome } };
+
+    /// <summary>Reads an outcome from additional properties: the object itself, or its serialized form (a stored response).</summary>
+    public static RouteOutcome? Read(AdditionalPropertiesDictionary? properties) =>
+        properties is null || !properties.TryGetValue(RequestState.OutcomePropertyKey, out var value) ? null
+        : value as RouteOutcome ?? (value is System.Text.Json.JsonElement json ? StoredRouteOutcome.Parse(json) : null);
+
+    /// <summary>Reads the outcome of a response: its own, summed with those of earlier turns its messages carry.</summary>
+    public static RouteOutcome? Read(ChatResponse response)
+    {
+        var last = Read(response.AdditionalProperties);
+        List<RouteOutcome>? turns = null;
+        foreach (var message in response.Messages)
+        {
+            if (Read(message.AdditionalProperties) is { } turn && !ReferenceEquals(turn, last))
+            {
+                (turns ??= []).Add(turn);
+            }
+        }
+
+        if (turns is null)
+        {
+            return last;
+        }
+
+        if (last is not null)
+        {
+            turns.Add(last);
+        }
+
+        return turns.Count == 1 ? turns[0] : Sum(turns);
+    }
+
+    private static RouteOutcome Sum(List<RouteOutcome> turns)
+    {
+        var last = turns[^1];
+        int attempts = 0, validationFailures = 0;
+        long input = 0, output = 0;
+        double cost = 0, baseline = 0;
+        var duration = TimeSpan.Zero;
+        var cached = true;
+        foreach (var turn in turns)
+        {
+            attempts += turn.Attempts;
+            validationFailures += turn.ValidationFailures;
+            input += turn.InputTokens;
+            output += turn.OutputTokens;
+            cost += turn.CostUsd;
+            baseline += turn.CloudBaselineCostUsd;
+            duration += turn.Duration;
+            cached &= turn.ServedFromCache;
+        }
+
+        return new RouteOutcome
+        {
+            Target = last.Target,
+            Backend = last.Backend,
+            Model = last.Model,
+            Category = last.Category,
+            Decision = last.Decision,
+            DecisionReason = last.DecisionReason,
+            Attempts = attempts,
+            EscalationReason = last.EscalationReason,
+            ValidationFailures = validationFailures,
+            EstimatedPromptTokens = last.EstimatedPromptTokens,
+            InputTokens = input,
+            OutputTokens = output,
+            CostUsd = cost,
+            CloudBaselineCostUsd = baseline,
+            Duration = duration,
+            OutputCommitted = last.OutputCommitted,
+            Failed = last.Failed,
+            StartedAt = turns[0].StartedAt,
+            JsonRequired = last.JsonRequired,
+            ServedFromCache = cached,
+            Turns = [.. turns],
+        };
+    }
+
+    private static EscalationReason ToEscalation(RouteReason reason) => reason switch
+    {
+        RouteReason.Category => EscalationReason.Category,
+        RouteReason.ContextLimit => EscalationReason.ContextLimit,
+        RouteReason.CircuitOpen or RouteReason.CircuitRecovering => EscalationReason.CircuitOpen,
+        _ => EscalationReason.Policy,
+    };
+}
