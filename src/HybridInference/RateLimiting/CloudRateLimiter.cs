@@ -82,6 +82,45 @@ internal sealed class CloudRateLimiter : IDisposable
     public bool HasRoomNow(int tokens) =>
         _requests.Available >= 1 && (_tokens is null || _tokens.Available >= Math.Clamp(tokens, 1, _tokenLimit));
 
+    /// <summary>
+    /// Waits up to <see cref="QueueTime"/> for the budget to have room for a request of about <paramref name="tokens"/>
+    /// tokens, without taking a permit: the router's input for a request that could also run locally.
+    /// </summary>
+    /// <returns>Whether there is room.</returns>
+    /// <exception cref="OperationCanceledException">The caller cancelled (or the request's deadline passed).</exception>
+    public async ValueTask<bool> WaitForRoomAsync(int tokens, CancellationToken cancellationToken)
+    {
+        if (HasRoomNow(tokens))
+        {
+            return true;
+        }
+
+        if (QueueTime <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        using var timeout = new CancellationTokenSource(QueueTime, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            while (true)
+            {
+                var moved = _requests.Moved;
+                if (HasRoomNow(tokens))
+                {
+                    return true;
+                }
+
+                await moved.WaitAsync(linked.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     public void Dispose()
     {
         _replenish.Dispose();

@@ -49,6 +49,18 @@ internal sealed class SlidingWindowBudget : RateLimiter
         moved.TrySetResult();
     }
 
+    /// <summary>Gets a task that completes the next time the window moves (permits may then be free).</summary>
+    public Task Moved
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _moved.Task;
+            }
+        }
+    }
+
     /// <summary>Gets the permits free now, without taking any.</summary>
     public int Available
     {

@@ -55,33 +55,35 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
     /// <summary>Makes the routing decision for a profiled request.</summary>
     /// <exception cref="ContextWindowExceededException">The request must run locally and fits no local window.</exception>
-    public RouteDecision Decide(TaskProfile profile, long sequence = 0)
-    {
-        var preferred = _policy.Decide(profile);
-        return RouteConstraints.Decide(profile, preferred, States(profile, preferred.Target == RouteTarget.Cloud), sequence);
-    }
+    public RouteDecision Decide(TaskProfile profile, long sequence = 0) =>
+        RouteConstraints.Decide(profile, _policy.Decide(profile), States(_cloudBudget is null || _cloudBudget.HasRoomNow(profile.RequiredContextTokens)), sequence);
 
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        IChatClient lane;
+        ValueTask<IChatClient> selection;
         try
         {
-            lane = Select(messages, ref options);
+            var state = RequestState.GetOrAttach(ref options);
+            selection = SelectAsync(messages, options, state, cancellationToken);
         }
         catch (Exception ex)
         {
             return Task.FromException<ChatResponse>(ex);
         }
 
-        return lane.GetResponseAsync(messages, options, cancellationToken);
+        // The hot path: decided at once, the lane is called directly (no extra async layer).
+        return selection.IsCompletedSuccessfully
+            ? selection.Result.GetResponseAsync(messages, options, cancellationToken)
+            : AfterSelectionAsync(selection, messages, options, cancellationToken);
     }
 
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var lane = Select(messages, ref options);
+        var state = RequestState.GetOrAttach(ref options);
+        var lane = await SelectAsync(messages, options, state, cancellationToken).ConfigureAwait(false);
         await foreach (var update in lane.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
         {
             yield return update;
@@ -92,7 +94,8 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     {
         ArgumentNullException.ThrowIfNull(context);
         var options = context.ChatOptions;
-        return new ValueTask<IChatClient>(Select(context.Messages, ref options));
+        var state = RequestState.GetOrAttach(ref options);
+        return SelectAsync(context.Messages, options, state, cancellationToken);
     }
 
     public override object? GetService(Type serviceType, object? serviceKey = null)
@@ -115,24 +118,50 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         base.Dispose(disposing);
     }
 
-    private IChatClient Select(IEnumerable<ChatMessage> messages, ref ChatOptions? options)
+    /// <summary>
+    /// Decides the request's lane. Synchronous unless a request that could also run locally finds the cloud budget
+    /// full: then it waits up to the budget's queue time for room (taking none) before it decides.
+    /// </summary>
+    private ValueTask<IChatClient> SelectAsync(IEnumerable<ChatMessage> messages, ChatOptions options, RequestState state, CancellationToken cancellationToken)
     {
-        var state = RequestState.GetOrAttach(ref options);
         var profile = state.Profile ??= (_classifier ?? throw new InvalidOperationException(
             "The request has no task profile: put the task classifier in front of the router, or give the router a classifier.")).Classify(messages, options);
-        var decision = Decide(profile, state.Sequence);
+        var preferred = _policy.Decide(profile);
+        var waitForBudget = _cloudBudget is not null && preferred is { Target: RouteTarget.Cloud, Reason: RouteReason.Category or RouteReason.Policy }
+            && !_cloudBudget.HasRoomNow(profile.RequiredContextTokens);
+        return waitForBudget
+            ? DecideAfterBudgetAsync(profile, preferred, state, cancellationToken)
+            : new ValueTask<IChatClient>(Commit(profile, preferred, States(cloudHasRoom: true), state));
+    }
+
+    private async ValueTask<IChatClient> DecideAfterBudgetAsync(TaskProfile profile, RouteDecision preferred, RequestState state, CancellationToken cancellationToken)
+    {
+        var hasRoom = await _cloudBudget!.WaitForRoomAsync(profile.RequiredContextTokens, cancellationToken).ConfigureAwait(false);
+        return Commit(profile, preferred, States(hasRoom), state);
+    }
+
+    private IChatClient Commit(TaskProfile profile, RouteDecision preferred, in LaneStates lanes, RequestState state)
+    {
+        var decision = RouteConstraints.Decide(profile, preferred, lanes, state.Sequence);
         state.Decision = decision;
         Log.Routed(_logger, profile.Category, profile.EstimatedPromptTokens, decision.Target, decision.Reason);
         return decision.Target == RouteTarget.Cloud ? _cloudLane! : _localLane;
     }
 
-    /// <summary>Reads the lanes' states; the cloud budget only for a request the policy sends to the cloud (the only one it can move).</summary>
-    private LaneStates States(TaskProfile profile, bool toCloud) => new(
+    private static async Task<ChatResponse> AfterSelectionAsync(
+        ValueTask<IChatClient> selection, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        var lane = await selection.ConfigureAwait(false);
+        return await lane.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the lanes' states (the cloud budget's has been read by the caller: it may take waiting).</summary>
+    private LaneStates States(bool cloudHasRoom) => new(
         HasCloud: _cloudLane is not null,
         LocalRejecting: _localCircuit is { IsRejecting: true },
         LocalShare: _localCircuit?.Share ?? 1,
         CloudRejecting: _cloudCircuit is { IsRejecting: true },
-        CloudHasRoom: !toCloud || _cloudBudget is null || _cloudBudget.HasRoomNow(profile.RequiredContextTokens),
+        CloudHasRoom: cloudHasRoom,
         LargestLocalWindow: _largestLocalWindow);
 }
 #pragma warning restore MEAI001

@@ -14,8 +14,8 @@ namespace HybridInference.Validation;
 /// and escalates on.
 /// </summary>
 /// <remarks>
-/// Requests without a JSON response format pass through untouched (a type check). A JSON stream is buffered: it is
-/// read whole, checked, and replayed as updates, so the caller never sees invalid output. A schema that cannot be
+/// Requests without a JSON response format pass through untouched (a type check). A JSON stream is buffered: the answer is
+/// fetched whole, checked, and replayed as updates, so the caller never sees invalid output. A schema that cannot be
 /// used fails the request before any backend is called.
 /// </remarks>
 internal sealed class JsonValidationChatClient : DelegatingChatClient
@@ -69,9 +69,10 @@ internal sealed class JsonValidationChatClient : DelegatingChatClient
     private async IAsyncEnumerable<ChatResponseUpdate> GetCheckedStreamAsync(
         ChatResponseFormatJson json, IEnumerable<ChatMessage> messages, ChatOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        Prepare(json);
-        var response = await base.GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var update in Check(json, response, options, cancellationToken).ToChatResponseUpdates())
+        // Fetched whole, checked, then replayed: the caller never sees invalid output, and the lane's retry and
+        // escalation stay possible until the answer is known to be good.
+        var response = await GetCheckedResponseAsync(json, messages, options, cancellationToken).ConfigureAwait(false);
+        foreach (var update in response.ToChatResponseUpdates())
         {
             yield return update;
         }

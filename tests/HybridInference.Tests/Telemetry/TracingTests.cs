@@ -62,7 +62,7 @@ public sealed class TracingTests : IDisposable
         Assert.Equal(["stop"], (string[])cloud.GetTagItem("gen_ai.response.finish_reasons")!);
 
         Assert.Equal(
-            ("chat", "openai", "routine", "cloud", "local_with_fallback", "json_required", "validation_failed", 3, 2, true),
+            ("chat", "openai", "routine", "cloud", "local", "json_required", "validation_failed", 3, 2, true),
             ((string?)request.GetTagItem("gen_ai.operation.name"), (string?)request.GetTagItem("gen_ai.provider.name"), (string?)request.GetTagItem("hybrid.category"),
              (string?)request.GetTagItem("hybrid.route"), (string?)request.GetTagItem("hybrid.decision"), (string?)request.GetTagItem("hybrid.decision_reason"),
              (string?)request.GetTagItem("hybrid.escalation_reason"), (int?)request.GetTagItem("hybrid.attempts"), (int?)request.GetTagItem("hybrid.validation_failures"),
