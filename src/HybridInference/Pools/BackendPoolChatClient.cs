@@ -20,6 +20,7 @@ internal sealed class BackendPoolChatClient : IChatClient
     private readonly BackendChatClient[] _backends;
     private readonly BackendSelector _selector;
     private readonly ILogger _logger;
+    private ChatClientMetadata? _metadata;
 
     public BackendPoolChatClient(
         BackendLane lane, IReadOnlyList<BackendChatClient> backends, LoadBalancingStrategy strategy, ILogger logger,
@@ -117,7 +118,10 @@ internal sealed class BackendPoolChatClient : IChatClient
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
-        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+        return serviceKey is not null ? null
+            : serviceType.IsInstanceOfType(this) ? this
+            : serviceType == typeof(ChatClientMetadata) ? _metadata ??= new ChatClientMetadata(_backends[0].Info.Provider, providerUri: null, _backends[0].Info.Model)
+            : null;
     }
 
     public void Dispose()
