@@ -1,4 +1,5 @@
 using System.Globalization;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using HybridInference.Benchmarks.Http;
 
@@ -10,7 +11,8 @@ if (args is ["--paired-loopback", ..])
     return await PairedLoopbackRun.RunAsync(rounds, calls);
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// The generated project's build gets ten minutes, not two: on a loaded 2-core VM it takes longer than the default.
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10)));
 return 0;
 
 static int ParseCount(string text, string name, int minimum) =>

@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using HybridInference.Errors;
+using HybridInference.Internal;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -106,63 +106,11 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         }
     }
 
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var attempt = new StreamingAttempt(InnerClient, messages, options);
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        var execution = _pipeline.ExecuteOutcomeAsync(static (context, attempt) => attempt.RunAsync(context.CancellationToken), context, attempt).AsTask();
-        try
-        {
-            // Either the stream has produced its first update (or ended empty), or the breaker rejected the call
-            // or the backend failed before anything came.
-            await Task.WhenAny(attempt.Started, execution).ConfigureAwait(false);
-            if (!attempt.Started.IsCompleted)
-            {
-                ThrowIfException(await execution.ConfigureAwait(false));
-                yield break;
-            }
-
-            if (!await attempt.Started.ConfigureAwait(false))
-            {
-                yield break;
-            }
-
-            yield return attempt.Updates!.Current;
-            while (true)
-            {
-                ChatResponseUpdate update;
-                try
-                {
-                    if (!await attempt.Updates.MoveNextAsync().ConfigureAwait(false))
-                    {
-                        break;
-                    }
-
-                    update = attempt.Updates.Current;
-                }
-                catch (Exception ex)
-                {
-                    attempt.Finish(ex);
-                    throw;
-                }
-
-                yield return update;
-            }
-        }
-        finally
-        {
-            // Ends the pipeline's callback, so the breaker records the stream's outcome exactly once.
-            attempt.Finish(null);
-            await execution.ConfigureAwait(false);
-            if (attempt.Updates is not null)
-            {
-                await attempt.Updates.DisposeAsync().ConfigureAwait(false);
-            }
-
-            ResilienceContextPool.Shared.Return(context);
-        }
+        return new GuardedStream(this, messages, options, cancellationToken);
     }
 
     public override object? GetService(Type serviceType, object? serviceKey = null)
@@ -217,8 +165,101 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
 
     /// <summary>
     /// A stream run inside the breaker's pipeline: the pipeline's callback starts the stream, reports the first
-    /// update, and completes only when the caller has finished reading, with the stream's outcome.
+    /// update, and completes only when the caller has finished reading, with the stream's outcome. Past the first
+    /// update, each one comes straight from the lane below; only a failure takes a slower path, to be recorded.
     /// </summary>
+    private sealed class GuardedStream(CircuitBreakerChatClient client, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken requestCancellation)
+        : IAsyncEnumerable<ChatResponseUpdate>
+    {
+        public IAsyncEnumerator<ChatResponseUpdate> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+            new Enumerator(client, new StreamingAttempt(client.InnerClient, messages, options), StreamCancellation.Combine(requestCancellation, cancellationToken));
+
+        private sealed class Enumerator(CircuitBreakerChatClient client, StreamingAttempt attempt, StreamCancellation cancellation) : IAsyncEnumerator<ChatResponseUpdate>
+        {
+            private ResilienceContext? _context;
+            private Task<Outcome<ChatResponse?>>? _execution;
+            private bool _started;
+
+            public ChatResponseUpdate Current => attempt.Updates!.Current;
+
+            public ValueTask<bool> MoveNextAsync()
+            {
+                if (!_started)
+                {
+                    return StartAsync();
+                }
+
+                ValueTask<bool> next;
+                try
+                {
+                    next = attempt.Updates!.MoveNextAsync();
+                }
+                catch (Exception ex)
+                {
+                    attempt.Finish(ex);
+                    throw;
+                }
+
+                return next.IsCompletedSuccessfully ? next : AwaitAsync(next);
+            }
+
+            public async ValueTask DisposeAsync()
+            {
+                // Ends the pipeline's callback, so the breaker records the stream's outcome exactly once.
+                attempt.Finish(null);
+                if (_execution is not null)
+                {
+                    await _execution.ConfigureAwait(false);
+                }
+
+                if (attempt.Updates is not null)
+                {
+                    await attempt.Updates.DisposeAsync().ConfigureAwait(false);
+                }
+
+                if (_context is not null)
+                {
+                    ResilienceContextPool.Shared.Return(_context);
+                    _context = null;
+                }
+
+                cancellation.Dispose();
+            }
+
+            private async ValueTask<bool> StartAsync()
+            {
+                _started = true;
+                _context = ResilienceContextPool.Shared.Get(cancellation.Token);
+                _execution = client._pipeline.ExecuteOutcomeAsync(static (context, attempt) => attempt.RunAsync(context.CancellationToken), _context, attempt).AsTask();
+
+                // Either the stream has produced its first update (or ended empty), or the breaker rejected the call
+                // or the backend failed before anything came.
+                await Task.WhenAny(attempt.Started, _execution).ConfigureAwait(false);
+                if (!attempt.Started.IsCompleted)
+                {
+                    client.ThrowIfException(await _execution.ConfigureAwait(false));
+                    return false;
+                }
+
+                return await attempt.Started.ConfigureAwait(false);
+            }
+
+            private async ValueTask<bool> AwaitAsync(ValueTask<bool> next)
+            {
+                try
+                {
+                    return await next.ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    attempt.Finish(ex);
+                    throw;
+                }
+            }
+        }
+    }
+
+    /// <summary>The stream's attempt as the pipeline runs it: started inside the callback, which ends when the caller is done.</summary>
     private sealed class StreamingAttempt(IChatClient inner, IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         private readonly TaskCompletionSource<bool> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);

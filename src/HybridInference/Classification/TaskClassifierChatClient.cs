@@ -47,7 +47,15 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        return Stream(messages, options, cancellationToken);
+
+        // Classified inside the enumeration, so that classification (personal-data detection included) runs under
+        // the request's deadline like every other step; the updates then pass straight through.
+        return new DeferredStream(token =>
+        {
+            var localOnly = Classify(messages, ref options, token);
+            var updates = base.GetStreamingResponseAsync(messages, options, token);
+            return new ValueTask<IAsyncEnumerator<ChatResponseUpdate>>((localOnly ? MarkLocalOnly(updates, token) : updates).GetAsyncEnumerator(token));
+        }, cancellationToken);
     }
 
     public override object? GetService(Type serviceType, object? serviceKey = null)
@@ -74,21 +82,12 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
         return response;
     }
 
-    /// <summary>
-    /// Classifies the request inside the enumeration, so that classification (personal-data detection included) runs
-    /// under the request's deadline like every other step, and marks the updates of a local-only answer.
-    /// </summary>
-    private async IAsyncEnumerable<ChatResponseUpdate> Stream(
-        IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Marks the updates of a local-only answer as local-only data.</summary>
+    private static async IAsyncEnumerable<ChatResponseUpdate> MarkLocalOnly(IAsyncEnumerable<ChatResponseUpdate> updates, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var localOnly = Classify(messages, ref options, cancellationToken);
-        await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        await foreach (var update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            if (localOnly)
-            {
-                ChatMessageDataPolicyExtensions.MarkLocalOnly(update);
-            }
-
+            ChatMessageDataPolicyExtensions.MarkLocalOnly(update);
             yield return update;
         }
     }

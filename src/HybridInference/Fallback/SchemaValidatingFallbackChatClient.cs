@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using HybridInference.Errors;
 using HybridInference.Internal;
@@ -73,23 +72,24 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient
         }
     }
 
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var state = RequestState.GetOrAttach(ref options);
+        return new DeferredStream(token => StartStreamAsync(state, messages, options, token), cancellationToken);
+    }
+
+    /// <summary>Starts the stream locally, retrying or escalating while no update has reached the caller.</summary>
+    private async ValueTask<IAsyncEnumerator<ChatResponseUpdate>> StartStreamAsync(RequestState state, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
+    {
         var attemptMessages = messages;
         for (var retry = 0; ; retry++)
         {
             var (stream, failure) = await StartedStream.StartAsync(InnerClient.GetStreamingResponseAsync(attemptMessages, options, cancellationToken), cancellationToken).ConfigureAwait(false);
             if (stream is not null)
             {
-                await foreach (var update in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    yield return update;
-                }
-
-                yield break;
+                return stream.Replay();
             }
 
             if (!Failures.Escalates(failure!.SourceException, cancellationToken))
@@ -101,12 +101,7 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient
             if (next is null)
             {
                 // Local failed before any output reached the caller: escalate as a stream.
-                await foreach (var update in Escalate(state, options, failure.SourceException).GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
-                {
-                    yield return update;
-                }
-
-                yield break;
+                return Escalate(state, options, failure.SourceException).GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
             }
 
             attemptMessages = next;

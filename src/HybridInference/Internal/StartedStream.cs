@@ -99,6 +99,12 @@ internal sealed class StartedStream
     public ValueTask DisposeAsync() => _updates.DisposeAsync();
 
     /// <summary>
+    /// Replays what was read to start the stream, then hands every further update straight through from the source's
+    /// enumerator (no state machine, no allocation per update); disposing it disposes the source.
+    /// </summary>
+    public IAsyncEnumerator<ChatResponseUpdate> Replay() => new Replaying(this);
+
+    /// <summary>
     /// Whether an update carries a token: text, reasoning text or a tool call, something the model produced. A role,
     /// empty text, an empty list of contents and usage are not tokens.
     /// </summary>
@@ -106,6 +112,37 @@ internal sealed class StartedStream
     /// Reasoning counts: it is output the model generated (a reasoning model may think for long before its answer), so
     /// a backend that streams it is working, not stalled; abandoning it would throw its work away.
     /// </remarks>
+    /// <summary>The enumerator of <see cref="Replay"/>.</summary>
+    private sealed class Replaying(StartedStream stream) : IAsyncEnumerator<ChatResponseUpdate>
+    {
+        private int _heldBack = -1;
+        private bool _pastFirst;
+        private ChatResponseUpdate? _current;
+
+        public ChatResponseUpdate Current => _current ?? stream._updates.Current;
+
+        public ValueTask<bool> MoveNextAsync()
+        {
+            if (_pastFirst)
+            {
+                return stream._hasFirst ? stream._updates.MoveNextAsync() : new ValueTask<bool>(false);
+            }
+
+            if (stream._heldBack is { } heldBack && ++_heldBack < heldBack.Count)
+            {
+                _current = heldBack[_heldBack];
+                return new ValueTask<bool>(true);
+            }
+
+            // The first update (the one StartAsync stopped at) is the source's current one.
+            _current = null;
+            _pastFirst = true;
+            return new ValueTask<bool>(stream._hasFirst);
+        }
+
+        public ValueTask DisposeAsync() => stream._updates.DisposeAsync();
+    }
+
     public static bool HasToken(ChatResponseUpdate update)
     {
         var contents = update.Contents;

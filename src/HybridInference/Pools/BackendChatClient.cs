@@ -77,136 +77,132 @@ internal sealed class BackendChatClient : DelegatingChatClient
     /// which counts against the backend's health; the backend's <see cref="BackendInfo.Timeout"/> when shorter or unset.
     /// </param>
     /// <param name="cancellationToken">Cancels the stream.</param>
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options, TimeSpan? timeToFirstToken, CancellationToken cancellationToken) =>
+        StreamAsync(messages, options, timeToFirstToken, cancellationToken);
+
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options, TimeSpan? timeToFirstToken, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var trial = Acquire();
         try
         {
-            await foreach (var update in StreamAsync(messages, options, timeToFirstToken, cancellationToken).ConfigureAwait(false))
+            var request = BeginAttempt(options);
+            using var activity = StartActivity(request);
+            var started = _timeProvider.GetTimestamp();
+            UsageDetails? usage = null;
+            string? modelId = null;
+            ChatFinishReason? finishReason = null;
+            var outputChars = 0;
+            var yieldedContent = false;
+
+            // The silence bound: time waiting for the backend without a token, reset at every token, so that it ends a
+            // stream that stalls (before its first token or between two) however the server keeps the connection busy:
+            // role-only or empty chunks, keep-alive comments, a byte at a time. HttpClient's timeout does not cover reading
+            // a body. It runs only while an update is awaited: the time the caller takes with one is not the backend's.
+            // Until the first token the time-to-first-token limit applies instead, when it is the shorter.
+            var firstTokenLimit = timeToFirstToken is { } limit && limit < Info.Timeout ? limit : (TimeSpan?)null;
+            var hadToken = false;
+            var silentFor = TimeSpan.Zero;
+            using var silence = new CancellationTokenSource(Info.Timeout, _timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, silence.Token);
+            IAsyncEnumerator<ChatResponseUpdate> updates;
+            try
             {
-                yield return update;
+                updates = base.GetStreamingResponseAsync(messages, options, linked.Token).GetAsyncEnumerator(linked.Token);
+            }
+            catch (Exception ex)
+            {
+                Fail(request, activity, ex, started, cancellationToken);
+                throw;
+            }
+
+            var recorded = false;
+            try
+            {
+                while (true)
+                {
+                    ChatResponseUpdate update;
+                    var left = (hadToken ? Info.Timeout : firstTokenLimit ?? Info.Timeout) - silentFor;
+                    silence.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                    var waitStarted = _timeProvider.GetTimestamp();
+                    try
+                    {
+                        if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                        {
+                            break;
+                        }
+
+                        update = updates.Current;
+                        silence.CancelAfter(Timeout.InfiniteTimeSpan);
+                    }
+                    catch (Exception ex) when (silence.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                    {
+                        var timeout = new BackendException(
+                            BackendErrorKind.Timeout,
+                            !hadToken && firstTokenLimit is { } first
+                                ? $"Backend '{Info.Name}' produced no token within the time-to-first-token limit of {first.TotalSeconds:0.###} s, HybridInference:{Info.Lane}:TimeToFirstToken."
+                                : $"Backend '{Info.Name}' sent no token for {Info.Timeout.TotalSeconds:0.###} s, the Timeout of backend '{Info.Name}' under HybridInference:{Info.Lane}:Backends; the stream was abandoned.",
+                            innerException: ex);
+                        activity?.SetTag("hybrid.output_committed", yieldedContent);
+                        recorded = true;
+                        Fail(request, activity, timeout, started, cancellationToken);
+                        throw timeout;
+                    }
+                    catch (Exception ex)
+                    {
+                        activity?.SetTag("hybrid.output_committed", yieldedContent);
+                        recorded = true;
+                        Fail(request, activity, ex, started, cancellationToken);
+                        throw;
+                    }
+
+                    if (StartedStream.HasToken(update) || update.FinishReason is not null)
+                    {
+                        (hadToken, silentFor) = (true, TimeSpan.Zero);
+                    }
+                    else
+                    {
+                        silentFor += _timeProvider.GetElapsedTime(waitStarted);
+                    }
+
+                    modelId ??= update.ModelId;
+                    finishReason = update.FinishReason ?? finishReason;
+                    var contents = update.Contents;
+                    for (var i = 0; i < contents.Count; i++)
+                    {
+                        switch (contents[i])
+                        {
+                            case UsageContent usageContent:
+                                (usage ??= new UsageDetails()).Add(usageContent.Details);
+                                break;
+                            case TextContent text:
+                                outputChars += text.Text.Length;
+                                yieldedContent |= text.Text.Length > 0;
+                                break;
+                            case FunctionCallContent:
+                                yieldedContent = true;
+                                break;
+                        }
+                    }
+
+                    yield return update;
+                }
+            }
+            finally
+            {
+                await updates.DisposeAsync().ConfigureAwait(false);
+                if (!recorded)
+                {
+                    // Ended, or the caller stopped reading: the call is in the log all the same, with what it produced.
+                    // Without reported usage, output is estimated from its length (about four characters a token).
+                    Complete(request, activity, usage ?? new UsageDetails { OutputTokenCount = (outputChars + 3) / 4 }, modelId, text: null, started, finishReason, yieldedContent);
+                }
             }
         }
         finally
         {
             State.Release(trial);
-        }
-    }
-
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options, TimeSpan? timeToFirstToken, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var request = BeginAttempt(options);
-        using var activity = StartActivity(request);
-        var started = _timeProvider.GetTimestamp();
-        UsageDetails? usage = null;
-        string? modelId = null;
-        ChatFinishReason? finishReason = null;
-        var outputChars = 0;
-        var yieldedContent = false;
-
-        // The silence bound: time waiting for the backend without a token, reset at every token, so that it ends a
-        // stream that stalls (before its first token or between two) however the server keeps the connection busy:
-        // role-only or empty chunks, keep-alive comments, a byte at a time. HttpClient's timeout does not cover reading
-        // a body. It runs only while an update is awaited: the time the caller takes with one is not the backend's.
-        // Until the first token the time-to-first-token limit applies instead, when it is the shorter.
-        var firstTokenLimit = timeToFirstToken is { } limit && limit < Info.Timeout ? limit : (TimeSpan?)null;
-        var hadToken = false;
-        var silentFor = TimeSpan.Zero;
-        using var silence = new CancellationTokenSource(Info.Timeout, _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, silence.Token);
-        IAsyncEnumerator<ChatResponseUpdate> updates;
-        try
-        {
-            updates = base.GetStreamingResponseAsync(messages, options, linked.Token).GetAsyncEnumerator(linked.Token);
-        }
-        catch (Exception ex)
-        {
-            Fail(request, activity, ex, started, cancellationToken);
-            throw;
-        }
-
-        var recorded = false;
-        try
-        {
-            while (true)
-            {
-                ChatResponseUpdate update;
-                var left = (hadToken ? Info.Timeout : firstTokenLimit ?? Info.Timeout) - silentFor;
-                silence.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
-                var waitStarted = _timeProvider.GetTimestamp();
-                try
-                {
-                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
-                    {
-                        break;
-                    }
-
-                    update = updates.Current;
-                    silence.CancelAfter(Timeout.InfiniteTimeSpan);
-                }
-                catch (Exception ex) when (silence.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                {
-                    var timeout = new BackendException(
-                        BackendErrorKind.Timeout,
-                        !hadToken && firstTokenLimit is { } first
-                            ? $"Backend '{Info.Name}' produced no token within the time-to-first-token limit of {first.TotalSeconds:0.###} s, HybridInference:{Info.Lane}:TimeToFirstToken."
-                            : $"Backend '{Info.Name}' sent no token for {Info.Timeout.TotalSeconds:0.###} s, the Timeout of backend '{Info.Name}' under HybridInference:{Info.Lane}:Backends; the stream was abandoned.",
-                        innerException: ex);
-                    activity?.SetTag("hybrid.output_committed", yieldedContent);
-                    recorded = true;
-                    Fail(request, activity, timeout, started, cancellationToken);
-                    throw timeout;
-                }
-                catch (Exception ex)
-                {
-                    activity?.SetTag("hybrid.output_committed", yieldedContent);
-                    recorded = true;
-                    Fail(request, activity, ex, started, cancellationToken);
-                    throw;
-                }
-
-                if (StartedStream.HasToken(update) || update.FinishReason is not null)
-                {
-                    (hadToken, silentFor) = (true, TimeSpan.Zero);
-                }
-                else
-                {
-                    silentFor += _timeProvider.GetElapsedTime(waitStarted);
-                }
-
-                modelId ??= update.ModelId;
-                finishReason = update.FinishReason ?? finishReason;
-                foreach (var content in update.Contents)
-                {
-                    switch (content)
-                    {
-                        case UsageContent usageContent:
-                            (usage ??= new UsageDetails()).Add(usageContent.Details);
-                            break;
-                        case TextContent text:
-                            outputChars += text.Text.Length;
-                            yieldedContent |= text.Text.Length > 0;
-                            break;
-                        case FunctionCallContent:
-                            yieldedContent = true;
-                            break;
-                    }
-                }
-
-                yield return update;
-            }
-        }
-        finally
-        {
-            await updates.DisposeAsync().ConfigureAwait(false);
-            if (!recorded)
-            {
-                // Ended, or the caller stopped reading: the call is in the log all the same, with what it produced.
-                // Without reported usage, output is estimated from its length (about four characters a token).
-                Complete(request, activity, usage ?? new UsageDetails { OutputTokenCount = (outputChars + 3) / 4 }, modelId, text: null, started, finishReason, yieldedContent);
-            }
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using HybridInference.Internal;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
@@ -78,8 +77,12 @@ internal sealed class BackendPoolChatClient : IChatClient
         throw NoBackendFits(required);
     }
 
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        new DeferredStream(token => StartStreamAsync(messages, options, token), cancellationToken);
+
+    /// <summary>Starts the stream on the first backend that produces a token, failing over until one does.</summary>
+    private async ValueTask<IAsyncEnumerator<ChatResponseUpdate>> StartStreamAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         var required = RequestState.Find(options)?.Profile?.RequiredContextTokens ?? 0;
         var order = _selector.Order(required);
@@ -91,25 +94,19 @@ internal sealed class BackendPoolChatClient : IChatClient
             // then fails with a timeout (and the time counts against its health), so the next one is tried.
             var (stream, failure) = await StartedStream.StartAsync(
                 backend.GetStreamingResponseAsync(messages, options, TimeToFirstToken, cancellationToken), cancellationToken, untilContent: true).ConfigureAwait(false);
-            if (stream is null)
+            if (stream is not null)
             {
-                var error = failure!.SourceException;
-                if (!CanFailOver(error, cancellationToken) || k + 1 >= order.Length)
-                {
-                    failure.Throw();
-                }
-
-                Log.FailingOver(_logger, backend.Info.Name, Log.Describe(error), Lane);
-                continue;
+                // Committed: from here on this backend's stream is the answer, failures included.
+                return stream.Replay();
             }
 
-            // Committed: from here on this backend's stream is the answer, failures included.
-            await foreach (var update in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            var error = failure!.SourceException;
+            if (!CanFailOver(error, cancellationToken) || k + 1 >= order.Length)
             {
-                yield return update;
+                failure.Throw();
             }
 
-            yield break;
+            Log.FailingOver(_logger, backend.Info.Name, Log.Describe(error), Lane);
         }
 
         throw NoBackendFits(required);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using HybridInference.CircuitBreaker;
 using HybridInference.Classification;
 using HybridInference.Internal;
@@ -78,16 +77,19 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             : AfterSelectionAsync(selection, messages, options, cancellationToken);
     }
 
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var state = RequestState.GetOrAttach(ref options);
-        var lane = await SelectAsync(messages, options, state, cancellationToken).ConfigureAwait(false);
-        await foreach (var update in lane.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+
+        // Decided inside the enumeration, so that a refusal (a prompt too long for any local window) comes from the
+        // stream like any other failure; the lane's updates then pass straight through.
+        return new DeferredStream(async token =>
         {
-            yield return update;
-        }
+            var state = RequestState.GetOrAttach(ref options);
+            var lane = await SelectAsync(messages, options, state, token).ConfigureAwait(false);
+            return lane.GetStreamingResponseAsync(messages, options, token).GetAsyncEnumerator(token);
+        }, cancellationToken);
     }
 
     protected override ValueTask<IChatClient> SelectClientAsync(RoutingContext context, CancellationToken cancellationToken)

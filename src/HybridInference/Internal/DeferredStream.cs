@@ -1,0 +1,53 @@
+using Microsoft.Extensions.AI;
+
+namespace HybridInference.Internal;
+
+/// <summary>
+/// A stream whose start is asynchronous work (classifying, choosing a backend, failing over, escalating) and whose
+/// updates then come straight from the enumerator that work produced: after the start, every update costs one
+/// interface call, no state machine of its own and no allocation. Failures of the start surface at the first
+/// <see cref="IAsyncEnumerator{T}.MoveNextAsync"/>, as they would from an async iterator.
+/// </summary>
+internal sealed class DeferredStream : IAsyncEnumerable<ChatResponseUpdate>
+{
+    private readonly Func<CancellationToken, ValueTask<IAsyncEnumerator<ChatResponseUpdate>>> _start;
+    private readonly CancellationToken _cancellationToken;
+
+    /// <summary>Initializes a new instance of the <see cref="DeferredStream"/> class.</summary>
+    /// <param name="start">Does the work before the first update and returns the enumerator of the updates, positioned before the first.</param>
+    /// <param name="cancellationToken">The token given with the request; combined with the one given to <see cref="GetAsyncEnumerator"/>, as an async iterator would.</param>
+    public DeferredStream(Func<CancellationToken, ValueTask<IAsyncEnumerator<ChatResponseUpdate>>> start, CancellationToken cancellationToken)
+    {
+        _start = start;
+        _cancellationToken = cancellationToken;
+    }
+
+    public IAsyncEnumerator<ChatResponseUpdate> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+        new Enumerator(_start, StreamCancellation.Combine(_cancellationToken, cancellationToken));
+
+    private sealed class Enumerator(Func<CancellationToken, ValueTask<IAsyncEnumerator<ChatResponseUpdate>>> start, StreamCancellation cancellation)
+        : IAsyncEnumerator<ChatResponseUpdate>
+    {
+        private IAsyncEnumerator<ChatResponseUpdate>? _inner;
+
+        public ChatResponseUpdate Current => _inner!.Current;
+
+        public ValueTask<bool> MoveNextAsync() => _inner is { } inner ? inner.MoveNextAsync() : StartAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_inner is not null)
+            {
+                await _inner.DisposeAsync().ConfigureAwait(false);
+            }
+
+            cancellation.Dispose();
+        }
+
+        private async ValueTask<bool> StartAsync()
+        {
+            _inner = await start(cancellation.Token).ConfigureAwait(false);
+            return await _inner.MoveNextAsync().ConfigureAwait(false);
+        }
+    }
+}
