@@ -20,7 +20,7 @@ namespace HybridInference.JsonSchema;
 internal sealed class SchemaCompiler
 {
     /// <summary>How many levels of subschemas (nesting and references followed) a schema may have.</summary>
-    public const int MaxDepth = 256;
+    public const int MaxDepth = JsonSchemaDefaults.MaxSchemaDepth;
 
     private static readonly string[] SchemaMapKeywords = ["$defs", "definitions", "properties", "patternProperties", "dependentSchemas"];
     private static readonly string[] SchemaArrayKeywords = ["allOf", "anyOf", "oneOf", "prefixItems", "items"];
