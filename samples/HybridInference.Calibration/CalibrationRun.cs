@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using HybridInference.JsonSchema;
 using Microsoft.Extensions.AI;
 
 namespace HybridInference.Calibration;
@@ -29,7 +30,7 @@ internal static class CalibrationRun
                 var response = await chat.GetResponseAsync([new ChatMessage(ChatRole.User, prompt.Prompt)], prompt.ToOptions(), cancellationToken);
                 results[i] = new CalibrationResult(prompt, response.GetRouteOutcome(), null, prompt.Matches(response.Text));
             }
-            catch (Exception ex) when (ex is HybridInferenceException or BackendException or TimeoutException)
+            catch (Exception ex) when (ex is HybridInferenceException or InvalidJsonSchemaException or BackendException or TimeoutException)
             {
                 results[i] = new CalibrationResult(prompt, ex.GetRouteOutcome(), ex.GetType().Name, null);
             }

@@ -131,9 +131,10 @@ internal sealed partial class HedgingChatClient : DelegatingChatClient
     /// <summary>
     /// What a hedged request reports when it got no answer: a cancellation when its token was cancelled (the caller's,
     /// or the deadline, which the cost meter turns into its <see cref="TimeoutException"/>); else the local lane's
-    /// failure when it is one of ours, else the cloud's (the hedge is the local lane's escalation, whose failure a
-    /// request that was not hedged would report); else a <see cref="BackendException"/> around the local failure, so
-    /// that neither a raw exception of a backend nor a cancellation nobody asked for reaches the caller.
+    /// failure when it is one of ours or the caller's (an <see cref="ArgumentException"/>), else the cloud's (the hedge
+    /// is the local lane's escalation, whose failure a request that was not hedged would report); else a
+    /// <see cref="BackendException"/> around the local failure, so that neither a raw exception of a backend nor a
+    /// cancellation nobody asked for reaches the caller.
     /// </summary>
     private static Exception Failure(RequestState state, Exception local, Exception? cloud, CancellationToken cancellationToken)
     {
@@ -142,12 +143,12 @@ internal sealed partial class HedgingChatClient : DelegatingChatClient
             return local as OperationCanceledException ?? cloud as OperationCanceledException ?? new OperationCanceledException(null, local, cancellationToken);
         }
 
-        if (local is HybridInferenceException)
+        if (local is HybridInferenceException or ArgumentException)
         {
-            return local;
+            return local; // Ours, or the caller's (an ArgumentException, such as an invalid schema): never a backend's.
         }
 
-        if (cloud is HybridInferenceException)
+        if (cloud is HybridInferenceException or ArgumentException)
         {
             return cloud;
         }

@@ -44,10 +44,4 @@ internal static class Defaults
 
     /// <summary>How many validation errors a retry prompt quotes at most.</summary>
     public const int RetryPromptMaxErrors = 8;
-
-    /// <summary>How long one JSON Schema <c>pattern</c> may run on one string before the match counts as failed.</summary>
-    public const int SchemaPatternTimeoutMilliseconds = 250;
-
-    /// <summary>How many compiled JSON Schemas the validator keeps; past it the cache starts over.</summary>
-    public const int MaxCachedSchemas = 256;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HybridInference.JsonSchema;
 using HybridInference.Tests.Chain;
 using HybridInference.Telemetry;
 using static HybridInference.Tests.Chain.Requests;

@@ -1,3 +1,4 @@
+using HybridInference.JsonSchema;
 using static HybridInference.Tests.Chain.Requests;
 
 namespace HybridInference.Tests.Fallback;

@@ -1,15 +1,15 @@
 using System.Text.Json;
-using HybridInference.JsonSchema;
 
-namespace HybridInference.Tests.JsonSchema;
+namespace HybridInference.JsonSchema.Tests;
 
 /// <summary>
-/// <c>format</c> as an assertion (<see cref="ValidationOptions.AssertFormats"/>), checked against the test suite's
-/// <c>optional/format/</c> files of the formats the validator knows.
+/// <c>format</c> as an assertion (the validator's <c>assertFormats</c>, which HybridInference's
+/// <c>ValidationOptions.AssertFormats</c> sets), checked against the test suite's <c>optional/format/</c> files of the
+/// formats the validator knows.
 /// </summary>
 public sealed class JsonSchemaFormatTests
 {
-    private static readonly string FormatRoot = Path.Combine(AppContext.BaseDirectory, "JsonSchema", "TestSuite", "tests", "optional", "format");
+    private static readonly string FormatRoot = Path.Combine(AppContext.BaseDirectory, "TestSuite", "tests", "optional", "format");
 
     private static readonly string[] Formats =
         ["date-time", "date", "time", "duration", "email", "hostname", "ipv4", "ipv6", "uri", "uri-reference", "uuid", "json-pointer", "regex"];

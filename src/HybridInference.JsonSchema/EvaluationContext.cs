@@ -16,7 +16,7 @@ internal sealed class EvaluationContext
     /// with a validation error: the compiler bounds the schema's own nesting, and this bounds the document's, so that
     /// neither can exhaust the stack.
     /// </summary>
-    public const int MaxDepth = 1000;
+    public const int MaxDepth = JsonSchemaDefaults.MaxEvaluationDepth;
 
     /// <summary>Evaluation checks the request's cancellation every this many schemas applied (a power of two, less one, as a mask).</summary>
     public const int CancellationCheckMask = 1023;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using HybridInference.Internal;
 
 namespace HybridInference.JsonSchema;
 
@@ -11,8 +10,11 @@ namespace HybridInference.JsonSchema;
 /// System.Text.Json. Each schema is compiled once and cached by its text; a valid document is validated without
 /// allocating.
 /// </summary>
-/// <remarks>Thread-safe. <c>format</c> is an annotation unless <c>assertFormats</c> is set.</remarks>
-internal sealed class JsonSchemaValidator : IJsonSchemaValidator
+/// <remarks>
+/// Thread-safe: share one instance. <c>format</c> is an annotation unless <c>assertFormats</c> is set. No URI is ever
+/// fetched: a <c>$ref</c> resolves within the schema or to the draft 2020-12 meta-schemas, which are embedded.
+/// </remarks>
+public sealed class JsonSchemaValidator : IJsonSchemaValidator
 {
     private readonly ConcurrentDictionary<byte[], CompiledJsonSchema> _cache = new(Utf8KeyComparer.Instance);
     private readonly ConcurrentDictionary<byte[], CompiledJsonSchema>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
@@ -27,7 +29,7 @@ internal sealed class JsonSchemaValidator : IJsonSchemaValidator
     }
 
     /// <summary>Gets the documents, besides the schema itself, that a <c>$ref</c> may name.</summary>
-    public SchemaDocuments Documents { get; } = new();
+    internal SchemaDocuments Documents { get; } = new();
 
     /// <inheritdoc />
     public JsonSchemaValidationResult Validate(JsonElement schema, JsonElement instance) => Compile(schema).Validate(instance);
@@ -44,7 +46,7 @@ internal sealed class JsonSchemaValidator : IJsonSchemaValidator
     /// <param name="cancellationToken">Stops a long compilation.</param>
     /// <exception cref="InvalidJsonSchemaException">The schema cannot be used (malformed, or nested more than <see cref="SchemaCompiler.MaxDepth"/> levels deep).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public CompiledJsonSchema Compile(JsonElement schema, CancellationToken cancellationToken = default)
+    internal CompiledJsonSchema Compile(JsonElement schema, CancellationToken cancellationToken = default)
     {
         if (schema.ValueKind == JsonValueKind.Undefined)
         {
@@ -58,7 +60,7 @@ internal sealed class JsonSchemaValidator : IJsonSchemaValidator
         }
 
         compiled = SchemaCompiler.Compile(schema, Documents, _assertFormats, cancellationToken);
-        if (_cache.Count >= Defaults.MaxCachedSchemas)
+        if (_cache.Count >= JsonSchemaDefaults.MaxCachedSchemas)
         {
             _cache.Clear();
         }

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using HybridInference.JsonSchema;
 
-namespace HybridInference.Tests.JsonSchema;
+namespace HybridInference.JsonSchema.Tests;
 
 public sealed class JsonSchemaValidatorTests
 {

@@ -1,7 +1,11 @@
-namespace HybridInference;
+namespace HybridInference.JsonSchema;
 
 /// <summary>Thrown when a request's JSON Schema cannot be used: it is not a JSON object or boolean, or a keyword has a value of the wrong kind.</summary>
-public sealed class InvalidJsonSchemaException : HybridInferenceException
+/// <remarks>
+/// An <see cref="ArgumentException"/>: the schema is the caller's argument, so the error is the caller's, never a
+/// backend's; HybridInference neither retries, escalates nor counts it against a backend.
+/// </remarks>
+public sealed class InvalidJsonSchemaException : ArgumentException
 {
     /// <summary>Initializes a new instance of the <see cref="InvalidJsonSchemaException"/> class.</summary>
     public InvalidJsonSchemaException()

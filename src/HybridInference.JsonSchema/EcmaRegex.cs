@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using HybridInference.Internal;
 
 namespace HybridInference.JsonSchema;
 
@@ -12,7 +11,7 @@ namespace HybridInference.JsonSchema;
 /// </summary>
 internal static class EcmaRegex
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(Defaults.SchemaPatternTimeoutMilliseconds);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(JsonSchemaDefaults.PatternTimeoutMilliseconds);
 
     private static readonly Dictionary<string, string> Categories = new(StringComparer.Ordinal)
     {

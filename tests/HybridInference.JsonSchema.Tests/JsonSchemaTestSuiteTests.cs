@@ -1,7 +1,6 @@
 using System.Text.Json;
-using HybridInference.JsonSchema;
 
-namespace HybridInference.Tests.JsonSchema;
+namespace HybridInference.JsonSchema.Tests;
 
 /// <summary>
 /// Runs every case of the official JSON Schema Test Suite for draft 2020-12 (the required tests, not
@@ -9,7 +8,7 @@ namespace HybridInference.Tests.JsonSchema;
 /// </summary>
 public sealed class JsonSchemaTestSuiteTests
 {
-    private static readonly string SuiteRoot = Path.Combine(AppContext.BaseDirectory, "JsonSchema", "TestSuite");
+    private static readonly string SuiteRoot = Path.Combine(AppContext.BaseDirectory, "TestSuite");
 
     private static readonly Lazy<JsonSchemaValidator> Validator = new(CreateValidator);
 

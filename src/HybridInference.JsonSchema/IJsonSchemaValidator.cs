@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HybridInference.JsonSchema;
 
 namespace HybridInference;
 
