@@ -1,8 +1,11 @@
 using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using HybridInference.OpenAI.Wire;
 using HybridInference.Scrubbing;
 using Microsoft.Extensions.AI;
+using StreamingChatCompletionUpdate = OpenAI.Chat.StreamingChatCompletionUpdate;
 
 namespace HybridInference.OpenAI;
 
@@ -90,6 +93,12 @@ internal sealed class OpenAIErrorMappingChatClient : DelegatingChatClient
                 }
 
                 var update = updates.Current;
+                if (update.ResponseId is null && update.Contents.Count == 0 && update.RawRepresentation is StreamingChatCompletionUpdate raw)
+                {
+                    // No id and nothing in it: an {"error": ...} event, which the SDK reads as an empty update.
+                    ThrowIfErrorEvent(raw, messages, options);
+                }
+
                 finished |= update.FinishReason is not null;
                 yield return update;
             }
@@ -103,6 +112,16 @@ internal sealed class OpenAIErrorMappingChatClient : DelegatingChatClient
         {
             // The SDK ends quietly when the connection closes early; OpenAI always sends a finish reason before [DONE].
             throw new BackendException(BackendErrorKind.Disconnected, $"Backend '{_backend}' ended its stream before it was complete (no finish reason).");
+        }
+    }
+
+    /// <summary>Throws the stream's error when an event without an id is <c>{"error": ...}</c> (the SDK keeps the property it does not know).</summary>
+    private void ThrowIfErrorEvent(StreamingChatCompletionUpdate raw, IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        using var document = JsonDocument.Parse(ModelReaderWriter.Write(raw, ModelReaderWriterOptions.Json).ToMemory());
+        if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error"u8, out _))
+        {
+            throw BackendErrors.FromStreamEvent(_backend, document.RootElement, _secret, RequestTexts.FromChat(messages, options));
         }
     }
 

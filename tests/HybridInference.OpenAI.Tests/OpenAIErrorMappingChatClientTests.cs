@@ -352,12 +352,39 @@ public sealed class OpenAIErrorMappingChatClientTests : ServerTestBase
         Assert.Equal(BackendErrorKind.Disconnected, error.Kind);
     }
 
-    [Fact]
-    public async Task ErrorEventInsideA200Stream_IsAFailure_NotAnEmptyAnswer()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public async Task ErrorEventInsideA200Stream_IsAStreamError_AfterTheTextBeforeIt_NotAShortAnswer(int eventsBefore)
     {
-        Server.Default = Respond.Sse("data: {\"error\":{\"message\":\"The server had an error while processing your request.\",\"type\":\"server_error\"}}\n\n");
+        var events = Fixture.Read("openai", "chat-completion-stream.sse").Split("\n\n")[..eventsBefore];
+        Server.Default = Respond.Sse(string.Concat(events.Select(e => e + "\n\n"))
+            + $"data: {{\"error\":{{\"message\":\"The server had an error while processing your request. Key {Key}\",\"type\":\"server_error\"}}}}\n\n");
+        var received = new List<string>();
 
-        Assert.IsType<BackendException>(await StreamFailure(Cloud()));
+        var error = Assert.IsType<BackendException>(await StreamFailure(Cloud(), received));
+
+        Assert.Equal(BackendErrorKind.StreamError, error.Kind);
+        Assert.Contains("The server had an error while processing your request.", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(eventsBefore == 3 ? "Hello!" : string.Empty, string.Concat(received));
+    }
+
+    [Fact]
+    public async Task ContextLengthErrorEventInsideA200Stream_IsContextWindowExceeded()
+    {
+        Server.Default = Respond.Sse("data: {\"error\":{\"message\":\"This model's maximum context length is 128000 tokens.\",\"type\":\"invalid_request_error\",\"code\":\"context_length_exceeded\"}}\n\n");
+
+        Assert.IsType<ContextWindowExceededException>(await StreamFailure(Cloud()));
+    }
+
+    [Fact]
+    public async Task RequestRefusedBeforeSending_IsTheCallersError_NotABackendFailure()
+    {
+        var error = await Failure(() => Cloud().GetResponseAsync((IEnumerable<ChatMessage>)null!));
+
+        Assert.IsType<ArgumentNullException>(error);
+        Assert.Empty(Server.Requests);
     }
 
     [Theory]

@@ -46,14 +46,22 @@ internal static partial class BackendErrors
     public static string DescribeTimeout(TimeSpan timeout, string setting) => $"{timeout.TotalSeconds:0.###} s, {setting}";
 
     /// <summary>Maps an <c>{"error": ...}</c> event sent inside a 200 stream.</summary>
-    public static Exception FromStreamEvent(string backend, JsonElement root, string? secret, BinaryData? request = null)
+    public static Exception FromStreamEvent(string backend, JsonElement root, string? secret, BinaryData? request = null) =>
+        FromStreamEvent(backend, root, secret, request is null ? null : RequestTexts.FromJsonBody(request.ToMemory()));
+
+    /// <summary>Maps an <c>{"error": ...}</c> event sent inside a 200 stream to a request whose body a library wrote.</summary>
+    /// <param name="backend">The backend's name.</param>
+    /// <param name="root">The event's JSON.</param>
+    /// <param name="secret">The backend's API key, removed from the message.</param>
+    /// <param name="requestTexts">The texts the request sent (<see cref="RequestTexts"/>), removed from the message.</param>
+    public static Exception FromStreamEvent(string backend, JsonElement root, string? secret, IReadOnlyList<string>? requestTexts)
     {
         var (message, type, code) = ReadError(root);
         var status = code is not null && int.TryParse(code, NumberStyles.Integer, CultureInfo.InvariantCulture, out var numeric) ? numeric
             : root.TryGetProperty("error"u8, out var error) && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("http_status_code"u8, out var http) && http.TryGetInt32(out var s) ? s
             : (int?)null;
         message ??= "error event in the stream";
-        var text = Scrub(message, secret, request);
+        var text = ErrorTextScrubber.For(secret).Scrub(message, requestTexts);
         if (IsContextLength(message, type, code))
         {
             return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window: {text}");
