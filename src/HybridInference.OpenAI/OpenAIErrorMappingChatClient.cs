@@ -55,6 +55,7 @@ internal sealed class OpenAIErrorMappingChatClient : DelegatingChatClient
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ThrowIfUnsendable(messages, options);
         var answered = AnswerSeenPolicy.Begin();
         try
         {
@@ -70,6 +71,7 @@ internal sealed class OpenAIErrorMappingChatClient : DelegatingChatClient
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ThrowIfUnsendable(messages, options);
         var answered = AnswerSeenPolicy.Begin();
         var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
 
@@ -114,6 +116,51 @@ internal sealed class OpenAIErrorMappingChatClient : DelegatingChatClient
             throw new BackendException(BackendErrorKind.Disconnected, $"Backend '{_backend}' ended its stream before it was complete (no finish reason).");
         }
     }
+
+    /// <summary>
+    /// Refuses, before anything is sent, content that Microsoft.Extensions.AI.OpenAI would leave out of the request
+    /// without a word (an attachment of a type chat completions cannot take, a tool that is not a function), the way
+    /// the own wire code refuses what it cannot write: nothing the caller sent is silently dropped.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A message holds such content, or a tool is not a function.</exception>
+    private void ThrowIfUnsendable(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        foreach (var message in messages)
+        {
+            foreach (var content in message.Contents)
+            {
+                if (!IsSendable(content))
+                {
+                    throw new NotSupportedException(
+                        $"A {message.Role} message holds {content.GetType().Name} content ({(content as DataContent)?.MediaType ?? (content as UriContent)?.MediaType ?? "unknown type"}), which OpenAI's chat completions cannot take (backend '{_backend}'); send text, images, PDF or WAV/MP3 audio. Nothing was sent.");
+                }
+            }
+        }
+
+        if (options?.Tools is { Count: > 0 } tools)
+        {
+            foreach (var tool in tools)
+            {
+                if (tool is not AIFunctionDeclaration)
+                {
+                    throw new NotSupportedException($"Tool '{tool.Name}' ({tool.GetType().Name}) is not a function; OpenAI's chat completions take only function tools (backend '{_backend}'). Nothing was sent.");
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether Microsoft.Extensions.AI.OpenAI writes the content into a chat completions request (reasoning text it leaves out, as the own wire code does: it is the model's, not the caller's).</summary>
+    private static bool IsSendable(AIContent content) => content switch
+    {
+        TextContent or TextReasoningContent or FunctionCallContent or FunctionResultContent or HostedFileContent => true,
+        DataContent data => data.HasTopLevelMediaType("image") || IsMediaType(data.MediaType, "application/pdf") || IsMediaType(data.MediaType, "audio/wav") || IsMediaType(data.MediaType, "audio/mpeg"),
+        UriContent uri => uri.HasTopLevelMediaType("image"),
+        _ => content.RawRepresentation is global::OpenAI.Chat.ChatMessageContentPart,
+    };
+
+    private static bool IsMediaType(string mediaType, string expected) =>
+        mediaType.StartsWith(expected, StringComparison.OrdinalIgnoreCase) && (mediaType.Length == expected.Length || mediaType[expected.Length] == ';');
 
     /// <summary>Throws the stream's error when an event without an id is <c>{"error": ...}</c> (the SDK keeps the property it does not know).</summary>
     private void ThrowIfErrorEvent(StreamingChatCompletionUpdate raw, IEnumerable<ChatMessage> messages, ChatOptions? options)

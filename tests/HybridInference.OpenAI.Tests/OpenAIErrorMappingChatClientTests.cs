@@ -430,6 +430,63 @@ public sealed class OpenAIErrorMappingChatClientTests : ServerTestBase
         }));
     }
 
+    public static TheoryData<string> UnsendableContents() => ["application/x-weird data", "text/csv data", "audio/ogg data", "video/mp4 uri", "application/pdf uri", "error content", "non-function tool"];
+
+    [Theory]
+    [MemberData(nameof(UnsendableContents))]
+    public async Task ContentTheRequestCannotCarry_IsRefusedBeforeSending_NotDropped(string kind)
+    {
+        Server.Default = Respond.File(Fixture.Path("openai", "chat-completion.json"));
+        var message = new ChatMessage(ChatRole.User, "Summarize the attachment.");
+        var options = new ChatOptions();
+        switch (kind)
+        {
+            case "non-function tool":
+                options.Tools = [new HostedWebSearchTool()];
+                break;
+            case "error content":
+                message.Contents.Add(new ErrorContent("an error"));
+                break;
+            case var uri when uri.EndsWith(" uri", StringComparison.Ordinal):
+                message.Contents.Add(new UriContent(new Uri("https://files.example/attachment"), uri[..^4]));
+                break;
+            default:
+                message.Contents.Add(new DataContent(new byte[] { 1, 2, 3 }, kind[..^5]));
+                break;
+        }
+
+        var plain = await Failure(() => Cloud().GetResponseAsync([message], options));
+        var streamed = await Failure(async () =>
+        {
+            await foreach (var _ in Cloud().GetStreamingResponseAsync([message], options))
+            {
+            }
+        });
+
+        Assert.IsType<NotSupportedException>(plain); // The caller's request, not the backend's fault...
+        Assert.IsType<NotSupportedException>(streamed);
+        Assert.Contains("Nothing was sent.", plain.Message, StringComparison.Ordinal);
+        Assert.Empty(Server.Requests); // ...and not sent without the part.
+    }
+
+    [Theory]
+    [InlineData("image/png", "image_url")]
+    [InlineData("application/pdf", "file")]
+    [InlineData("audio/wav", "input_audio")]
+    [InlineData("audio/mpeg", "input_audio")]
+    public async Task AttachmentTheRequestCanCarry_IsSent(string mediaType, string part)
+    {
+        Server.Default = Respond.File(Fixture.Path("openai", "chat-completion.json"));
+        var message = new ChatMessage(ChatRole.User, "Summarize the attachment.");
+        message.Contents.Add(new DataContent(new byte[] { 1, 2, 3 }, mediaType));
+
+        await Cloud().GetResponseAsync([message]);
+
+        using var body = JsonDocument.Parse(Assert.Single(Server.Requests).Body);
+        var parts = body.RootElement.GetProperty("messages")[0].GetProperty("content");
+        Assert.Equal(["text", part], parts.EnumerateArray().Select(p => p.GetProperty("type").GetString()));
+    }
+
     // ---- secrets ------------------------------------------------------------------------------------------------
 
     public static TheoryData<string> KeyForms => Echoes.KeyFormNames();
