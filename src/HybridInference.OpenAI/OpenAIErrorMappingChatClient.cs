@@ -20,7 +20,11 @@ namespace HybridInference.OpenAI;
 /// An HTTP error is read from the raw response the SDK keeps (status, <c>Retry-After</c>, the error body), not from
 /// the SDK's message, which quotes the body unscrubbed. A stream is mapped before its first update (the request is
 /// sent on the first read) and while it runs: a connection cut mid-way, or a stream that ends without a finish
-/// reason, is <see cref="BackendErrorKind.Disconnected"/>. A cancellation by the caller stays a cancellation.
+/// reason, is <see cref="BackendErrorKind.Disconnected"/>; an <c>{"error": ...}</c> event inside a 200 stream is
+/// <see cref="BackendErrorKind.StreamError"/> (or <see cref="ContextWindowExceededException"/>). A body the SDK cannot
+/// read after a 2xx is <see cref="BackendErrorKind.MalformedResponse"/>. A cancellation by the caller stays a
+/// cancellation, and errors in the request itself stay the caller's: content the package would leave out of the
+/// request without a word is refused with <see cref="NotSupportedException"/> before anything is sent.
 /// </para>
 /// <para>
 /// It also answers <see cref="ChatClientMetadata"/> (provider <c>openai</c>, the endpoint without secrets, the model)
