@@ -42,7 +42,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
     private readonly string _timeoutText;
 
     /// <summary>The SDK's network timeout when none is configured.</summary>
-    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(100);
+    internal static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(100);
 
     /// <summary>Initializes a new instance of the <see cref="OpenAICompatibleChatClient"/> class.</summary>
     /// <param name="options">Where and how to reach the server.</param>
@@ -70,7 +70,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
             RetryPolicy = new StaleConnectionRetryPolicy(),
             NetworkTimeout = options.Timeout ?? DefaultTimeout,
         };
-        _timeoutText = $"{(options.Timeout ?? DefaultTimeout).TotalSeconds:0.###} s, {options.TimeoutSetting ?? "OpenAICompatibleChatClientOptions.Timeout"}";
+        _timeoutText = BackendErrors.DescribeTimeout(options.Timeout ?? DefaultTimeout, options.TimeoutSetting ?? "OpenAICompatibleChatClientOptions.Timeout");
         _httpClient = httpClient ?? SharedHttpClient;
         clientOptions.Transport = new HttpClientPipelineTransport(_httpClient);
 

@@ -381,8 +381,12 @@ public sealed class SecretsTests
         await using var local = await LoopbackServer.StartAsync();
         await using var cloud = await LoopbackServer.StartAsync();
         var completion = Fixture.Read("openai", "chat-completion.json");
-        cloud.Default = context => Respond.Json(completion.Replace("\"gpt-4o-2024-08-06\"", JsonSerializer.Serialize(Model()), StringComparison.Ordinal)
-            .Replace("\"finish_reason\":\"stop\"", $"\"finish_reason\":{JsonSerializer.Serialize(Model())}", StringComparison.Ordinal))(context);
+        cloud.Default = context => Respond.Json(completion.Replace("\"gpt-4o-2024-08-06\"", JsonSerializer.Serialize(Model()), StringComparison.Ordinal))(context);
+
+        // The finish reason, also the server's string, from the local server: the OpenAI SDK under the cloud provider
+        // refuses a finish reason it does not know (a malformed answer, OpenAIErrorMappingChatClientTests).
+        var localCompletion = Fixture.Read("vllm", "chat-completion.json");
+        local.Default = context => Respond.Json(localCompletion.Replace("\"finish_reason\":\"stop\"", $"\"finish_reason\":{JsonSerializer.Serialize(Model())}", StringComparison.Ordinal))(context);
         await using var observed = Observed.Start(local, cloud, Key);
         using var metrics = new MetricCollector(observed.Services.GetRequiredService<IMeterFactory>(), "HybridInference");
         using var test = new ActivitySource("SecretsTests." + Guid.NewGuid().ToString("N"));
@@ -392,6 +396,7 @@ public sealed class SecretsTests
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
         };
         var spans = new ConcurrentQueue<Activity>();
+        var localSpans = new ConcurrentQueue<Activity>();
         using (var root = StartRoot(test, listener))
         {
             listener.ActivityStopped = a => Keep(spans, a, root.TraceId);
@@ -401,12 +406,24 @@ public sealed class SecretsTests
             }
         }
 
-        var spanValues = spans.Select(a => a.GetTagItem("gen_ai.response.model") as string).ToList();
         var metricValues = metrics.All.Where(m => m.Tags.ContainsKey("gen_ai.response.model")).Select(m => m.Tag("gen_ai.response.model")).ToList();
+
+        using (var root = test.StartActivity("local root")!)
+        {
+            listener.ActivityStopped = a => Keep(localSpans, a, root.TraceId);
+            for (var i = 0; i < 4; i++)
+            {
+                await observed.Chat.GetResponseAsync("Summarize this.", new ChatOptions().WithTaskCategory(TaskCategory.Routine));
+            }
+        }
+
+        var spanValues = spans.Select(a => a.GetTagItem("gen_ai.response.model") as string).ToList();
         Assert.Equal(8, spanValues.Count); // A request span and an attempt span each time.
         Assert.NotEmpty(metricValues);
         Assert.All(spanValues.Concat(metricValues), value => Assert.Equal(expected, value));
-        Assert.All(spans, a => Assert.Equal(["other"], Assert.IsType<string[]>(a.GetTagItem("gen_ai.response.finish_reasons")))); // The finish reason, also the server's string.
+        Assert.Equal(8, localSpans.Count);
+        Assert.All(localSpans, a => Assert.Equal(["other"], Assert.IsType<string[]>(a.GetTagItem("gen_ai.response.finish_reasons")))); // The finish reason, also the server's string.
+        Assert.All(spans, a => Assert.Equal(["stop"], Assert.IsType<string[]>(a.GetTagItem("gen_ai.response.finish_reasons"))));
     }
 
     private static void Keep(ConcurrentQueue<Activity> spans, Activity activity, ActivityTraceId trace)

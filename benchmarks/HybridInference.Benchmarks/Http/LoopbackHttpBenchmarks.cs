@@ -15,7 +15,9 @@ namespace HybridInference.Benchmarks.Http;
 /// The same chat completion from a server on 127.0.0.1, through the raw OpenAI SDK (baseline) and through the whole
 /// hybrid chain with its OpenAI-compatible backend. Target: the chain costs at most 3% more time per request.
 /// <see cref="BackendClientAlone"/> is the OpenAI-compatible client without the chain, over the same HttpClient as
-/// the baseline, to tell the adapter's cost from the chain's.
+/// the baseline, to tell the adapter's cost from the chain's. <see cref="MeaiOpenAIClient"/> is Microsoft.Extensions.AI.OpenAI's
+/// <c>AsIChatClient()</c> over the same HttpClient, and <see cref="OpenAICloudBackendClient"/> the client the <c>openai</c>
+/// cloud provider is made of (that one, SDK retries off, errors mapped): the package against this library's own wire code.
 /// </summary>
 /// <remarks>The server answers at once with vLLM's wire format, so the figures are the client-side cost of a request.</remarks>
 [MemoryDiagnoser]
@@ -31,6 +33,8 @@ public class LoopbackHttpBenchmarks
     private OpenAIChat.ChatClient _sdk = null!;
     private IChatClient _chain = null!;
     private IChatClient _adapter = null!;
+    private IChatClient _meai = null!;
+    private IChatClient _cloudBackend = null!;
     private IChatClient _chainSameClient = null!;
     private ServiceProvider _sameClientServices = null!;
     private IChatClient _chainQuietClient = null!;
@@ -64,6 +68,16 @@ public class LoopbackHttpBenchmarks
         _sdkMessages = [OpenAIChat.ChatMessage.CreateUserMessage(Prompt)];
         _adapter = new HybridInference.OpenAI.OpenAICompatibleChatClient(
             new HybridInference.OpenAI.OpenAICompatibleChatClientOptions { Provider = "vllm", Endpoint = endpoint, Model = "Qwen/Qwen2.5-7B-Instruct" }, httpClient);
+
+        _meai = new OpenAIClient(new ApiKeyCredential("unused"), new OpenAIClientOptions
+        {
+            Endpoint = endpoint,
+            Transport = new System.ClientModel.Primitives.HttpClientPipelineTransport(httpClient),
+        }).GetChatClient("Qwen/Qwen2.5-7B-Instruct").AsIChatClient();
+        _cloudBackend = HybridInference.OpenAI.DependencyInjection.OpenAIBackendClientFactory.CreateOpenAICloud(
+            new HybridInference.OpenAI.OpenAICompatibleChatClientOptions { Provider = "openai", Endpoint = endpoint, Model = "Qwen/Qwen2.5-7B-Instruct", ApiKey = "unused", Name = "openai" },
+            httpClient,
+            probe: null);
 
         var services = new ServiceCollection();
         services.AddHybridInference(o => o.Local.Backends.Add(new BackendOptions { Name = "vllm", Provider = "vllm", Endpoint = endpoint, Model = "Qwen/Qwen2.5-7B-Instruct" }))
@@ -104,6 +118,12 @@ public class LoopbackHttpBenchmarks
 
     [Benchmark]
     public async Task<string> BackendClientAlone() => (await _adapter.GetResponseAsync(_messages)).Text;
+
+    [Benchmark]
+    public async Task<string> MeaiOpenAIClient() => (await _meai.GetResponseAsync(_messages)).Text;
+
+    [Benchmark]
+    public async Task<string> OpenAICloudBackendClient() => (await _cloudBackend.GetResponseAsync(_messages)).Text;
 
     [Benchmark]
     public async Task<string> HybridChain() => (await _chain.GetResponseAsync(_messages)).Text;

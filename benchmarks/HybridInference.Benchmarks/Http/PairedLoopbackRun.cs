@@ -29,6 +29,8 @@ internal static class PairedLoopbackRun
             [
                 (nameof(LoopbackHttpBenchmarks.RawOpenAISdk), benchmarks.RawOpenAISdk),
                 (nameof(LoopbackHttpBenchmarks.BackendClientAlone), benchmarks.BackendClientAlone),
+                (nameof(LoopbackHttpBenchmarks.MeaiOpenAIClient), benchmarks.MeaiOpenAIClient),
+                (nameof(LoopbackHttpBenchmarks.OpenAICloudBackendClient), benchmarks.OpenAICloudBackendClient),
                 (nameof(LoopbackHttpBenchmarks.HybridChain), benchmarks.HybridChain),
                 (nameof(LoopbackHttpBenchmarks.HybridChainWithoutHttpClientLogging), benchmarks.HybridChainWithoutHttpClientLogging),
                 (nameof(LoopbackHttpBenchmarks.HybridChainSameHttpClient), benchmarks.HybridChainSameHttpClient),

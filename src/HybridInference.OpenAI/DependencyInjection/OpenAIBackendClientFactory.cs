@@ -1,11 +1,18 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using HybridInference.Http;
 using HybridInference.OpenAI.Dialects;
+using HybridInference.OpenAI.Wire;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using OpenAI;
 
 namespace HybridInference.OpenAI.DependencyInjection;
 
-/// <summary>Creates <see cref="OpenAICompatibleChatClient"/>s for backends configured with a known provider.</summary>
+/// <summary>
+/// Creates the clients of backends configured with a known provider: <see cref="OpenAICompatibleChatClient"/> for the
+/// local dialects, Microsoft.Extensions.AI.OpenAI's client (errors mapped) for provider <c>openai</c> in the cloud lane.
+/// </summary>
 internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
 {
     public bool CanCreate(string provider) => ServerDialects.Find(provider) is not null;
@@ -44,18 +51,49 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
         var dialect = ServerDialects.Find(backend.Provider)!;
         var httpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient(SecretHeaderRedaction.ClientName(backend.Name));
         httpClient.Timeout = Timeout.InfiniteTimeSpan; // The SDK's per-call timeout governs, so that long streams are not cut.
-        return new OpenAICompatibleChatClient(
-            new OpenAICompatibleChatClientOptions
-            {
-                Provider = dialect.Name,
-                Endpoint = backend.Endpoint,
-                Model = backend.Model,
-                ApiKey = ResolveApiKey(backend, dialect),
-                Name = backend.Name,
-                Timeout = backend.Timeout,
-                TimeoutSetting = $"the Timeout of backend '{backend.Name}' under HybridInference:{lane}:Backends",
-            },
-            httpClient);
+        var options = new OpenAICompatibleChatClientOptions
+        {
+            Provider = dialect.Name,
+            Endpoint = backend.Endpoint,
+            Model = backend.Model,
+            ApiKey = ResolveApiKey(backend, dialect),
+            Name = backend.Name,
+            Timeout = backend.Timeout,
+            TimeoutSetting = $"the Timeout of backend '{backend.Name}' under HybridInference:{lane}:Backends",
+        };
+
+        // The local dialects keep this library's wire code (TGI's schema form, reasoning fields, errors inside 200
+        // streams, probes); the OpenAI API itself goes through Microsoft.Extensions.AI.OpenAI.
+        var client = new OpenAICompatibleChatClient(options, httpClient);
+        return lane == BackendLane.Cloud && dialect == ServerDialects.OpenAI ? CreateOpenAICloud(options, httpClient, probe: client) : client;
+    }
+
+    /// <summary>
+    /// Creates the client of the OpenAI API: Microsoft.Extensions.AI.OpenAI's over the backend's <see cref="HttpClient"/>,
+    /// with the SDK's retries off (the chain decides what follows a failure) and its errors mapped.
+    /// </summary>
+    /// <param name="options">The backend's settings (endpoint, model, key, name, timeout and where it is set).</param>
+    /// <param name="httpClient">The backend's client from <see cref="IHttpClientFactory"/>.</param>
+    /// <param name="probe">The token-free health probe (this library's; the package has none).</param>
+    internal static IChatClient CreateOpenAICloud(OpenAICompatibleChatClientOptions options, HttpClient httpClient, IBackendHealthProbe? probe)
+    {
+        var endpoint = options.Endpoint ?? ServerDialects.OpenAI.DefaultEndpoint;
+        var apiKey = options.ApiKey is { Length: > 0 } key ? key
+            : throw new InvalidOperationException($"Backend '{options.Name}' (provider 'openai') has no API key; set its ApiKey or the {ServerDialects.OpenAI.ApiKeyVariable} environment variable.");
+        var timeout = options.Timeout ?? OpenAICompatibleChatClient.DefaultTimeout;
+        var name = options.Name ?? ServerDialects.OpenAI.Name;
+        var clientOptions = new OpenAIClientOptions
+        {
+            Endpoint = endpoint,
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = timeout,
+            Transport = new HttpClientPipelineTransport(httpClient),
+        };
+        clientOptions.AddPolicy(AnswerSeenPolicy.Instance, PipelinePosition.PerCall);
+        var chat = new OpenAIClient(new ApiKeyCredential(apiKey), clientOptions).GetChatClient(options.Model ?? "default").AsIChatClient();
+        var metadata = new ChatClientMetadata(ServerDialects.OpenAI.Name, new Uri(EndpointDisplay.Render(endpoint)), options.Model);
+        return new OpenAIErrorMappingChatClient(
+            chat, name, apiKey, BackendErrors.DescribeTimeout(timeout, options.TimeoutSetting ?? "OpenAICompatibleChatClientOptions.Timeout"), metadata, probe);
     }
 
     private static string? ResolveApiKey(BackendOptions backend, ServerDialect dialect) =>

@@ -14,7 +14,9 @@ public static class OpenAIHybridInferenceBuilderExtensions
     /// Lets configuration declare backends by provider: <c>vllm</c>, <c>ollama</c>, <c>llamacpp</c>, <c>tgi</c>,
     /// <c>localai</c>, <c>mlx</c>, <c>openai</c> and <c>openai-compatible</c>. Each backend gets its own named
     /// <see cref="HttpClient"/> from <see cref="IHttpClientFactory"/> (<c>HybridInference.&lt;backend name&gt;</c>), so
-    /// handlers and proxies can be configured per backend.
+    /// handlers and proxies can be configured per backend. Provider <c>openai</c> in the cloud lane runs on
+    /// Microsoft.Extensions.AI.OpenAI's client (SDK retries off, errors mapped to <see cref="BackendException"/>); the
+    /// local dialects on this package's own wire code.
     /// </summary>
     /// <param name="builder">The hybrid client's builder.</param>
     /// <returns><paramref name="builder"/>.</returns>

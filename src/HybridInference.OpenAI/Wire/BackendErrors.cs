@@ -21,24 +21,47 @@ internal static partial class BackendErrors
     /// <param name="body">The error body.</param>
     /// <param name="secret">The backend's API key, removed from the message in any form the server echoes it.</param>
     /// <param name="request">The request body sent, whose texts are removed from the message; none for probes.</param>
-    public static Exception FromResponse(string backend, int status, string? retryAfterHeader, BinaryData body, string? secret, BinaryData? request = null)
+    public static Exception FromResponse(string backend, int status, string? retryAfterHeader, BinaryData body, string? secret, BinaryData? request = null) =>
+        FromResponse(backend, status, retryAfterHeader, body, secret, request is null ? null : RequestTexts.FromJsonBody(request.ToMemory()));
+
+    /// <summary>Maps an HTTP error response to a request whose body a library wrote (the texts come from the chat request itself).</summary>
+    /// <param name="backend">The backend's name.</param>
+    /// <param name="status">The HTTP status.</param>
+    /// <param name="retryAfterHeader">The <c>Retry-After</c> header, if any.</param>
+    /// <param name="body">The error body.</param>
+    /// <param name="secret">The backend's API key, removed from the message in any form the server echoes it.</param>
+    /// <param name="requestTexts">The texts the request sent (<see cref="RequestTexts"/>), removed from the message; none for probes.</param>
+    public static Exception FromResponse(string backend, int status, string? retryAfterHeader, BinaryData body, string? secret, IReadOnlyList<string>? requestTexts)
     {
         var (message, type, code) = ReadBody(body);
         message = string.IsNullOrWhiteSpace(message) ? $"HTTP {status}" : message;
 
         // What the error is, is read from the server's own words; what the exception says is scrubbed.
-        return Classify(backend, status, message, Scrub(message, secret, request), type, code, RetryAfter(retryAfterHeader, message));
+        return Classify(backend, status, message, ErrorTextScrubber.For(secret).Scrub(message, requestTexts), type, code, RetryAfter(retryAfterHeader, message));
     }
 
+    /// <summary>Describes a backend's timeout for the message of a timeout: its value and where it is set.</summary>
+    /// <param name="timeout">The timeout.</param>
+    /// <param name="setting">Where it is set (a configuration entry, or an option in code).</param>
+    public static string DescribeTimeout(TimeSpan timeout, string setting) => $"{timeout.TotalSeconds:0.###} s, {setting}";
+
     /// <summary>Maps an <c>{"error": ...}</c> event sent inside a 200 stream.</summary>
-    public static Exception FromStreamEvent(string backend, JsonElement root, string? secret, BinaryData? request = null)
+    public static Exception FromStreamEvent(string backend, JsonElement root, string? secret, BinaryData? request = null) =>
+        FromStreamEvent(backend, root, secret, request is null ? null : RequestTexts.FromJsonBody(request.ToMemory()));
+
+    /// <summary>Maps an <c>{"error": ...}</c> event sent inside a 200 stream to a request whose body a library wrote.</summary>
+    /// <param name="backend">The backend's name.</param>
+    /// <param name="root">The event's JSON.</param>
+    /// <param name="secret">The backend's API key, removed from the message.</param>
+    /// <param name="requestTexts">The texts the request sent (<see cref="RequestTexts"/>), removed from the message.</param>
+    public static Exception FromStreamEvent(string backend, JsonElement root, string? secret, IReadOnlyList<string>? requestTexts)
     {
         var (message, type, code) = ReadError(root);
         var status = code is not null && int.TryParse(code, NumberStyles.Integer, CultureInfo.InvariantCulture, out var numeric) ? numeric
             : root.TryGetProperty("error"u8, out var error) && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("http_status_code"u8, out var http) && http.TryGetInt32(out var s) ? s
             : (int?)null;
         message ??= "error event in the stream";
-        var text = Scrub(message, secret, request);
+        var text = ErrorTextScrubber.For(secret).Scrub(message, requestTexts);
         if (IsContextLength(message, type, code))
         {
             return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window: {text}");
