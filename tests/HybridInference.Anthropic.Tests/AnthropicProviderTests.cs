@@ -110,7 +110,7 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
             { "HybridInference": { "Cloud": { "Backends": [ { "Name": "claude", "Provider": "anthropic", "Model": "claude-3-sonnet", "ApiKey": "{{Key}}",
                                                               "Endpoint": "{{_server.BaseAddress}}", "AllowInsecureHttp": true } ] } } }
             """;
-        var logs = new CapturingLoggerProvider();
+        var logs = new FakeLoggerProvider();
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
         services.ConfigureHttpClientDefaults(http => http.RedactLoggedHeaders(["X-Request-Secret"]));

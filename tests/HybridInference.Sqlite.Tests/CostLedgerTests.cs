@@ -78,10 +78,10 @@ public sealed class CostLedgerTests
         }
 
         Assert.Equal(3, host.Ledger.DroppedRecords);
-        using (var metrics = new MetricCollector(host.Provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "HybridInference"))
+        using (var metrics = new MetricCollector<long>(host.Provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "HybridInference", "hybrid_inference.ledger.dropped"))
         {
             metrics.RecordObservableInstruments();
-            Assert.Equal(3, metrics.Of("hybrid_inference.ledger.dropped").Last().Value);
+            Assert.Equal(3, metrics.LastMeasurement?.Value);
         }
 
         await host.Ledger.FlushAsync();
