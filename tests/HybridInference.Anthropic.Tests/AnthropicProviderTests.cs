@@ -147,10 +147,4 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
             Assert.Contains(error.Failures, f => f.Contains("HybridInference:Cloud:Backends:0:ApiKey is missing", StringComparison.Ordinal));
         }
     }
-
-    [Fact]
-    public void PublicApi_MatchesPublicApiTxt()
-    {
-        PublicApi.Verify(typeof(AnthropicHybridInferenceBuilderExtensions).Assembly, RepoPaths.Source("src/HybridInference.Anthropic/PublicAPI.txt"));
-    }
 }

@@ -221,10 +221,6 @@ public sealed class CostLedgerTests
         Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void PublicApi_MatchesPublicApiTxt() =>
-        PublicApi.Verify(typeof(ICostLedger).Assembly, RepoPaths.Source("src/HybridInference.Sqlite/PublicAPI.txt"));
-
     private static RouteOutcome Outcome(DateTimeOffset at, BackendLane lane, EscalationReason escalation, double cost, double baseline, TimeSpan latency, bool failed = false) => new()
     {
         StartedAt = at,
