@@ -2,7 +2,6 @@ using Anthropic;
 using Anthropic.Core;
 using HybridInference.Http;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridInference.Anthropic;
 
@@ -46,7 +45,7 @@ internal sealed class AnthropicBackendClientFactory : IBackendClientFactory
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(services);
         var apiKey = ResolveApiKey(backend);
-        var httpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient(SecretHeaderRedaction.ClientName(backend.Name));
+        var httpClient = SecretHeaderRedaction.CreateClient(services, backend.Name);
         httpClient.Timeout = Timeout.InfiniteTimeSpan; // The SDK's per-call timeout governs.
         var client = new AnthropicClient(new ClientOptions
         {

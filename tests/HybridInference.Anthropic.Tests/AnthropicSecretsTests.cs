@@ -12,7 +12,7 @@ namespace HybridInference.Anthropic.Tests;
 /// </summary>
 public sealed class AnthropicSecretsTests : IAsyncLifetime
 {
-    private readonly CapturingLoggerProvider _logs = new();
+    private readonly FakeLoggerProvider _logs = new();
     private LoopbackServer _server = null!;
     private ServiceProvider _services = null!;
     private IChatClient _chat = null!;

@@ -23,7 +23,7 @@ public sealed class SecretsTests
     {
         private readonly ServiceProvider _services;
         private readonly ActivityListener _listener;
-        private readonly CapturingLoggerProvider _logs = new();
+        private readonly FakeLoggerProvider _logs = new();
         private readonly ConcurrentQueue<string> _spans = new();
 
         private Observed(LoopbackServer local, LoopbackServer cloud, string apiKey, Action<IServiceCollection>? configureApp, string cloudLane = "")
@@ -248,7 +248,7 @@ public sealed class SecretsTests
         await using var observed = Observed.Start(
             local, cloud, Echoes.Key, services => services.AddHealthChecks().AddHybridInferenceBackends(), cloudLane: "\"HealthCheckInterval\": \"00:00:00.5\",");
         var status = observed.Services.GetRequiredService<IHybridInferenceStatus>();
-        using var metrics = new MetricCollector(observed.Services.GetRequiredService<IMeterFactory>(), "HybridInference");
+        using var metrics = new MeterCollector(observed.Services.GetRequiredService<IMeterFactory>(), "HybridInference");
 
         for (var i = 0; i < 3; i++)
         {
@@ -388,7 +388,7 @@ public sealed class SecretsTests
         var localCompletion = Fixture.Read("vllm", "chat-completion.json");
         local.Default = context => Respond.Json(localCompletion.Replace("\"finish_reason\":\"stop\"", $"\"finish_reason\":{JsonSerializer.Serialize(Model())}", StringComparison.Ordinal))(context);
         await using var observed = Observed.Start(local, cloud, Key);
-        using var metrics = new MetricCollector(observed.Services.GetRequiredService<IMeterFactory>(), "HybridInference");
+        using var metrics = new MeterCollector(observed.Services.GetRequiredService<IMeterFactory>(), "HybridInference");
         using var test = new ActivitySource("SecretsTests." + Guid.NewGuid().ToString("N"));
         using var listener = new ActivityListener
         {

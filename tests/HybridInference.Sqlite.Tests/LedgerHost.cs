@@ -54,7 +54,7 @@ internal sealed class LedgerHost : IAsyncDisposable
             }
             """;
         var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(LedgerUnderTest.Start); // The rows' times are checked against 2026-01-01 (Microsoft's fake starts at 2000-01-01).
         var local = new FakeChatClient("local-model") { TimeProvider = time };
         var cloud = new FakeChatClient("cloud-model") { TimeProvider = time };
         var services = new ServiceCollection();

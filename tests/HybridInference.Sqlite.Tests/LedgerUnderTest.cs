@@ -26,7 +26,7 @@ internal sealed class LedgerUnderTest : IAsyncDisposable
 
     public FakeTimeProvider Time { get; } = new(Start);
 
-    public CapturingLoggerProvider Log { get; } = new();
+    public FakeLoggerProvider Log { get; } = new();
 
     public string Folder { get; }
 

@@ -208,10 +208,4 @@ public sealed class FakeChatClientTests
 
         Assert.Equal(("vllm-test", "vllm-test"), (metadata.ProviderName, metadata.DefaultModelId));
     }
-
-    [Fact]
-    public void PublicApi_MatchesPublicApiTxt()
-    {
-        PublicApi.Verify(typeof(FakeChatClient).Assembly, RepoPaths.Source("src/HybridInference.Testing/PublicAPI.txt"));
-    }
 }

@@ -4,7 +4,6 @@ using HybridInference.Http;
 using HybridInference.OpenAI.Dialects;
 using HybridInference.OpenAI.Wire;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
 
 namespace HybridInference.OpenAI.DependencyInjection;
@@ -49,7 +48,7 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(services);
         var dialect = ServerDialects.Find(backend.Provider)!;
-        var httpClient = services.GetRequiredService<IHttpClientFactory>().CreateClient(SecretHeaderRedaction.ClientName(backend.Name));
+        var httpClient = SecretHeaderRedaction.CreateClient(services, backend.Name);
         httpClient.Timeout = Timeout.InfiniteTimeSpan; // The SDK's per-call timeout governs, so that long streams are not cut.
         var options = new OpenAICompatibleChatClientOptions
         {

@@ -374,7 +374,7 @@ public sealed class HybridChainTests
         Assert.Equal(0.025, cloud.CloudBaselineCostUsd, 9);
         Assert.Equal(0.025, host.Metrics.Sum(HybridInferenceTelemetry.TaskCost, ("target", "cloud")), 9);
         Assert.Equal(0, host.Metrics.Sum(HybridInferenceTelemetry.TaskCost, ("target", "local")));
-        Assert.All(host.Metrics.Of(HybridInferenceTelemetry.TaskCost), m => Assert.Equal("USD", m.Unit));
+        Assert.Equal("USD", host.Metrics.Collector<double>(HybridInferenceTelemetry.TaskCost).Instrument?.Unit);
     }
 
     [Fact]

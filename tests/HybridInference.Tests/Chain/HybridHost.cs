@@ -15,7 +15,7 @@ internal sealed class HybridHost : IDisposable
         Local = local;
         Cloud = cloud;
         Time = time;
-        Metrics = new MetricCollector(provider.GetRequiredService<IMeterFactory>(), HybridInferenceTelemetry.MeterName);
+        Metrics = new MeterCollector(provider.GetRequiredService<IMeterFactory>(), HybridInferenceTelemetry.MeterName);
         Chat = provider.GetRequiredService<IChatClient>();
     }
 
@@ -27,7 +27,7 @@ internal sealed class HybridHost : IDisposable
 
     public FakeTimeProvider Time { get; }
 
-    public MetricCollector Metrics { get; }
+    public MeterCollector Metrics { get; }
 
     public IChatClient Chat { get; }
 
