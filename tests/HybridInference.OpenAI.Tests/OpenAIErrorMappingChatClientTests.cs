@@ -14,7 +14,11 @@ public sealed class OpenAIErrorMappingChatClientTests : ServerTestBase
 {
     private const string Key = "sk-proj-SENTINEL-7c1b2a3d4e5f";
 
-    private static readonly ServiceProvider Services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+    // As AddOpenAIProviders registers them: the factory, and the key headers masked while the factory's handlers log.
+    private static readonly ServiceProvider Services = new ServiceCollection()
+        .AddHttpClient()
+        .AddSingleton<Microsoft.Extensions.Options.IPostConfigureOptions<Microsoft.Extensions.Http.HttpClientFactoryOptions>, HybridInference.Http.SecretHeaderRedaction>()
+        .BuildServiceProvider();
 
     private static IChatClient Cloud(Uri endpoint, TimeSpan? timeout = null, string apiKey = Key) =>
         new OpenAIBackendClientFactory().Create(

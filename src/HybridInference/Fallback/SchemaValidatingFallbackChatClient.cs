@@ -48,16 +48,26 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient
         _logger = logger;
     }
 
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var state = RequestState.GetOrAttach(ref options);
-        var attemptMessages = messages;
+
+        // The hot path: an answer that is already there passes on as it is, with no async layer of its own.
+        var first = Attempt(messages, options, cancellationToken);
+        return first.IsCompletedSuccessfully ? first : GetResponseSlowAsync(first, state, messages, options, cancellationToken);
+    }
+
+    /// <summary>Waits for the first local attempt, then retries or escalates while it and its successors fail.</summary>
+    private async Task<ChatResponse> GetResponseSlowAsync(
+        Task<ChatResponse> first, RequestState state, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
+    {
+        var attempt = first;
         for (var retry = 0; ; retry++)
         {
             try
             {
-                return await InnerClient.GetResponseAsync(attemptMessages, options, cancellationToken).ConfigureAwait(false);
+                return await attempt.ConfigureAwait(false);
             }
             catch (Exception ex) when (Failures.Escalates(ex, cancellationToken))
             {
@@ -67,8 +77,21 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient
                     return await Escalate(state, options, ex).GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
                 }
 
-                attemptMessages = next;
+                attempt = Attempt(next, options, cancellationToken);
             }
+        }
+    }
+
+    /// <summary>Calls the rest of the lane; a failure it throws at once becomes a failed task, handled like any other.</summary>
+    private Task<ChatResponse> Attempt(IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return InnerClient.GetResponseAsync(messages, options, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<ChatResponse>(ex);
         }
     }
 

@@ -13,11 +13,11 @@ internal readonly record struct BackendAttempt(
 
 /// <summary>
 /// The append-only log of a request's backend calls. Appends may come from two threads at once (the halves of a
-/// hedged request), so they take a lock; a request with one call allocates nothing beyond the log itself.
+/// hedged request), so they take the log's own monitor (no lock object to allocate: the log is private to its
+/// request); a request with one call allocates nothing beyond the log itself.
 /// </summary>
 internal sealed class AttemptLog
 {
-    private readonly Lock _gate = new();
     private BackendAttempt _first;
     private List<BackendAttempt>? _more;
     private int _count;
@@ -30,7 +30,7 @@ internal sealed class AttemptLog
     {
         get
         {
-            lock (_gate)
+            lock (this)
             {
                 return _count switch
                 {
@@ -45,7 +45,7 @@ internal sealed class AttemptLog
     /// <summary>Records a finished call.</summary>
     public void Append(in BackendAttempt attempt)
     {
-        lock (_gate)
+        lock (this)
         {
             if (_count == 0)
             {
@@ -65,7 +65,7 @@ internal sealed class AttemptLog
     {
         get
         {
-            lock (_gate)
+            lock (this)
             {
                 ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _count);
                 return index == 0 ? _first : _more![index - 1];
@@ -77,7 +77,7 @@ internal sealed class AttemptLog
     /// <param name="winner">The lane whose answer was returned when a hedge decided it; otherwise the last successful call wins.</param>
     public AttemptTotals Fold(BackendLane? winner)
     {
-        lock (_gate)
+        lock (this)
         {
             var totals = default(AttemptTotals);
             for (var i = 0; i < _count; i++)
