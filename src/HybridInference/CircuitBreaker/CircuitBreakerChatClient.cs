@@ -65,6 +65,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
                 },
                 OnHalfOpened = _ =>
                 {
+                    circuit.HalfOpened();
                     Log.CircuitHalfOpened(logger, lane);
                     return default;
                 },

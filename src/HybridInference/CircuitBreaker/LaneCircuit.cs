@@ -13,6 +13,7 @@ internal sealed class LaneCircuit
     private readonly long[] _failures = new long[Enum.GetValues<CircuitFailureReason>().Length];
     private long _openUntilTicks;
     private long _closedAtTicks;
+    private volatile int _state;
 
     public LaneCircuit(BackendLane lane, TimeProvider timeProvider, TimeSpan recoveryRamp)
     {
@@ -27,8 +28,8 @@ internal sealed class LaneCircuit
     /// <summary>Gets Polly's view of the circuit.</summary>
     public CircuitBreakerStateProvider Polly { get; } = new();
 
-    /// <summary>Gets the circuit's state.</summary>
-    public CircuitState State => Polly.CircuitState;
+    /// <summary>Gets the circuit's state, as the breaker's state-change callbacks last wrote it (a field read, no lock).</summary>
+    public CircuitState State => (CircuitState)_state;
 
     /// <summary>Gets the failures counted since start, by reason.</summary>
     public IReadOnlyDictionary<CircuitFailureReason, long> Failures =>
@@ -39,7 +40,7 @@ internal sealed class LaneCircuit
     /// only when a call arrives after the break, so the router must send one: once the break is over this is
     /// <see langword="false"/> although the state still reads <see cref="CircuitState.Open"/>.
     /// </summary>
-    public bool IsRejecting => Polly.CircuitState switch
+    public bool IsRejecting => State switch
     {
         CircuitState.Isolated => true,
         CircuitState.Open => _timeProvider.GetUtcNow().UtcTicks < Volatile.Read(ref _openUntilTicks),
@@ -55,7 +56,7 @@ internal sealed class LaneCircuit
         get
         {
             var closedAt = Volatile.Read(ref _closedAtTicks);
-            if (closedAt == 0 || _recoveryRamp <= TimeSpan.Zero || Polly.CircuitState != CircuitState.Closed)
+            if (closedAt == 0 || _recoveryRamp <= TimeSpan.Zero || State != CircuitState.Closed)
             {
                 return 1;
             }
@@ -66,11 +67,21 @@ internal sealed class LaneCircuit
     }
 
     /// <summary>Records that the circuit opened for <paramref name="breakDuration"/>.</summary>
-    internal void Opened(TimeSpan breakDuration) =>
+    internal void Opened(TimeSpan breakDuration)
+    {
         Volatile.Write(ref _openUntilTicks, (_timeProvider.GetUtcNow() + breakDuration).UtcTicks);
+        _state = (int)CircuitState.Open;
+    }
 
     /// <summary>Records that the circuit closed: the recovery ramp starts.</summary>
-    internal void Closed() => Volatile.Write(ref _closedAtTicks, _timeProvider.GetUtcNow().UtcTicks);
+    internal void Closed()
+    {
+        Volatile.Write(ref _closedAtTicks, _timeProvider.GetUtcNow().UtcTicks);
+        _state = (int)CircuitState.Closed;
+    }
+
+    /// <summary>Records that the circuit let one trial call through.</summary>
+    internal void HalfOpened() => _state = (int)CircuitState.HalfOpen;
 
     /// <summary>Counts a failure.</summary>
     internal void Count(CircuitFailureReason reason) => Interlocked.Increment(ref _failures[(int)reason]);

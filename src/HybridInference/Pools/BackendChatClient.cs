@@ -102,9 +102,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
             // a body. It runs only while an update is awaited: the time the caller takes with one is not the backend's.
             // Until the first token the time-to-first-token limit applies instead, when it is the shorter.
             var firstTokenLimit = timeToFirstToken is { } limit && limit < Info.Timeout ? limit : (TimeSpan?)null;
-            var hadToken = false;
-            var silentFor = TimeSpan.Zero;
-            using var silence = new CancellationTokenSource(Info.Timeout, _timeProvider);
+            using var silence = new SilenceWatch(_timeProvider, firstTokenLimit ?? Info.Timeout, Info.Timeout);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, silence.Token);
             IAsyncEnumerator<ChatResponseUpdate> updates;
             try
@@ -123,9 +121,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
                 while (true)
                 {
                     ChatResponseUpdate update;
-                    var left = (hadToken ? Info.Timeout : firstTokenLimit ?? Info.Timeout) - silentFor;
-                    silence.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
-                    var waitStarted = _timeProvider.GetTimestamp();
+                    silence.BeginWait();
                     try
                     {
                         if (!await updates.MoveNextAsync().ConfigureAwait(false))
@@ -134,13 +130,12 @@ internal sealed class BackendChatClient : DelegatingChatClient
                         }
 
                         update = updates.Current;
-                        silence.CancelAfter(Timeout.InfiniteTimeSpan);
                     }
-                    catch (Exception ex) when (silence.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                    catch (Exception ex) when (silence.Expired && !cancellationToken.IsCancellationRequested)
                     {
                         var timeout = new BackendException(
                             BackendErrorKind.Timeout,
-                            !hadToken && firstTokenLimit is { } first
+                            !silence.HadToken && firstTokenLimit is { } first
                                 ? $"Backend '{Info.Name}' produced no token within the time-to-first-token limit of {first.TotalSeconds:0.###} s, HybridInference:{Info.Lane}:TimeToFirstToken."
                                 : $"Backend '{Info.Name}' sent no token for {Info.Timeout.TotalSeconds:0.###} s, the Timeout of backend '{Info.Name}' under HybridInference:{Info.Lane}:Backends; the stream was abandoned.",
                             innerException: ex);
@@ -157,14 +152,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
                         throw;
                     }
 
-                    if (StartedStream.HasToken(update) || update.FinishReason is not null)
-                    {
-                        (hadToken, silentFor) = (true, TimeSpan.Zero);
-                    }
-                    else
-                    {
-                        silentFor += _timeProvider.GetElapsedTime(waitStarted);
-                    }
+                    silence.EndWait(token: StartedStream.HasToken(update) || update.FinishReason is not null);
 
                     modelId ??= update.ModelId;
                     finishReason = update.FinishReason ?? finishReason;
