@@ -113,6 +113,26 @@ public sealed class MicrosoftExtensionsAITests
     }
 
     [Fact]
+    public async Task ConfigureChat_DistributedCache_AStreamedHitSaysItCameFromTheCache()
+    {
+        var local = new FakeChatClient("local-model").ReplyInChunks("local ", "answer");
+        var cloud = new FakeChatClient("cloud-model");
+        var cache = new DictionaryCache();
+        using var services = Build(local, cloud, hybrid => hybrid.ConfigureChat(chat => chat.UseDistributedCache(cache)));
+        var chat = services.GetRequiredService<IChatClient>();
+
+        var first = await ToListAsync(chat.GetStreamingResponseAsync(User("Summarize the ticket.")));
+        var second = await ToListAsync(chat.GetStreamingResponseAsync(User("Summarize the ticket.")));
+
+        Assert.Single(local.Requests);
+        Assert.False(first[^1].GetRouteOutcome()!.ServedFromCache);
+        var hit = second.Select(u => u.GetRouteOutcome()).Last(o => o is not null)!;
+        Assert.True(hit.ServedFromCache);
+        Assert.Equal(("(cache)", 0, 0d), (hit.Backend, hit.Attempts, hit.CostUsd));
+        Assert.Equal("local answer", second.ToChatResponse().Text);
+    }
+
+    [Fact]
     public async Task ConfigureLane_SeesEveryAttemptOfTheLane_RetryIncluded()
     {
         var local = new FakeChatClient("local-model").Reply("not json").Reply(ValidPerson);
