@@ -39,7 +39,7 @@ public sealed class JsonSchemaDepthTests
     {
         using var schema = JsonDocument.Parse(Nested(keyword, Deep), Unlimited);
 
-        var error = OnStack(LargeStack, () => Record.Exception(() => new JsonSchemaValidator().PrepareSchema(schema.RootElement)));
+        var error = OnThread.WithStack(LargeStack, () => Record.Exception(() => new JsonSchemaValidator().PrepareSchema(schema.RootElement)));
 
         var invalid = Assert.IsType<InvalidJsonSchemaException>(error);
         Assert.Contains($"more than {SchemaCompiler.MaxDepth}", invalid.Message, StringComparison.Ordinal);
@@ -55,7 +55,7 @@ public sealed class JsonSchemaDepthTests
         using var over = JsonDocument.Parse(Nested(keyword, SchemaCompiler.MaxDepth + 5), Unlimited);
         using var instance = JsonDocument.Parse("{}");
 
-        var (underError, overError) = OnStack(SmallStack, () =>
+        var (underError, overError) = OnThread.WithStack(SmallStack, () =>
         {
             var validator = new JsonSchemaValidator();
             var a = Record.Exception(() => validator.Validate(under.RootElement, instance.RootElement));
@@ -79,7 +79,7 @@ public sealed class JsonSchemaDepthTests
             : """{"type":"object","additionalProperties":{"$ref":"#"}}""");
         using var instance = JsonDocument.Parse(NestedDocument(shape, depth), Unlimited);
 
-        var result = OnStack(LargeStack, () => new JsonSchemaValidator().Validate(schema.RootElement, instance.RootElement));
+        var result = OnThread.WithStack(LargeStack, () => new JsonSchemaValidator().Validate(schema.RootElement, instance.RootElement));
 
         Assert.False(result.IsValid);
         var error = Assert.Single(result.Errors!);
@@ -109,26 +109,6 @@ public sealed class JsonSchemaDepthTests
         cancelled.Cancel();
 
         Assert.ThrowsAny<OperationCanceledException>(() => new JsonSchemaValidator().Compile(schema.RootElement, cancelled.Token));
-    }
-
-    private static T OnStack<T>(int stackSize, Func<T> work)
-    {
-        T result = default!;
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                result = work();
-            }
-            catch (Exception ex)
-            {
-                failure = ex;
-            }
-        }, stackSize);
-        thread.Start();
-        thread.Join();
-        return failure is null ? result : throw new InvalidOperationException("The work failed on its thread.", failure);
     }
 
     /// <summary>A schema <paramref name="depth"/> levels deep through <paramref name="keyword"/>; the innermost level is <c>{"type":"string"}</c>.</summary>

@@ -60,19 +60,6 @@ internal sealed class AttemptLog
         }
     }
 
-    /// <summary>Gets the call recorded at <paramref name="index"/>.</summary>
-    public BackendAttempt this[int index]
-    {
-        get
-        {
-            lock (this)
-            {
-                ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _count);
-                return index == 0 ? _first : _more![index - 1];
-            }
-        }
-    }
-
     /// <summary>Adds up the log: calls, tokens and cost; and finds the call whose answer was returned.</summary>
     /// <param name="winner">The lane whose answer was returned when a hedge decided it; otherwise the last successful call wins.</param>
     public AttemptTotals Fold(BackendLane? winner)

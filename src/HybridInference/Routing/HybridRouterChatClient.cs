@@ -52,11 +52,6 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         _cloudBudget = cloudLane?.GetService<CloudRateLimiter>();
     }
 
-    /// <summary>Makes the routing decision for a profiled request.</summary>
-    /// <exception cref="ContextWindowExceededException">The request must run locally and fits no local window.</exception>
-    public RouteDecision Decide(TaskProfile profile, long sequence = 0) =>
-        RouteConstraints.Decide(profile, _policy.Decide(profile), States(_cloudBudget is null || _cloudBudget.HasRoomNow(profile.RequiredContextTokens)), sequence);
-
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -25,30 +25,10 @@ public sealed class ResponseValidationDepthTests
         var answer = NestedDocument(shape, depth);
         var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, inProse ? $"Here it is:\n```json\n{answer}\n```\nDone." : answer));
 
-        var check = OnStack(SmallStack, () => ResponseValidation.Check(validator, schema.RootElement, response, extractJson: true));
+        var check = OnThread.WithStack(SmallStack, () => ResponseValidation.Check(validator, schema.RootElement, response, extractJson: true));
 
         Assert.False(check.IsValid);
         Assert.Equal(ValidationFailureReason.InvalidJson, check.Reason);
-    }
-
-    private static T OnStack<T>(int stackSize, Func<T> work)
-    {
-        T result = default!;
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                result = work();
-            }
-            catch (Exception ex)
-            {
-                failure = ex;
-            }
-        }, stackSize);
-        thread.Start();
-        thread.Join();
-        return failure is null ? result : throw new InvalidOperationException("The work failed on its thread.", failure);
     }
 
     private static string NestedDocument(string shape, int depth) => shape == "array"
