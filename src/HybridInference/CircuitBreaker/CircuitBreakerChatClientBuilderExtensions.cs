@@ -17,15 +17,21 @@ public static class CircuitBreakerChatClientBuilderExtensions
     /// <param name="builder">The lane's pipeline.</param>
     /// <param name="options">The thresholds; the defaults when <see langword="null"/>.</param>
     /// <param name="lane">The lane guarded. Default <see cref="BackendLane.Local"/>; the recovery ramp applies to the local lane only.</param>
+    /// <param name="configure">
+    /// Changes the thresholds when the pipeline is built, the way <c>UseLogging</c>'s <c>configure</c> does: it runs on
+    /// <paramref name="options"/> (or on new defaults) before the breaker is made. Optional.
+    /// </param>
     /// <returns><paramref name="builder"/>.</returns>
     /// <remarks>Time comes from the <see cref="TimeProvider"/> in the services, so tests can drive it.</remarks>
-    public static ChatClientBuilder UseCircuitBreaker(this ChatClientBuilder builder, RoutingOptions? options = null, BackendLane lane = BackendLane.Local)
+    public static ChatClientBuilder UseCircuitBreaker(this ChatClientBuilder builder, RoutingOptions? options = null, BackendLane lane = BackendLane.Local, Action<RoutingOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Use((inner, services) =>
         {
+            var thresholds = options ?? new RoutingOptions();
+            configure?.Invoke(thresholds);
             var breaker = new CircuitBreakerChatClient(
-                inner, options ?? new RoutingOptions(), ChainServices.Time(services), ChainServices.Logger<CircuitBreakerChatClient>(services), lane);
+                inner, thresholds, ChainServices.Time(services), ChainServices.Logger<CircuitBreakerChatClient>(services), lane);
             var metrics = ChainServices.Metrics(services);
             if (lane == BackendLane.Local)
             {

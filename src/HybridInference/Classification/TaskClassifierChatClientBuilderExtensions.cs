@@ -16,16 +16,25 @@ public static class TaskClassifierChatClientBuilderExtensions
     /// when <see langword="null"/>. The detector is the <see cref="IPiiDetector"/> in the services, or
     /// <see cref="PiiDetector"/> with the options' custom patterns.
     /// </param>
+    /// <param name="configure">
+    /// Changes the rules when the pipeline is built, the way <c>UseLogging</c>'s <c>configure</c> does: it runs on
+    /// <paramref name="options"/> (or on new defaults) before the classifier is made. Optional.
+    /// </param>
     /// <returns><paramref name="builder"/>.</returns>
     /// <remarks>Prompt tokens are counted by the <see cref="ITokenCounter"/> in the services, or by the built-in estimate.</remarks>
-    public static ChatClientBuilder UseTaskClassifier(this ChatClientBuilder builder, ClassificationOptions? options = null, PrivacyOptions? privacy = null)
+    public static ChatClientBuilder UseTaskClassifier(this ChatClientBuilder builder, ClassificationOptions? options = null, PrivacyOptions? privacy = null, Action<ClassificationOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.Use((inner, services) => new TaskClassifierChatClient(
-            inner,
-            new TaskClassifier(options ?? new ClassificationOptions(), ChainServices.TokenCounter(services)),
-            privacy?.Action ?? PiiAction.None,
-            privacy is { Action: not PiiAction.None } ? services.GetService(typeof(IPiiDetector)) as IPiiDetector ?? new PiiDetector(privacy) : null,
-            ChainServices.Logger<TaskClassifierChatClient>(services)));
+        return builder.Use((inner, services) =>
+        {
+            var rules = options ?? new ClassificationOptions();
+            configure?.Invoke(rules);
+            return new TaskClassifierChatClient(
+                inner,
+                new TaskClassifier(rules, ChainServices.TokenCounter(services)),
+                privacy?.Action ?? PiiAction.None,
+                privacy is { Action: not PiiAction.None } ? services.GetService(typeof(IPiiDetector)) as IPiiDetector ?? new PiiDetector(privacy) : null,
+                ChainServices.Logger<TaskClassifierChatClient>(services));
+        });
     }
 }

@@ -49,7 +49,7 @@ internal static class HybridChatClientFactory
                 .UsePiiRedaction()
                 .UseCloudBudget(options.Cloud)
                 .UseCircuitBreaker(options.Routing, BackendLane.Cloud)
-                .UseJsonValidation(BackendLane.Cloud, options.Validation.ExtractJson);
+                .UseJsonValidation(BackendLane.Cloud, options.Validation);
             Apply(chain.CloudLane, cloudBuilder);
             cloudLane = cloudBuilder.Build(services);
         }
@@ -64,7 +64,7 @@ internal static class HybridChatClientFactory
         localBuilder
             .UseSchemaValidatingFallback(cloudLane, options.Routing.FallbackMaxRetries)
             .UseCircuitBreaker(options.Routing)
-            .UseJsonValidation(BackendLane.Local, options.Validation.ExtractJson);
+            .UseJsonValidation(BackendLane.Local, options.Validation);
         Apply(chain.LocalLane, localBuilder);
         var localLane = localBuilder.Build(services);
 

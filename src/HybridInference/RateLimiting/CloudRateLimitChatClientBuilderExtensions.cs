@@ -16,14 +16,19 @@ public static class CloudRateLimitChatClientBuilderExtensions
     /// </summary>
     /// <param name="builder">The cloud lane's pipeline.</param>
     /// <param name="options">The budget (<see cref="CloudLaneOptions.RequestsPerMinute"/>, <see cref="CloudLaneOptions.TokensPerMinute"/>, <see cref="CloudLaneOptions.RateLimitQueueTime"/>); the defaults when <see langword="null"/>.</param>
+    /// <param name="configure">
+    /// Changes the budget when the pipeline is built, the way <c>UseLogging</c>'s <c>configure</c> does: it runs on
+    /// <paramref name="options"/> (or on new defaults) before the budget is made. Optional.
+    /// </param>
     /// <returns><paramref name="builder"/>.</returns>
     /// <remarks>The windows move on the <see cref="TimeProvider"/> in the services.</remarks>
-    public static ChatClientBuilder UseCloudBudget(this ChatClientBuilder builder, CloudLaneOptions? options = null)
+    public static ChatClientBuilder UseCloudBudget(this ChatClientBuilder builder, CloudLaneOptions? options = null, Action<CloudLaneOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Use((inner, services) =>
         {
             var budget = options ?? new CloudLaneOptions();
+            configure?.Invoke(budget);
             return new CloudRateLimitChatClient(
                 inner, new CloudRateLimiter(budget.RequestsPerMinute, budget.TokensPerMinute, budget.RateLimitQueueTime, ChainServices.Time(services)));
         });

@@ -1,4 +1,5 @@
 using HybridInference.Internal;
+using HybridInference.JsonSchema;
 using HybridInference.Validation;
 using Microsoft.Extensions.AI;
 
@@ -15,13 +16,30 @@ public static class JsonValidationChatClientBuilderExtensions
     /// </summary>
     /// <param name="builder">The lane's pipeline.</param>
     /// <param name="lane">The lane it guards (for the error's words). Default <see cref="BackendLane.Local"/>.</param>
-    /// <param name="extractJson">Whether JSON is extracted from a code fence or prose around it before validation. Default <see langword="true"/>.</param>
+    /// <param name="options">
+    /// Whether JSON is extracted from a code fence or prose around it before validation
+    /// (<see cref="ValidationOptions.ExtractJson"/>, on by default) and whether <c>format</c> is asserted
+    /// (<see cref="ValidationOptions.AssertFormats"/>, for the built-in validator); the defaults when <see langword="null"/>.
+    /// </param>
+    /// <param name="configure">
+    /// Changes the options when the pipeline is built, the way <c>UseLogging</c>'s <c>configure</c> does: it runs on
+    /// <paramref name="options"/> (or on new defaults) first. Optional.
+    /// </param>
     /// <returns><paramref name="builder"/>.</returns>
-    /// <remarks>The schema validator is the <see cref="IJsonSchemaValidator"/> in the services, or the built-in one.</remarks>
-    public static ChatClientBuilder UseJsonValidation(this ChatClientBuilder builder, BackendLane lane = BackendLane.Local, bool extractJson = true)
+    /// <remarks>
+    /// The schema validator is the <see cref="IJsonSchemaValidator"/> in the services, or the built-in one
+    /// (<see cref="JsonSchemaValidator"/>) with the options' <see cref="ValidationOptions.AssertFormats"/>.
+    /// </remarks>
+    public static ChatClientBuilder UseJsonValidation(
+        this ChatClientBuilder builder, BackendLane lane = BackendLane.Local, ValidationOptions? options = null, Action<ValidationOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.Use((inner, services) => new JsonValidationChatClient(
-            inner, ChainServices.Validator(services), extractJson, ChainServices.Metrics(services), lane));
+        return builder.Use((inner, services) =>
+        {
+            var validation = options ?? new ValidationOptions();
+            configure?.Invoke(validation);
+            var validator = services.GetService(typeof(IJsonSchemaValidator)) as IJsonSchemaValidator ?? new JsonSchemaValidator(validation.AssertFormats);
+            return new JsonValidationChatClient(inner, validator, validation.ExtractJson, ChainServices.Metrics(services), lane);
+        });
     }
 }
