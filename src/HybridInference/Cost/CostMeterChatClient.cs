@@ -101,6 +101,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         var started = _timeProvider.GetTimestamp();
         var committed = false;
         ChatFinishReason? finishReason = null;
+        var asksForTool = false;
         var answer = _captureContent && activity is { IsAllDataRequested: true } ? new List<ChatResponseUpdate>() : null;
         RouteOutcome? outcome = null;
 
@@ -150,12 +151,13 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
 
                 committed = true;
                 finishReason = updates.Current.FinishReason ?? finishReason;
+                asksForTool = asksForTool || RouteOutcomes.AsksForTool(updates.Current);
                 answer?.Add(updates.Current);
                 yield return updates.Current;
             }
 
             outcome = BuildOutcome(request, started, activity, committed: true, failed: false);
-            var last = RouteOutcomes.CarrierUpdate(outcome);
+            var last = RouteOutcomes.CarrierUpdate(outcome, asksForTool ? request.Sequence : 0);
             TagAnswer(activity, finishReason, answer?.ToChatResponse().Messages);
             yield return last;
         }

@@ -66,14 +66,70 @@ internal static class RouteOutcomes
         }
     }
 
-    /// <summary>The content-free update that ends a stream and carries its outcome.</summary>
-    public static ChatResponseUpdate CarrierUpdate(RouteOutcome outcome) =>
-        new() { AdditionalProperties = new() { [RequestState.OutcomePropertyKey] = outcome } };
+    /// <summary>
+    /// The content-free update that ends a stream and carries its outcome. A stream that asked for tools carries it a
+    /// second time under a key of its own turn (<see cref="TurnKeyPrefix"/> and the request's sequence number): when a
+    /// function-invocation loop's updates are gathered with <c>ToChatResponse</c>, every update's properties land in one
+    /// dictionary, where each turn's key survives the next turn's outcome.
+    /// </summary>
+    public static ChatResponseUpdate CarrierUpdate(RouteOutcome outcome, long toolTurnSequence = 0)
+    {
+        var properties = new AdditionalPropertiesDictionary { [RequestState.OutcomePropertyKey] = outcome };
+        if (toolTurnSequence != 0)
+        {
+            properties[TurnKeyPrefix + toolTurnSequence.ToString(System.Globalization.CultureInfo.InvariantCulture)] = outcome;
+        }
+
+        return new() { AdditionalProperties = properties };
+    }
+
+    /// <summary>The start of the key under which a streamed turn that asked for tools carries its outcome.</summary>
+    public const string TurnKeyPrefix = RequestState.OutcomePropertyKey + ".Turn.";
+
+    /// <summary>Whether an update asks for a tool to be called.</summary>
+    public static bool AsksForTool(ChatResponseUpdate update)
+    {
+        var contents = update.Contents;
+        for (var i = 0; i < contents.Count; i++)
+        {
+            if (contents[i] is FunctionCallContent)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Reads an outcome from additional properties: the object itself, or its serialized form (a stored response).</summary>
     public static RouteOutcome? Read(AdditionalPropertiesDictionary? properties) =>
-        properties is null || !properties.TryGetValue(RequestState.OutcomePropertyKey, out var value) ? null
-        : value as RouteOutcome ?? (value is System.Text.Json.JsonElement json ? StoredRouteOutcome.Parse(json) : null);
+        properties is null || !properties.TryGetValue(RequestState.OutcomePropertyKey, out var value) ? null : Parse(value);
+
+    private static RouteOutcome? Parse(object? value) =>
+        value as RouteOutcome ?? (value is System.Text.Json.JsonElement json ? StoredRouteOutcome.Parse(json) : null);
+
+    /// <summary>Whether two outcomes are the same turn: the same object, or the same turn read twice from a stored response.</summary>
+    private static bool SameTurn(RouteOutcome a, RouteOutcome b) =>
+        ReferenceEquals(a, b) || (a.StartedAt == b.StartedAt && a.Duration == b.Duration && a.Attempts == b.Attempts && a.Backend == b.Backend);
+
+    private static void AddTurn(ref List<RouteOutcome>? turns, RouteOutcome turn, RouteOutcome? last)
+    {
+        if (last is not null && SameTurn(turn, last))
+        {
+            return;
+        }
+
+        turns ??= [];
+        foreach (var known in turns)
+        {
+            if (SameTurn(known, turn))
+            {
+                return;
+            }
+        }
+
+        turns.Add(turn);
+    }
 
     /// <summary>Reads the outcome of a response: its own, summed with those of earlier turns its messages carry.</summary>
     public static RouteOutcome? Read(ChatResponse response)
@@ -82,9 +138,21 @@ internal static class RouteOutcomes
         List<RouteOutcome>? turns = null;
         foreach (var message in response.Messages)
         {
-            if (Read(message.AdditionalProperties) is { } turn && !ReferenceEquals(turn, last))
+            if (Read(message.AdditionalProperties) is { } turn)
             {
-                (turns ??= []).Add(turn);
+                AddTurn(ref turns, turn, last);
+            }
+        }
+
+        // Streamed turns that asked for tools, gathered by ToChatResponse (see CarrierUpdate).
+        if (response.AdditionalProperties is { Count: > 1 } properties)
+        {
+            foreach (var (key, value) in properties)
+            {
+                if (key.StartsWith(TurnKeyPrefix, StringComparison.Ordinal) && Parse(value) is { } turn)
+                {
+                    AddTurn(ref turns, turn, last);
+                }
             }
         }
 

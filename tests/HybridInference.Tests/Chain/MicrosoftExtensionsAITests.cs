@@ -91,6 +91,37 @@ public sealed class MicrosoftExtensionsAITests
         Assert.Equal("local", outcome.Backend);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task ConfigureChat_StreamedFunctionInvocation_GatheredResponseCarriesEveryTurnAndTheirSum(int toolTurns)
+    {
+        var cloud = new FakeChatClient("cloud-model");
+        var calls = 0;
+        var tool = AIFunctionFactory.Create(() => { calls++; return "sunny"; }, "weather");
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(HybridHost.DefaultJson))).Build();
+        var collection = new ServiceCollection();
+        collection.AddHybridInference(configuration.GetSection("HybridInference"))
+            .AddLocalBackend("local", _ => new ToolCallingClient(toolTurns))
+            .AddCloudBackend("cloud", _ => cloud)
+            .ConfigureChat(chat => chat.UseFunctionInvocation());
+        using var provider = collection.BuildServiceProvider();
+        var client = provider.GetRequiredService<IChatClient>();
+
+        var updates = await ToListAsync(client.GetStreamingResponseAsync(User("What is the weather?"), new ChatOptions { Tools = [tool] }.WithTaskCategory(TaskCategory.Routine)));
+        var response = updates.ToChatResponse();
+
+        var outcome = response.GetRouteOutcome()!;
+        Assert.Equal(toolTurns, calls);
+        Assert.EndsWith("It is sunny.", response.Text, StringComparison.Ordinal);
+        Assert.Equal(toolTurns + 1, outcome.Turns.Count);
+        Assert.All(outcome.Turns, turn => Assert.Equal(1, turn.Attempts));
+        Assert.Equal(toolTurns + 1, outcome.Attempts);
+        Assert.Equal(outcome.Turns.Sum(t => t.InputTokens), outcome.InputTokens);
+        Assert.Equal((11L * toolTurns) + 17, outcome.InputTokens);
+        Assert.Empty(cloud.Requests);
+    }
+
     [Fact]
     public async Task ConfigureChat_DistributedCache_AHitSaysItCameFromTheCache_NoBackendNoCost()
     {
@@ -252,19 +283,26 @@ public sealed class MicrosoftExtensionsAITests
     }
 
     /// <summary>A local model that asks for the weather tool, then answers with its result.</summary>
-    private sealed class ToolCallingClient : IChatClient
+    /// <summary>A model that asks for the weather tool <c>toolTurns</c> times, then answers with its result.</summary>
+    private sealed class ToolCallingClient(int toolTurns = 1) : IChatClient
     {
         public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
-            var result = messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().FirstOrDefault();
+            var results = messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().ToList();
+            var result = results.Count < toolTurns ? null : results[^1];
             var message = result is null
-                ? new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call-1", "weather")])
+                ? new ChatMessage(ChatRole.Assistant, [new FunctionCallContent($"call-{results.Count + 1}", "weather")])
                 : new ChatMessage(ChatRole.Assistant, $"It is {result.Result}.");
             return Task.FromResult(new ChatResponse(message) { Usage = new UsageDetails { InputTokenCount = result is null ? 11 : 17, OutputTokenCount = 3 } });
         }
 
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            foreach (var update in (await GetResponseAsync(messages, options, cancellationToken)).ToChatResponseUpdates())
+            {
+                yield return update;
+            }
+        }
 
         public object? GetService(Type serviceType, object? serviceKey = null) => null;
 
