@@ -84,20 +84,44 @@ internal sealed class TaskClassifier
             return true;
         }
 
-        foreach (var message in messages)
+        // Indexed when the messages are a list (the usual case): no enumerator is allocated per rule.
+        if (messages is IList<ChatMessage> list)
         {
-            if (message.Role != ChatRole.User && message.Role != ChatRole.System)
+            for (var i = 0; i < list.Count; i++)
             {
-                continue;
-            }
-
-            var contents = message.Contents;
-            for (var i = 0; i < contents.Count; i++)
-            {
-                if (contents[i] is TextContent text && Matches(keywords, pattern, text.Text))
+                if (MatchesText(keywords, pattern, list[i]))
                 {
                     return true;
                 }
+            }
+
+            return false;
+        }
+
+        foreach (var message in messages)
+        {
+            if (MatchesText(keywords, pattern, message))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool MatchesText(KeywordMatcher? keywords, Regex? pattern, ChatMessage message)
+    {
+        if (message.Role != ChatRole.User && message.Role != ChatRole.System)
+        {
+            return false;
+        }
+
+        var contents = message.Contents;
+        for (var i = 0; i < contents.Count; i++)
+        {
+            if (contents[i] is TextContent text && Matches(keywords, pattern, text.Text))
+            {
+                return true;
             }
         }
 

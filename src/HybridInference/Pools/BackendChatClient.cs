@@ -20,6 +20,9 @@ internal sealed class BackendChatClient : DelegatingChatClient
     private readonly TimeProvider _timeProvider;
     private readonly ModelPrice? _price;
 
+    /// <summary>The price of the model the server last reported when it differs from the configured one (servers repeat it).</summary>
+    private ReportedPrice? _lastReported;
+
     public BackendChatClient(IChatClient innerClient, BackendInfo info, BackendState state, CostCalculator costs, HybridInferenceMetrics metrics, TimeProvider timeProvider)
         : base(innerClient)
     {
@@ -55,7 +58,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
                 throw;
             }
 
-            Complete(request, activity, response.Usage, response.ModelId, response.Text, started, response.FinishReason, committed: true);
+            Complete(request, activity, response.Usage, response.ModelId, response, started, response.FinishReason, committed: true);
             return response;
         }
         finally
@@ -184,7 +187,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
                 {
                     // Ended, or the caller stopped reading: the call is in the log all the same, with what it produced.
                     // Without reported usage, output is estimated from its length (about four characters a token).
-                    Complete(request, activity, usage ?? new UsageDetails { OutputTokenCount = (outputChars + 3) / 4 }, modelId, text: null, started, finishReason, yieldedContent);
+                    Complete(request, activity, usage ?? new UsageDetails { OutputTokenCount = (outputChars + 3) / 4 }, modelId, response: null, started, finishReason, yieldedContent);
                 }
             }
         }
@@ -196,6 +199,19 @@ internal sealed class BackendChatClient : DelegatingChatClient
 
     /// <summary>Takes a slot, or refuses the call before anything is sent when the backend is full.</summary>
     /// <returns>Whether the call is the backend's probation trial.</returns>
+    private ModelPrice? ReportedModelPrice(string modelId)
+    {
+        var last = _lastReported;
+        if (last is not null && string.Equals(last.Model, modelId, StringComparison.Ordinal))
+        {
+            return last.Price;
+        }
+
+        var price = _costs.FindPrice(modelId) ?? _price;
+        _lastReported = new ReportedPrice(modelId, price);
+        return price;
+    }
+
     private bool Acquire() => State.TryAcquire(Info.MaxConcurrentRequests, out var trial)
         ? trial
         : throw new BackendException(
@@ -244,15 +260,15 @@ internal sealed class BackendChatClient : DelegatingChatClient
     }
 
     private void Complete(
-        RequestState? request, Activity? activity, UsageDetails? usage, string? modelId, string? text, long started, ChatFinishReason? finishReason, bool committed)
+        RequestState? request, Activity? activity, UsageDetails? usage, string? modelId, ChatResponse? response, long started, ChatFinishReason? finishReason, bool committed)
     {
         var elapsed = _timeProvider.GetElapsedTime(started);
         State.RecordSuccess(elapsed);
         var input = usage?.InputTokenCount ?? request?.Profile?.EstimatedPromptTokens ?? 0;
-        var output = usage?.OutputTokenCount ?? (text is null ? 0 : HeuristicTokenCounter.CountText(text));
+        var output = usage?.OutputTokenCount ?? (response is null ? 0 : HeuristicTokenCounter.CountText(response.Text));
         var price = modelId is null || string.Equals(modelId, Info.Model, StringComparison.OrdinalIgnoreCase)
             ? _price
-            : _costs.FindPrice(modelId) ?? _price;
+            : ReportedModelPrice(modelId);
         var cost = _costs.Cost(Info.Lane, price, input, output, elapsed);
 
         request?.Attempts.Append(new BackendAttempt(Info, modelId ?? Info.Model, input, output, cost, _costs.CloudBaseline(input, output), Succeeded: true));
@@ -274,4 +290,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
             activity.SetTag("hybrid.output_committed", committed);
         }
     }
+
+    /// <summary>A model name a server reported, with its price.</summary>
+    private sealed record ReportedPrice(string Model, ModelPrice? Price);
 }
