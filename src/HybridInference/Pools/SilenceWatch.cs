@@ -9,6 +9,10 @@ namespace HybridInference.Pools;
 /// <remarks>
 /// Lazy: the stream marks the start and end of each wait with a timestamp (no timer is touched per update); one timer
 /// checks the account when the limit could first pass, and reschedules itself for the remainder when it has not.
+/// On the system clock the timestamp is <see cref="Environment.TickCount64"/> (the coarse clock: a few nanoseconds,
+/// millisecond resolution, ample for limits of seconds) instead of the precise one (about 50 ns a reading on a VM);
+/// any other <see cref="TimeProvider"/> (a fake one in tests) is read as it is. One writer (the stream), one reader
+/// (the timer): plain volatile reads and writes, no interlocked instruction per update.
 /// </remarks>
 internal sealed class SilenceWatch : IDisposable
 {
@@ -17,6 +21,8 @@ internal sealed class SilenceWatch : IDisposable
     private readonly TimeSpan _limit;
     private readonly CancellationTokenSource _silence = new();
     private readonly ITimer _timer;
+    private readonly bool _coarse;
+    private readonly double _ticksPerTimestamp;
     private long _waitStarted;
     private long _silentTicks;
     private volatile bool _hadToken;
@@ -30,6 +36,8 @@ internal sealed class SilenceWatch : IDisposable
         _timeProvider = timeProvider;
         _firstTokenLimit = firstTokenLimit;
         _limit = limit;
+        _coarse = ReferenceEquals(timeProvider, TimeProvider.System);
+        _ticksPerTimestamp = (double)TimeSpan.TicksPerSecond / timeProvider.TimestampFrequency;
         _timer = timeProvider.CreateTimer(static state => ((SilenceWatch)state!).Check(), this, firstTokenLimit, Timeout.InfiniteTimeSpan);
     }
 
@@ -43,21 +51,29 @@ internal sealed class SilenceWatch : IDisposable
     public bool HadToken => _hadToken;
 
     /// <summary>Marks the start of a wait for the next update.</summary>
-    public void BeginWait() => Volatile.Write(ref _waitStarted, _timeProvider.GetTimestamp());
+    public void BeginWait() => Volatile.Write(ref _waitStarted, Now());
 
     /// <summary>Marks the end of a wait: an update arrived, with a token or without.</summary>
-    /// <remarks>A token resets the account, so it needs no clock reading (one is about 50 ns on a VM); only a token-free update adds its wait.</remarks>
+    /// <remarks>A token resets the account, so it needs no clock reading; only a token-free update adds its wait.</remarks>
     public void EndWait(bool token)
     {
-        var started = Interlocked.Exchange(ref _waitStarted, 0);
+        var started = Volatile.Read(ref _waitStarted);
+        Volatile.Write(ref _waitStarted, 0);
         if (token)
         {
-            _hadToken = true;
-            Volatile.Write(ref _silentTicks, 0);
+            if (!_hadToken)
+            {
+                _hadToken = true;
+            }
+
+            if (Volatile.Read(ref _silentTicks) != 0)
+            {
+                Volatile.Write(ref _silentTicks, 0);
+            }
         }
         else if (started != 0)
         {
-            Interlocked.Add(ref _silentTicks, _timeProvider.GetElapsedTime(started).Ticks);
+            Volatile.Write(ref _silentTicks, Volatile.Read(ref _silentTicks) + (Now() - started));
         }
     }
 
@@ -71,7 +87,7 @@ internal sealed class SilenceWatch : IDisposable
     {
         var limit = _hadToken ? _limit : _firstTokenLimit;
         var started = Volatile.Read(ref _waitStarted);
-        var silent = TimeSpan.FromTicks(Volatile.Read(ref _silentTicks)) + (started == 0 ? TimeSpan.Zero : _timeProvider.GetElapsedTime(started));
+        var silent = TimeSpan.FromTicks(Volatile.Read(ref _silentTicks) + (started == 0 ? 0 : Now() - started));
         if (started != 0 && silent >= limit)
         {
             try
@@ -95,5 +111,14 @@ internal sealed class SilenceWatch : IDisposable
         {
             // The stream has ended.
         }
+    }
+
+    /// <summary>Reads the clock in <see cref="TimeSpan"/> ticks, never 0 (0 marks no wait).</summary>
+    private long Now()
+    {
+        var ticks = _coarse
+            ? Environment.TickCount64 * TimeSpan.TicksPerMillisecond
+            : (long)(_timeProvider.GetTimestamp() * _ticksPerTimestamp);
+        return ticks == 0 ? 1 : ticks;
     }
 }
