@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,11 +20,15 @@ internal sealed class EngineChain : IAsyncDisposable
     {
         _provider = provider;
         Logs = logs;
+        Metrics = new MeterCollector(provider.GetRequiredService<IMeterFactory>(), "HybridInference");
     }
 
     public IChatClient Chat => _provider.GetRequiredService<IChatClient>();
 
     public FakeLoggerProvider Logs { get; }
+
+    /// <summary>Gets the chain's measurements, collected from before its instruments were published.</summary>
+    public MeterCollector Metrics { get; }
 
     public HybridInferenceStatus Status => _provider.GetRequiredService<IHybridInferenceStatus>().GetStatus();
 
@@ -47,16 +52,37 @@ internal sealed class EngineChain : IAsyncDisposable
     };
 
     /// <summary>Builds the chain from the settings and resolves its client (which starts the health probes).</summary>
-    public static EngineChain Build(IDictionary<string, string?> settings)
+    public static EngineChain Build(IDictionary<string, string?> settings, Action<HybridInferenceBuilder>? configure = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings.Where(s => s.Value is not null)).Build();
         var logs = new FakeLoggerProvider();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
-        services.AddHybridInference(configuration.GetSection("HybridInference")).AddOpenAIProviders();
+        var builder = services.AddHybridInference(configuration.GetSection("HybridInference")).AddOpenAIProviders();
+        configure?.Invoke(builder);
         var chain = new EngineChain(services.BuildServiceProvider(), logs);
         _ = chain.Chat;
         return chain;
+    }
+
+    /// <summary>Asks the chain, plain or streamed, and gives the text and the outcome.</summary>
+    public async Task<(string Text, RouteOutcome Outcome)> AskAsync(string prompt, ChatOptions options, bool streamed)
+    {
+        if (!streamed)
+        {
+            var response = await Chat.GetResponseAsync(prompt, options);
+            return (response.Text, response.GetRouteOutcome()!);
+        }
+
+        var text = new System.Text.StringBuilder();
+        RouteOutcome? outcome = null;
+        await foreach (var update in Chat.GetStreamingResponseAsync(prompt, options))
+        {
+            text.Append(update.Text);
+            outcome = update.GetRouteOutcome() ?? outcome;
+        }
+
+        return (text.ToString(), outcome!);
     }
 
     public static string Seconds(double seconds) => TimeSpan.FromSeconds(seconds).ToString("c", CultureInfo.InvariantCulture);
@@ -78,5 +104,9 @@ internal sealed class EngineChain : IAsyncDisposable
         return condition(Status);
     }
 
-    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        Metrics.Dispose();
+        return _provider.DisposeAsync();
+    }
 }
