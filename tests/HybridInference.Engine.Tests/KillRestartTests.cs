@@ -113,4 +113,35 @@ public sealed class KillRestartTests(EngineFixture engine, ITestOutputHelper out
         Assert.All(kinds, k => Assert.Contains(k, new[] { CircuitFailureReason.Refused, CircuitFailureReason.Disconnected }));
         Assert.Null(status.Backends.Single(b => b.Lane == BackendLane.Local).LastError);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ServerKilled_MidStream_EndsInStreamInterrupted_AndCountsAsADisconnect(bool localOnly)
+    {
+        await using var server = await LlamaServer.StartAsync(slots: 1, context: 2048);
+        await using var chain = EngineChain.Build(EngineChain.Settings(server, engine.Cloud));
+        var options = new ChatOptions { MaxOutputTokens = 1900 };
+        if (localOnly)
+        {
+            options.WithDataPolicy(DataPolicy.LocalOnly);
+        }
+
+        var updates = 0;
+        var error = await Assert.ThrowsAsync<StreamInterruptedException>(async () =>
+        {
+            await foreach (var update in chain.Chat.GetStreamingResponseAsync("Tell a long story.", options))
+            {
+                if (update.Text.Length > 0 && ++updates == 3)
+                {
+                    await server.KillAsync();
+                }
+            }
+        });
+
+        Assert.True(error.GetRouteOutcome()!.OutputCommitted);
+        var failures = chain.Status.LocalCircuitFailures.Where(f => f.Value > 0).ToDictionary();
+        Assert.Equal([CircuitFailureReason.Disconnected], failures.Keys);
+        Assert.Equal(1, failures[CircuitFailureReason.Disconnected]);
+    }
 }

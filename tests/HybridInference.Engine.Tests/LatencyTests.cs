@@ -14,7 +14,7 @@ namespace HybridInference.Engine.Tests;
 [Collection(EngineCollection.Name)]
 public sealed class LatencyTests(EngineFixture engine, ITestOutputHelper output)
 {
-    private const int Rounds = 30;
+    private const int Rounds = 20;
     private const int Tokens = 16;
 
     [Fact]

@@ -96,15 +96,38 @@ public sealed class LoadTests(EngineFixture engine, ITestOutputHelper output)
         await sampler;
         var after = await ServerPages.MetricsAsync(engine.Server);
 
+        var raw = await RawAsync(engine.Server, Concurrency, Rounds);
         var all = outcomes.SelectMany(o => o).ToArray();
         var latencies = all.Select(a => a.Latency.TotalMilliseconds).Order().ToArray();
         output.WriteLine($"concurrency {Concurrency} on {engine.Server.Slots} slots, {all.Length} requests of 16 tokens: {wall.TotalSeconds:F2} s, " +
                          $"latency p50 {latencies[latencies.Length / 2]:F0} ms, p95 {latencies[(int)(latencies.Length * 0.95)]:F0} ms, max {latencies[^1]:F0} ms; " +
                          $"server requests_deferred up to {deferredMax}");
+        output.WriteLine($"the same with a plain HttpClient: {raw.Wall.TotalSeconds:F2} s, latency p50 {raw.Latencies[raw.Latencies.Length / 2]:F0} ms, " +
+                         $"p95 {raw.Latencies[(int)(raw.Latencies.Length * 0.95)]:F0} ms, max {raw.Latencies[^1]:F0} ms");
         Assert.All(all, a => Assert.Equal((BackendLane.Local, 1), (a.Outcome.Target, a.Outcome.Attempts)));
         Assert.Equal(after["tokens_predicted_total"] - before["tokens_predicted_total"], all.Sum(a => a.Outcome.OutputTokens));
         Assert.Equal(
             after["prompt_tokens_total"] + after["prompt_tokens_cached_total"] - before["prompt_tokens_total"] - before["prompt_tokens_cached_total"],
             all.Sum(a => a.Outcome.InputTokens));
+    }
+
+    private static async Task<(TimeSpan Wall, double[] Latencies)> RawAsync(LlamaServer server, int concurrency, int rounds)
+    {
+        var clock = Stopwatch.StartNew();
+        var latencies = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
+        {
+            List<double> mine = [];
+            for (var round = 0; round < rounds; round++)
+            {
+                var started = clock.Elapsed;
+                using var response = await ServerPages.ChatAsync(server, $"Worker {worker} round {round}: say something.", 16, stream: false);
+                response.EnsureSuccessStatusCode();
+                await response.Content.ReadAsStringAsync();
+                mine.Add((clock.Elapsed - started).TotalMilliseconds);
+            }
+
+            return mine;
+        }));
+        return (clock.Elapsed, [.. latencies.SelectMany(l => l).Order()]);
     }
 }
