@@ -19,7 +19,7 @@ internal static class Engine
 
     private const string CacheFolder = "node-llama-cpp-3.22.1-de3ff815";
 
-    private static readonly Lazy<(string Server, string Model)> Paths = new(Locate);
+    private static readonly Lazy<(string Server, string Model)> Paths = new(() => Locate(Environment.GetEnvironmentVariable));
 
     /// <summary>Gets the llama-server binary's path, or throws saying how to get it.</summary>
     public static string ServerPath => Paths.Value.Server;
@@ -27,14 +27,15 @@ internal static class Engine
     /// <summary>Gets the tiny model's path, or throws saying how to get it.</summary>
     public static string ModelPath => Paths.Value.Model;
 
-    private static (string Server, string Model) Locate()
+    /// <summary>Finds the engine from the environment (the variables, else the build cache's usual folder), or throws saying how to get it.</summary>
+    internal static (string Server, string Model) Locate(Func<string, string?> environment)
     {
-        var cache = Environment.GetEnvironmentVariable("HYBRID_ENGINE_CACHE")
-            ?? Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "hybridinference", "llama-server");
+        var cache = environment("HYBRID_ENGINE_CACHE")
+            ?? Path.Combine(environment("XDG_CACHE_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "hybridinference", "llama-server");
         var folder = Path.Combine(cache, CacheFolder);
-        var server = Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } s ? s : Path.Combine(folder, "bin", "llama-server");
-        var model = Environment.GetEnvironmentVariable(ModelVariable) is { Length: > 0 } m ? m : Path.Combine(folder, "tiny-llama.gguf");
-        var required = Environment.GetEnvironmentVariable(RequiredVariable) == "1";
+        var server = environment(ServerVariable) is { Length: > 0 } s ? s : Path.Combine(folder, "bin", "llama-server");
+        var model = environment(ModelVariable) is { Length: > 0 } m ? m : Path.Combine(folder, "tiny-llama.gguf");
+        var required = environment(RequiredVariable) == "1";
         foreach (var (what, path, variable) in new[] { ("llama-server", server, ServerVariable), ("the tiny model", model, ModelVariable) })
         {
             if (!File.Exists(path))
