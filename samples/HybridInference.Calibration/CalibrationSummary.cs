@@ -74,7 +74,8 @@ internal sealed class CalibrationSummary
     /// </summary>
     private Suggestion SuggestContextLimit(HybridInferenceOptions options)
     {
-        var current = options.Routing.LocalContextLimit;
+        // Unset, the limit is what the local windows allow (the largest configured one here; the servers' reports are not seen), else 4096.
+        var current = options.Routing.LocalContextLimit ?? options.Local.Backends.Max(b => b.ContextWindow) ?? 4096;
         var localRouted = Results.Where(r => r.Outcome is { Decision: not RouteTarget.Cloud }).ToList();
         var smallestWindow = options.Local.Backends.Select(b => b.ContextWindow).OfType<int>().DefaultIfEmpty(int.MaxValue).Min();
 

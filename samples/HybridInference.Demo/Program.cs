@@ -15,12 +15,14 @@ const int Concurrency = 8;
 const string Local = StandInLanes.Local;
 const string Cloud = StandInLanes.Cloud;
 
-var switches = new Dictionary<string, string>(StandInLanes.Switches);
+var switches = new Dictionary<string, string>(StandInLanes.Switches) { ["--local-context-window"] = Local + "ContextWindow" };
 var given = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args, switches).Build();
 if (args.Contains("--help"))
 {
     Console.WriteLine("Usage: dotnet run --project samples/HybridInference.Demo [-- options]");
     Console.WriteLine("  --local-endpoint URL --local-provider vllm|ollama|llamacpp|tgi|localai|mlx --local-model NAME");
+    Console.WriteLine("  --local-context-window TOKENS   the local window for one request; without it, the window the server reports");
+    Console.WriteLine("                                  (llama.cpp, vLLM, TGI) once its first health probe has read it");
     Console.WriteLine("  --cloud-endpoint URL --cloud-provider openai|... --cloud-model NAME --cloud-key KEY (or OPENAI_API_KEY)");
     Console.WriteLine("Without endpoints it starts stand-in servers on 127.0.0.1. Example: --local-endpoint http://localhost:11434/v1 --local-provider ollama --local-model llama3.2");
     return;
@@ -35,6 +37,14 @@ await using var standIns = await StandInLanes.StartAsync(
     },
     new ServerBehaviour("gpt-4-turbo", TimeSpan.FromMilliseconds(180), 0.0, 0.0, Seed: 11));
 
+if (standIns.LocalServer is not null)
+{
+    // The stand-in's window, and a limit below it so that the long document goes to the cloud; with a real server
+    // the window comes from --local-context-window or from the server, and the limit follows the window.
+    standIns.Settings[Local + "ContextWindow"] = "8192";
+    standIns.Settings["HybridInference:Routing:LocalContextLimit"] = "4096";
+}
+
 var configuration = standIns.BuildConfiguration(args, switches);
 
 var services = new ServiceCollection();
@@ -45,6 +55,7 @@ var breaker = chat.GetService<CircuitBreakerStateProvider>();
 
 Console.WriteLine("HybridInference demo: the hybrid chain over real HTTP");
 Console.WriteLine($"  local: {configuration[Local + "Provider"]} at {EndpointText.Show(configuration[Local + "Endpoint"])}{(standIns.LocalServer is null ? string.Empty : " (stand-in server)")}");
+Console.WriteLine($"  local window: {await LocalWindowAsync()}");
 Console.WriteLine($"  cloud: {configuration[Cloud + "Provider"]} at {EndpointText.Show(configuration[Cloud + "Endpoint"])}{(standIns.CloudServer is null ? string.Empty : " (stand-in server)")}");
 Console.WriteLine();
 
@@ -109,3 +120,25 @@ await Parallel.ForAsync(0, batch.Count, new ParallelOptions { MaxDegreeOfParalle
 });
 
 Console.WriteLine(Report.Render(results, trips, counters, provider.GetRequiredService<IHybridInferenceStatus>().GetStatus(), wall.Elapsed));
+
+// What the local window is: the configured one, and what the server reports on its token-free probe (the chain reads
+// the same report at its health probes and uses the smaller of the two).
+async Task<string> LocalWindowAsync()
+{
+    var configured = configuration[Local + "ContextWindow"];
+    if (standIns.LocalServer is not null)
+    {
+        return $"{configured} tokens (stand-in)";
+    }
+
+    using var probe = new HybridInference.OpenAI.OpenAICompatibleChatClient(new()
+    {
+        Provider = configuration[Local + "Provider"] ?? "openai-compatible",
+        Endpoint = configuration[Local + "Endpoint"] is { } endpoint ? new Uri(endpoint) : null,
+        Model = configuration[Local + "Model"],
+        ApiKey = configuration[Local + "ApiKey"],
+    });
+    var health = await probe.CheckHealthAsync();
+    var reported = health.Data.TryGetValue(HealthProbeData.ContextWindow, out var window) ? $"{window} tokens per request reported by the server" : "none reported by the server";
+    return configured is null ? reported : $"{configured} tokens configured, {reported}";
+}

@@ -7,7 +7,6 @@ using HybridInference.Http;
 using HybridInference.OpenAI.Dialects;
 using HybridInference.OpenAI.Wire;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenAI;
 using ChatClient = OpenAI.Chat.ChatClient;
 
@@ -31,7 +30,7 @@ namespace HybridInference.OpenAI;
 /// long for the model, <see cref="ContextWindowExceededException"/>. Thread-safe.
 /// </para>
 /// </remarks>
-public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProbe
+public sealed partial class OpenAICompatibleChatClient : IChatClient, IBackendHealthProbe
 {
     private readonly ChatClient _client;
     private readonly ServerDialect _dialect;
@@ -40,6 +39,9 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
     private readonly ChatClientMetadata _metadata;
     private readonly HttpClient _httpClient;
     private readonly string _timeoutText;
+
+    /// <summary>The context window the server reported for one request; 0 until it has (and after a failed probe).</summary>
+    private volatile int _contextWindow;
 
     /// <summary>The SDK's network timeout when none is configured.</summary>
     internal static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(100);
@@ -99,12 +101,30 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         ArgumentNullException.ThrowIfNull(messages);
         ThrowIfUnsupported(options);
         var body = ChatRequestWriter.Write(_dialect, _model, messages, options, stream: false);
-        var response = await SendAsync(body, buffer: true, cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync(body, buffer: true, cancellationToken, jsonRequested: options?.ResponseFormat is ChatResponseFormatJson).ConfigureAwait(false);
+        if (response is null)
+        {
+            return CutOffAnswer();
+        }
+
         using (response)
         {
             return ChatResponseReader.ReadCompletion(response.Content, Name);
         }
     }
+
+    /// <summary>
+    /// The answer to a JSON request whose grammar-constrained output the server could not parse
+    /// (<see cref="BackendErrors.IsUnparsedOutput"/>): the output stopped before its grammar was complete, so it was cut
+    /// off, the same as an answer with finish reason <c>length</c>. The server keeps the text back, so the answer is
+    /// empty; the lane's JSON validation then sees a truncated answer, and the fallback retries it as one (with more
+    /// room) and escalates it as a validation failure. The server is not failing: this is not a server error.
+    /// </summary>
+    private ChatResponse CutOffAnswer() => new(new ChatMessage(ChatRole.Assistant, string.Empty))
+    {
+        FinishReason = ChatFinishReason.Length,
+        ModelId = _model,
+    };
 
     /// <inheritdoc />
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
@@ -113,7 +133,7 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         ArgumentNullException.ThrowIfNull(messages);
         ThrowIfUnsupported(options);
         var body = ChatRequestWriter.Write(_dialect, _model, messages, options, stream: true);
-        using var response = await SendAsync(body, buffer: false, cancellationToken).ConfigureAwait(false);
+        using var response = (await SendAsync(body, buffer: false, cancellationToken).ConfigureAwait(false))!;
         var stream = response.ContentStream ?? throw new BackendException(BackendErrorKind.MalformedResponse, $"Backend '{Name}' answered without a body.");
         var events = SseParser.Create(stream).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         var state = new StreamState();
@@ -183,133 +203,6 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         }
     }
 
-    /// <summary>
-    /// Asks the server whether it is ready, on its dialect's cheap probe (vLLM, llama.cpp, TGI <c>/health</c>; Ollama
-    /// <c>/api/tags</c>; LocalAI <c>/readyz</c>; others <c>/v1/models</c>). Costs no tokens. Where the server reports
-    /// its load, a healthy result carries it: vLLM's waiting requests from <c>/metrics</c>
-    /// (<see cref="HealthProbeData.QueueDepth"/>), llama.cpp's busy slots from <c>/slots</c>
-    /// (<see cref="HealthProbeData.BusySlots"/>).
-    /// </summary>
-    /// <param name="cancellationToken">Cancels the probe.</param>
-    /// <returns>
-    /// Healthy on a 2xx answer, and on a 404 (the server is up but has no such probe path); unhealthy with the reason
-    /// otherwise (a loading model, a refused connection, ...).
-    /// </returns>
-    public async Task<HealthCheckResult> CheckHealthAsync(CancellationToken cancellationToken = default)
-    {
-        var probe = new Uri(ServerDialects.ServerRoot(Endpoint), _dialect.HealthPath);
-        try
-        {
-            using var response = await SendProbeAsync(_dialect.HealthPath, cancellationToken).ConfigureAwait(false);
-            if (response.IsSuccessStatusCode)
-            {
-                var description = $"{Name}: {(int)response.StatusCode} from {probe.AbsolutePath}";
-                var load = await ReadLoadAsync(cancellationToken).ConfigureAwait(false);
-                return load is { } reported
-                    ? HealthCheckResult.Healthy(description, new Dictionary<string, object> { [reported.Key] = reported.Value })
-                    : HealthCheckResult.Healthy(description);
-            }
-
-            if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
-            {
-                // The server answered, so it is up; it only lacks this dialect's probe path (a generic server under
-                // a specific provider name). Ejecting it for that would take a working backend out of service.
-                return HealthCheckResult.Healthy($"{Name}: reachable, but {probe.AbsolutePath} answered 404 (no health endpoint)");
-            }
-
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-            var error = BackendErrors.FromResponse(Name, (int)response.StatusCode, null, new BinaryData(body), _apiKey);
-            return HealthCheckResult.Unhealthy(error.Message, error);
-        }
-        catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
-        {
-            var failure = BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey, _timeoutText);
-            return HealthCheckResult.Unhealthy(failure.Message, failure);
-        }
-    }
-
-    /// <summary>
-    /// Reads the load the server reports, when its dialect has a page for it: vLLM's waiting requests, llama.cpp's busy
-    /// slots. Null when it has none, or the page is off, unreadable or not in the expected shape: load is a hint for
-    /// balancing, never a reason to call a server unhealthy.
-    /// </summary>
-    private async Task<KeyValuePair<string, object>?> ReadLoadAsync(CancellationToken cancellationToken)
-    {
-        var (path, key) = (_dialect.QueueMetricsPath, _dialect.SlotsPath) switch
-        {
-            ({ } metrics, _) => (metrics, HealthProbeData.QueueDepth),
-            (_, { } slots) => (slots, HealthProbeData.BusySlots),
-            _ => (null, null),
-        };
-        if (path is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            using var response = await SendProbeAsync(path, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                return null;
-            }
-
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            var value = key == HealthProbeData.QueueDepth ? PrometheusText.SumGauge(body, "vllm:num_requests_waiting") : SlotsReader.CountBusy(body);
-            return value is { } count ? new(key!, count) : null;
-        }
-        catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Sends a token-free GET to a path under the server root, with the backend's key when it has one (llama.cpp guards /slots with it).</summary>
-    private async Task<HttpResponseMessage> SendProbeAsync(string path, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(ServerDialects.ServerRoot(Endpoint), path));
-        if (_apiKey is not null)
-        {
-            request.Headers.Authorization = new("Bearer", _apiKey);
-        }
-
-        return await _httpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Lists the models the server serves (<c>GET /v1/models</c>); an empty list when it serves none.</summary>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The model ids.</returns>
-    /// <exception cref="BackendException">The server could not be reached or answered with an error.</exception>
-    public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken = default)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(ServerDialects.ServerRoot(Endpoint), "v1/models"));
-        if (_apiKey is not null)
-        {
-            request.Headers.Authorization = new("Bearer", _apiKey);
-        }
-
-        HttpResponseMessage response;
-        try
-        {
-            response = await _httpClient.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (BackendErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
-        {
-            throw BackendErrors.FromTransport(Name, ex, midStream: false, _apiKey, _timeoutText);
-        }
-
-        using (response)
-        {
-            var body = new BinaryData(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
-            if (!response.IsSuccessStatusCode)
-            {
-                throw BackendErrors.FromResponse(Name, (int)response.StatusCode, null, body, _apiKey);
-            }
-
-            return ModelListReader.Read(body, Name);
-        }
-    }
-
     /// <inheritdoc />
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
@@ -348,7 +241,9 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
         }
     }
 
-    private async Task<PipelineResponse> SendAsync(BinaryData body, bool buffer, CancellationToken cancellationToken)
+    /// <summary>Sends a chat request; an HTTP error becomes the chain's exception.</summary>
+    /// <returns>The response; null when <paramref name="jsonRequested"/> and the server could not parse the model's cut-off output.</returns>
+    private async Task<PipelineResponse?> SendAsync(BinaryData body, bool buffer, CancellationToken cancellationToken, bool jsonRequested = false)
     {
         using var content = BinaryContent.Create(body);
         var requestOptions = new RequestOptions
@@ -376,6 +271,11 @@ public sealed class OpenAICompatibleChatClient : IChatClient, IBackendHealthProb
                 if (!buffer)
                 {
                     await response.BufferContentAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                if (jsonRequested && BackendErrors.IsUnparsedOutput(response.Status, response.Content))
+                {
+                    return null;
                 }
 
                 response.Headers.TryGetValue("Retry-After", out var retryAfter);

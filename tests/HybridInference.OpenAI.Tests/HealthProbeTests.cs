@@ -22,18 +22,21 @@ public sealed class HealthProbeTests : ServerTestBase
         Assert.Equal(HealthStatus.Healthy, result.Status);
         Assert.Equal(("GET", path), (Server.Requests[0].Method, Server.Requests[0].Path));
 
-        // vLLM's probe also reads its queue from /metrics, llama.cpp's its busy slots from /slots (the empty pages
-        // here have none); nothing spends tokens.
+        // vLLM's probe also reads its queue from /metrics, llama.cpp's its busy slots from /slots, and the servers
+        // that report a context window the page with it (the empty pages here have none, so llama.cpp turns to
+        // /props); nothing spends tokens.
         string[] expected = provider switch
         {
-            "vllm" => ["/health", "/metrics"],
-            "llamacpp" => ["/health", "/slots"],
+            "vllm" => ["/health", "/metrics", "/v1/models"],
+            "llamacpp" => ["/health", "/slots", "/props"],
+            "tgi" => ["/health", "/info"],
             _ => [path],
         };
         Assert.Equal(expected, Server.Requests.Select(r => r.Path));
         Assert.All(Server.Requests, r => Assert.Equal("GET", r.Method));
         Assert.False(result.Data.ContainsKey(HealthProbeData.QueueDepth));
         Assert.False(result.Data.ContainsKey(HealthProbeData.BusySlots));
+        Assert.False(result.Data.ContainsKey(HealthProbeData.ContextWindow));
     }
 
     [Theory]

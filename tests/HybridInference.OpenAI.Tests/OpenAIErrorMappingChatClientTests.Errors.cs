@@ -54,8 +54,11 @@ public sealed partial class OpenAIErrorMappingChatClientTests
     {
         Server.Default = Respond.File(Fixture.Path("openai", "error-context-length-exceeded.400.json"));
 
-        Assert.IsType<ContextWindowExceededException>(await Failure(() => Cloud().GetResponseAsync(Hello)));
-        Assert.IsType<ContextWindowExceededException>(await StreamFailure(Cloud()));
+        var plain = Assert.IsType<ContextWindowExceededException>(await Failure(() => Cloud().GetResponseAsync(Hello)));
+        var streamed = Assert.IsType<ContextWindowExceededException>(await StreamFailure(Cloud()));
+
+        Assert.Equal((130000, 128000), (plain.RequiredTokens, plain.ContextWindow));
+        Assert.Equal((130000, 128000), (streamed.RequiredTokens, streamed.ContextWindow));
     }
 
     [Fact]
@@ -185,7 +188,9 @@ public sealed partial class OpenAIErrorMappingChatClientTests
     {
         Server.Default = Respond.Sse("data: {\"error\":{\"message\":\"This model's maximum context length is 128000 tokens.\",\"type\":\"invalid_request_error\",\"code\":\"context_length_exceeded\"}}\n\n");
 
-        Assert.IsType<ContextWindowExceededException>(await StreamFailure(Cloud()));
+        var error = Assert.IsType<ContextWindowExceededException>(await StreamFailure(Cloud()));
+
+        Assert.Equal(((int?)null, 128000), (error.RequiredTokens, error.ContextWindow)); // The event names only the window.
     }
 
     [Fact]

@@ -1,22 +1,33 @@
+using HybridInference.OpenAI.Wire;
+
 namespace HybridInference.OpenAI.Dialects;
 
 /// <summary>The known server dialects, by provider name.</summary>
 internal static class ServerDialects
 {
-    /// <summary>vLLM: <c>vllm serve</c>; /health is empty 200; reasoning in <c>reasoning_content</c> (newer: <c>reasoning</c>); errors inside 200 streams.</summary>
-    public static readonly ServerDialect Vllm = new("vllm", new("http://localhost:8000/v1"), "health", SchemaConstraintFormat.OpenAIJsonSchema, "tokenize", QueueMetricsPath: "metrics");
+    /// <summary>
+    /// vLLM: <c>vllm serve</c>; /health is empty 200; reasoning in <c>reasoning_content</c> (newer: <c>reasoning</c>);
+    /// errors inside 200 streams; its window is <c>max_model_len</c> in /v1/models.
+    /// </summary>
+    public static readonly ServerDialect Vllm = new(
+        "vllm", new("http://localhost:8000/v1"), "health", SchemaConstraintFormat.OpenAIJsonSchema, "tokenize", QueueMetricsPath: "metrics",
+        ContextWindowPage: ("v1/models", ContextWindowReader.FromModelList));
 
     /// <summary>Ollama: no /health, <c>/api/tags</c> is the probe; silently truncates long prompts; reasoning in <c>reasoning</c>.</summary>
     public static readonly ServerDialect Ollama = new("ollama", new("http://localhost:11434/v1"), "api/tags", SchemaConstraintFormat.OpenAIJsonSchema, null);
 
     /// <summary>
     /// llama.cpp's llama-server: /health is 503 while loading; errors after the first chunk end the stream without
-    /// [DONE]; /slots shows which of its parallel slots are busy (on by default since mid-2025, 501 when off).
+    /// [DONE]; /slots shows which of its parallel slots are busy (on by default since mid-2025, 501 when off) and each
+    /// slot's window; /props says the same window when /slots is off.
     /// </summary>
-    public static readonly ServerDialect LlamaCpp = new("llamacpp", new("http://localhost:8080/v1"), "health", SchemaConstraintFormat.OpenAIJsonSchema, "tokenize", SlotsPath: "slots");
+    public static readonly ServerDialect LlamaCpp = new(
+        "llamacpp", new("http://localhost:8080/v1"), "health", SchemaConstraintFormat.OpenAIJsonSchema, "tokenize", SlotsPath: "slots",
+        ContextWindowPage: ("props", ContextWindowReader.FromLlamaCppProps));
 
-    /// <summary>Hugging Face TGI: empty ids, <c>usage: null</c> on every chunk, <c>{type, value}</c> schemas, 422 validation errors.</summary>
-    public static readonly ServerDialect Tgi = new("tgi", new("http://localhost:8080/v1"), "health", SchemaConstraintFormat.TgiTypeValue, "tokenize");
+    /// <summary>Hugging Face TGI: empty ids, <c>usage: null</c> on every chunk, <c>{type, value}</c> schemas, 422 validation errors; its window is <c>max_total_tokens</c> in /info.</summary>
+    public static readonly ServerDialect Tgi = new(
+        "tgi", new("http://localhost:8080/v1"), "health", SchemaConstraintFormat.TgiTypeValue, "tokenize", ContextWindowPage: ("info", ContextWindowReader.FromTgiInfo));
 
     /// <summary>LocalAI: /readyz for readiness; numeric error codes in bodies, string codes in streams.</summary>
     public static readonly ServerDialect LocalAI = new("localai", new("http://localhost:8080/v1"), "readyz", SchemaConstraintFormat.OpenAIJsonSchema, "v1/tokenize");

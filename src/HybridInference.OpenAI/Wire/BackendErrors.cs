@@ -33,11 +33,11 @@ internal static partial class BackendErrors
     /// <param name="requestTexts">The texts the request sent (<see cref="RequestTexts"/>), removed from the message; none for probes.</param>
     public static Exception FromResponse(string backend, int status, string? retryAfterHeader, BinaryData body, string? secret, IReadOnlyList<string>? requestTexts)
     {
-        var (message, type, code) = ReadBody(body);
-        message = string.IsNullOrWhiteSpace(message) ? $"HTTP {status}" : message;
+        var error = ReadBody(body);
+        var message = string.IsNullOrWhiteSpace(error.Message) ? $"HTTP {status}" : error.Message;
 
         // What the error is, is read from the server's own words; what the exception says is scrubbed.
-        return Classify(backend, status, message, ErrorTextScrubber.For(secret).Scrub(message, requestTexts), type, code, RetryAfter(retryAfterHeader, message));
+        return Classify(backend, status, message, ErrorTextScrubber.For(secret).Scrub(message, requestTexts), error, RetryAfter(retryAfterHeader, message));
     }
 
     /// <summary>Describes a backend's timeout for the message of a timeout: its value and where it is set.</summary>
@@ -56,15 +56,17 @@ internal static partial class BackendErrors
     /// <param name="requestTexts">The texts the request sent (<see cref="RequestTexts"/>), removed from the message.</param>
     public static Exception FromStreamEvent(string backend, JsonElement root, string? secret, IReadOnlyList<string>? requestTexts)
     {
-        var (message, type, code) = ReadError(root);
+        var error = ReadError(root);
+        var (message, type, code) = (error.Message, error.Type, error.Code);
         var status = code is not null && int.TryParse(code, NumberStyles.Integer, CultureInfo.InvariantCulture, out var numeric) ? numeric
-            : root.TryGetProperty("error"u8, out var error) && error.ValueKind == JsonValueKind.Object && error.TryGetProperty("http_status_code"u8, out var http) && http.TryGetInt32(out var s) ? s
+            : root.TryGetProperty("error"u8, out var inner) && inner.ValueKind == JsonValueKind.Object && inner.TryGetProperty("http_status_code"u8, out var http) && http.TryGetInt32(out var s) ? s
             : (int?)null;
         message ??= "error event in the stream";
         var text = ErrorTextScrubber.For(secret).Scrub(message, requestTexts);
         if (IsContextLength(message, type, code))
         {
-            return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window: {text}");
+            var (required, window) = ContextSizes.Read(message, error.PromptTokens, error.ContextWindow);
+            return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window: {text}", required, window);
         }
 
         return new BackendException(BackendErrorKind.StreamError, $"Backend '{backend}' reported an error inside its stream{(status is null ? string.Empty : $" ({status})")}: {text}", status);
@@ -112,11 +114,13 @@ internal static partial class BackendErrors
     };
 
     /// <summary>Maps an error from the server's own <paramref name="message"/>; the exception carries <paramref name="text"/>, the scrubbed one.</summary>
-    private static Exception Classify(string backend, int status, string message, string text, string? type, string? code, TimeSpan? retryAfter)
+    private static Exception Classify(string backend, int status, string message, string text, ErrorBody error, TimeSpan? retryAfter)
     {
+        var (type, code) = (error.Type, error.Code);
         if (IsContextLength(message, type, code))
         {
-            return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window ({status}): {text}");
+            var (required, window) = ContextSizes.Read(message, error.PromptTokens, error.ContextWindow);
+            return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window ({status}): {text}", required, window);
         }
 
         var kind = status switch
@@ -133,12 +137,24 @@ internal static partial class BackendErrors
         return new BackendException(kind, $"Backend '{backend}' answered {status} ({Describe(kind)}): {text}", status, retryAfter);
     }
 
-    private static (string? Message, string? Type, string? Code) ReadBody(BinaryData body)
+    /// <summary>
+    /// Tells whether an error body says the server could not parse the model's own output into a message: llama.cpp's
+    /// chat parser throws <c>The model produced output that does not match the expected &lt;format&gt; format</c>
+    /// (<c>peg-native</c>, <c>peg-simple</c>, <c>peg-gemma4</c>, <c>Content-only</c>, ...; HTTP 500,
+    /// <c>server_error</c>), older builds <c>Failed to parse input at pos N</c>. For a grammar-constrained JSON answer
+    /// that happens only when the output stopped before the grammar was complete: the answer was cut off.
+    /// </summary>
+    /// <param name="status">The HTTP status.</param>
+    /// <param name="body">The error body.</param>
+    public static bool IsUnparsedOutput(int status, BinaryData body) =>
+        status >= 500 && ReadBody(body).Message is { } message && UnparsedOutputText().IsMatch(message);
+
+    private static ErrorBody ReadBody(BinaryData body)
     {
         var memory = body.ToMemory();
         if (memory.IsEmpty)
         {
-            return (null, null, null);
+            return default;
         }
 
         try
@@ -149,15 +165,15 @@ internal static partial class BackendErrors
         catch (JsonException)
         {
             // TGI's JSON-extraction failures and some proxies answer in plain text.
-            return (Encoding.UTF8.GetString(memory.Span), null, null);
+            return new(Encoding.UTF8.GetString(memory.Span), null, null);
         }
     }
 
-    private static (string? Message, string? Type, string? Code) ReadError(JsonElement root)
+    private static ErrorBody ReadError(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
-            return (root.GetRawText(), null, null);
+            return new(root.GetRawText(), null, null);
         }
 
         if (root.TryGetProperty("error"u8, out var error))
@@ -165,19 +181,23 @@ internal static partial class BackendErrors
             if (error.ValueKind == JsonValueKind.String)
             {
                 // TGI: {"error": "<text>", "error_type": "validation"}
-                return (error.GetString(), Text(root, "error_type"u8), null);
+                return new(error.GetString(), Text(root, "error_type"u8), null);
             }
 
             if (error.ValueKind == JsonValueKind.Object)
             {
-                return (Text(error, "message"u8), Text(error, "type"u8), Text(error, "code"u8));
+                // llama.cpp's exceed_context_size_error adds the sizes: "n_prompt_tokens" and "n_ctx" (the slot's window).
+                return new(Text(error, "message"u8), Text(error, "type"u8), Text(error, "code"u8), Count(error, "n_prompt_tokens"u8), Count(error, "n_ctx"u8));
             }
         }
 
         // Legacy vLLM: {"object": "error", "message": ..., "type": ..., "code": 400}
         // LocalAI's readiness: {"reason": "startup preload in progress", "status": "starting"}
-        return (Text(root, "message"u8) ?? Text(root, "detail"u8) ?? Text(root, "reason"u8), Text(root, "type"u8), Text(root, "code"u8));
+        return new(Text(root, "message"u8) ?? Text(root, "detail"u8) ?? Text(root, "reason"u8), Text(root, "type"u8), Text(root, "code"u8));
     }
+
+    private static int? Count(JsonElement element, ReadOnlySpan<byte> name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var count) && count > 0 ? count : null;
 
     private static string? Text(JsonElement element, ReadOnlySpan<byte> name) =>
         element.TryGetProperty(name, out var value)
@@ -246,6 +266,12 @@ internal static partial class BackendErrors
     [GeneratedRegex(@"maximum context length|exceeds the available context size|context window|context_length_exceeded|too large:.*maximum context length|must be <= \d+|must have less than \d+ tokens|prompt is too long", RegexOptions.IgnoreCase)]
     private static partial Regex ContextLengthText();
 
+    [GeneratedRegex(@"does not match the expected \S.{0,40} format|Failed to parse input at pos \d+", RegexOptions.IgnoreCase)]
+    private static partial Regex UnparsedOutputText();
+
     [GeneratedRegex(@"try again in (\d+(?:\.\d+)?)s", RegexOptions.IgnoreCase)]
     private static partial Regex TryAgainText();
+
+    /// <summary>What an error body says: its message, type and code, and the sizes of a context-length rejection where the server gives them as fields.</summary>
+    private readonly record struct ErrorBody(string? Message, string? Type, string? Code, int? PromptTokens = null, int? ContextWindow = null);
 }

@@ -68,13 +68,20 @@ internal static class HybridChatClientFactory
         Apply(chain.LocalLane, localBuilder);
         var localLane = localBuilder.Build(services);
 
+        // The local windows, as configured and as the servers report them: the default policy's limit follows them.
+        var localWindows = localPool.GetService<BackendPoolChatClient>()?.Windows;
+        if (localWindows is not null)
+        {
+            localWindows.ConfiguredLimit = options.Routing.LocalContextLimit;
+        }
+
         // The spine: the user's middleware around it all, then meter, classifier, router.
         var spine = new ChatClientBuilder(localLane);
         Apply(chain.Chat, spine);
         var client = spine
             .UseCostMeter(options.Routing.RequestTimeout, options.Observability.CaptureMessageContent)
             .UseTaskClassifier(options.Classification, options.Privacy)
-            .UseHybridRouter(cloudLane, services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit))
+            .UseHybridRouter(cloudLane, services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit, localWindows))
             .Build(services);
 
         var components = services.GetRequiredService<ChainComponents>();

@@ -47,9 +47,9 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
         }
 
         var largestWindow = options.Local.Backends.Max(b => b.ContextWindow);
-        if (largestWindow is { } window && options.Routing.LocalContextLimit > window)
+        if (largestWindow is { } window && options.Routing.LocalContextLimit is { } limit && limit > window)
         {
-            errors.Add($"{Prefix}:Routing:LocalContextLimit ({options.Routing.LocalContextLimit}) is larger than the largest local ContextWindow ({window}); requests would be routed to a local model that cannot hold them.");
+            errors.Add($"{Prefix}:Routing:LocalContextLimit ({limit}) is larger than the largest local ContextWindow ({window}); requests would be routed to a local model that cannot hold them.");
         }
 
         foreach (var (model, price) in options.Pricing)

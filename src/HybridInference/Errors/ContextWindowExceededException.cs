@@ -37,9 +37,23 @@ public sealed class ContextWindowExceededException : HybridInferenceException
         ContextWindow = contextWindow;
     }
 
-    /// <summary>Gets the tokens the request needs (prompt plus requested output), when known.</summary>
+    /// <summary>Initializes a new instance of the <see cref="ContextWindowExceededException"/> class with what is known of the sizes.</summary>
+    /// <param name="message">What went wrong (a server's rejection: its own words, scrubbed).</param>
+    /// <param name="requiredTokens">The tokens the request needs as the server counted them (the prompt, or prompt plus requested output where it names both); null when it did not say.</param>
+    /// <param name="contextWindow">The context window the server said was too small; null when it did not say.</param>
+    public ContextWindowExceededException(string message, int? requiredTokens, int? contextWindow)
+        : base(message)
+    {
+        RequiredTokens = requiredTokens;
+        ContextWindow = contextWindow;
+    }
+
+    /// <summary>
+    /// Gets the tokens the request needs, when known: by estimate the prompt plus requested output; from a server's
+    /// rejection what the server counted (llama.cpp and vLLM count the prompt, TGI and vLLM's <c>max_tokens</c> error the prompt plus output).
+    /// </summary>
     public int? RequiredTokens { get; }
 
-    /// <summary>Gets the context window that was too small, when known.</summary>
+    /// <summary>Gets the context window that was too small, when known (a server's: what one request may use there, for llama.cpp one slot's share).</summary>
     public int? ContextWindow { get; }
 }

@@ -5,9 +5,41 @@ namespace HybridInference.Internal;
 /// <param name="Lane">Local or cloud.</param>
 /// <param name="Provider">The kind of server, as configured or as the client reports it.</param>
 /// <param name="Model">The configured model, if any.</param>
-/// <param name="ContextWindow">The model's context window in tokens, if declared.</param>
+/// <param name="ContextWindow">The model's context window in tokens, if configured (<see cref="Window"/> is the one in use).</param>
 internal sealed record BackendInfo(string Name, BackendLane Lane, string Provider, string? Model, int? ContextWindow)
 {
+    /// <summary>The window in use (0 while none is known): the configured one, the server's, or the smaller of both.</summary>
+    private volatile int _window = ContextWindow ?? 0;
+
+    /// <summary>The window the server reported (0 until it has).</summary>
+    private volatile int _reported;
+
+    /// <summary>
+    /// Gets the context window requests are checked against, null while none is known: the configured
+    /// <see cref="ContextWindow"/>, else the one the server reported (<see cref="HealthProbeData.ContextWindow"/>), and
+    /// the smaller of the two when both are known (a request the server cannot hold is never sent to it, and a limit
+    /// the user set below the server's is kept). One field read: it is on the hot path.
+    /// </summary>
+    public int? Window => _window is var window and > 0 ? window : null;
+
+    /// <summary>Gets the window the server last reported, null until it has.</summary>
+    public int? ReportedWindow => _reported is var reported and > 0 ? reported : null;
+
+    /// <summary>Records the window the server reported.</summary>
+    /// <param name="reported">The server's window, at least 1.</param>
+    /// <returns>Whether this changed what the server reported (the caller logs and recomputes the lane's largest window).</returns>
+    public bool RecordReportedWindow(int reported)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(reported);
+        if (Interlocked.Exchange(ref _reported, reported) == reported)
+        {
+            return false;
+        }
+
+        _window = ContextWindow is { } configured ? Math.Min(configured, reported) : reported;
+        return true;
+    }
+
     /// <summary>Gets the backend's share of traffic relative to its lane's other backends.</summary>
     public int Weight { get; init; } = Defaults.BackendWeight;
 

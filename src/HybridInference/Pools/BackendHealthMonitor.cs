@@ -14,14 +14,16 @@ internal sealed class BackendHealthMonitor : IDisposable
     private readonly (BackendChatClient Backend, IBackendHealthProbe Probe)[] _probes;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly LaneContextWindows? _windows;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ITimer _timer;
     private int _running;
     private int _disposed;
 
-    private BackendHealthMonitor((BackendChatClient, IBackendHealthProbe)[] probes, TimeSpan interval, TimeProvider timeProvider, ILogger logger)
+    private BackendHealthMonitor((BackendChatClient, IBackendHealthProbe)[] probes, TimeSpan interval, TimeProvider timeProvider, ILogger logger, LaneContextWindows? windows)
     {
         _probes = probes;
+        _windows = windows;
         _timeProvider = timeProvider;
         _logger = logger;
         _timer = timeProvider.CreateTimer(static state => ((BackendHealthMonitor)state!).OnTimer(), this, interval, interval);
@@ -31,7 +33,12 @@ internal sealed class BackendHealthMonitor : IDisposable
     public Task LastRound { get; private set; } = Task.CompletedTask;
 
     /// <summary>Starts probing the backends that can be probed; null when none can.</summary>
-    public static BackendHealthMonitor? Start(IReadOnlyList<BackendChatClient> backends, TimeSpan interval, TimeProvider timeProvider, ILogger logger)
+    /// <param name="backends">The pool's backends.</param>
+    /// <param name="interval">How often.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">Where failed probes are logged.</param>
+    /// <param name="windows">Where the context windows the servers report go (<see cref="HealthProbeData.ContextWindow"/>).</param>
+    public static BackendHealthMonitor? Start(IReadOnlyList<BackendChatClient> backends, TimeSpan interval, TimeProvider timeProvider, ILogger logger, LaneContextWindows? windows = null)
     {
         List<(BackendChatClient, IBackendHealthProbe)> probes = [];
         foreach (var backend in backends)
@@ -42,7 +49,7 @@ internal sealed class BackendHealthMonitor : IDisposable
             }
         }
 
-        return probes.Count == 0 ? null : new BackendHealthMonitor([.. probes], interval, timeProvider, logger);
+        return probes.Count == 0 ? null : new BackendHealthMonitor([.. probes], interval, timeProvider, logger, windows);
     }
 
     /// <summary>Runs one round of probes now.</summary>
@@ -107,6 +114,10 @@ internal sealed class BackendHealthMonitor : IDisposable
             queue = result.Data.TryGetValue(HealthProbeData.QueueDepth, out var depth) && depth is int waiting ? waiting
                 : result.Data.TryGetValue(HealthProbeData.BusySlots, out var slots) && slots is int busy ? Math.Max(0, busy - backend.State.InFlight)
                 : null;
+            if (result.Data.TryGetValue(HealthProbeData.ContextWindow, out var reported) && reported is int window && window > 0)
+            {
+                _windows?.Report(backend.Info, window);
+            }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {

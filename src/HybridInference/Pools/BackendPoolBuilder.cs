@@ -102,8 +102,9 @@ public sealed class BackendPoolBuilder
         }
 
         metrics.ObserveBackends(clients);
-        var monitor = BackendHealthMonitor.Start(clients, laneOptions.HealthCheckInterval, time, logger);
-        return new BackendPoolChatClient(_lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor, laneOptions.TimeToFirstToken);
+        var windows = new LaneContextWindows(infos, logger);
+        var monitor = BackendHealthMonitor.Start(clients, laneOptions.HealthCheckInterval, time, logger, windows);
+        return new BackendPoolChatClient(_lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor, laneOptions.TimeToFirstToken, windows);
     }
 
     /// <summary>The cloud backends the all-cloud baseline is priced from: those configured, and this pool's when it is the cloud's.</summary>

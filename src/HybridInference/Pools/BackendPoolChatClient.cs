@@ -23,7 +23,7 @@ internal sealed class BackendPoolChatClient : IChatClient
 
     public BackendPoolChatClient(
         BackendLane lane, IReadOnlyList<BackendChatClient> backends, LoadBalancingStrategy strategy, ILogger logger,
-        Random? random = null, BackendHealthMonitor? monitor = null, TimeSpan? timeToFirstToken = null)
+        Random? random = null, BackendHealthMonitor? monitor = null, TimeSpan? timeToFirstToken = null, LaneContextWindows? windows = null)
     {
         if (backends.Count == 0)
         {
@@ -36,7 +36,11 @@ internal sealed class BackendPoolChatClient : IChatClient
         _logger = logger;
         Monitor = monitor;
         TimeToFirstToken = timeToFirstToken;
+        Windows = windows ?? new LaneContextWindows([.. _backends.Select(b => b.Info)], logger);
     }
+
+    /// <summary>Gets the backends' context windows (configured or reported by their servers), which the router reads.</summary>
+    public LaneContextWindows Windows { get; }
 
     /// <summary>Gets how long a stream may take to produce its first token before the next backend is tried; null for no limit.</summary>
     public TimeSpan? TimeToFirstToken { get; }
@@ -131,7 +135,7 @@ internal sealed class BackendPoolChatClient : IChatClient
     }
 
     private static bool Fits(BackendChatClient backend, int requiredTokens) =>
-        backend.Info.ContextWindow is not { } window || requiredTokens <= window;
+        backend.Info.Window is not { } window || requiredTokens <= window;
 
     private static bool CanFailOver(Exception exception, CancellationToken cancellationToken) =>
         !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested);
@@ -141,10 +145,12 @@ internal sealed class BackendPoolChatClient : IChatClient
         var largest = 0;
         foreach (var backend in _backends)
         {
-            largest = Math.Max(largest, backend.Info.ContextWindow ?? 0);
+            largest = Math.Max(largest, backend.Info.Window ?? 0);
         }
 
         return new ContextWindowExceededException(
-            $"The request needs about {requiredTokens} tokens (prompt plus requested output) but the largest {HybridInferenceTelemetry.ToTag(Lane)} context window is {largest} tokens.");
+            $"The request needs about {requiredTokens} tokens (prompt plus requested output) but the largest {HybridInferenceTelemetry.ToTag(Lane)} context window is {largest} tokens.",
+            requiredTokens,
+            largest);
     }
 }

@@ -35,7 +35,7 @@ internal sealed class BackendSelector
         for (var i = 0; i < _backends.Length; i++)
         {
             var backend = _backends[i];
-            if (backend.Info.ContextWindow is { } window && requiredTokens > window)
+            if (backend.Info.Window is { } window && requiredTokens > window)
             {
                 continue;
             }

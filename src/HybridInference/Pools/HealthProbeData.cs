@@ -16,4 +16,12 @@ public static class HealthProbeData
     /// other clients' work, and least-outstanding and power-of-two-choices balancing count them like a queue.
     /// </summary>
     public const string BusySlots = "busy_slots";
+
+    /// <summary>
+    /// The context window the server reports for one request (an <see cref="int"/>, in tokens: what a prompt plus its
+    /// output may use there; for llama.cpp one slot's share of <c>-c</c>). A backend without a configured
+    /// <see cref="BackendOptions.ContextWindow"/> takes it as its window; one with a configured window uses the smaller
+    /// of the two and logs a warning when they disagree. The router and the pool read it from then on.
+    /// </summary>
+    public const string ContextWindow = "context_window";
 }

@@ -1,6 +1,7 @@
 using HybridInference.CircuitBreaker;
 using HybridInference.Classification;
 using HybridInference.Internal;
+using HybridInference.Pools;
 using HybridInference.RateLimiting;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
@@ -24,7 +25,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     private readonly LaneCircuit? _localCircuit;
     private readonly LaneCircuit? _cloudCircuit;
     private readonly CloudRateLimiter? _cloudBudget;
-    private readonly int? _largestLocalWindow;
+    private readonly LaneContextWindows? _localWindows;
     private readonly ILogger _logger;
     private volatile bool _disposed;
 
@@ -32,17 +33,17 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     /// <param name="localLane">The local lane.</param>
     /// <param name="cloudLane">The cloud lane, or <see langword="null"/> for offline mode.</param>
     /// <param name="policy">The routing rules.</param>
-    /// <param name="largestLocalWindow">The largest declared local context window, if any backend declares one.</param>
+    /// <param name="localWindows">The local backends' context windows (configured or reported), or <see langword="null"/> when the local lane has no pool.</param>
     /// <param name="classifier">Classifies requests that arrive without a profile (the router used on its own).</param>
     /// <param name="logger">The logger for decisions.</param>
-    public HybridRouterChatClient(IChatClient localLane, IChatClient? cloudLane, IRoutingPolicy policy, int? largestLocalWindow, TaskClassifier? classifier, ILogger logger)
+    public HybridRouterChatClient(IChatClient localLane, IChatClient? cloudLane, IRoutingPolicy policy, LaneContextWindows? localWindows, TaskClassifier? classifier, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(localLane);
         ArgumentNullException.ThrowIfNull(policy);
         _localLane = localLane;
         _cloudLane = cloudLane;
         _policy = policy;
-        _largestLocalWindow = largestLocalWindow;
+        _localWindows = localWindows;
         _classifier = classifier;
         _logger = logger;
 
@@ -159,6 +160,6 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         LocalShare: _localCircuit?.Share ?? 1,
         CloudRejecting: _cloudCircuit is { IsRejecting: true },
         CloudHasRoom: cloudHasRoom,
-        LargestLocalWindow: _largestLocalWindow);
+        LargestLocalWindow: _localWindows?.Largest);
 }
 #pragma warning restore MEAI001

@@ -19,7 +19,7 @@ public static class HybridRouterChatClientBuilderExtensions
     /// <param name="cloudLane">The cloud lane, or <see langword="null"/> for offline mode (everything local).</param>
     /// <param name="policy">
     /// The routing rules; the <see cref="IRoutingPolicy"/> in the services, or <see cref="DefaultRoutingPolicy"/> with
-    /// the default local context limit, when <see langword="null"/>.
+    /// the local context limit the local windows allow (the largest known one; 4096 while none is known), when <see langword="null"/>.
     /// </param>
     /// <returns><paramref name="builder"/>.</returns>
     public static ChatClientBuilder UseHybridRouter(this ChatClientBuilder builder, IChatClient? cloudLane, IRoutingPolicy? policy = null)
@@ -27,20 +27,12 @@ public static class HybridRouterChatClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Use((inner, services) =>
         {
-            int? largestWindow = null;
-            if (inner.GetService<BackendPoolChatClient>() is { } pool)
-            {
-                foreach (var backend in pool.Backends)
-                {
-                    largestWindow = backend.Info.ContextWindow is { } window && window > (largestWindow ?? 0) ? window : largestWindow;
-                }
-            }
-
+            var windows = inner.GetService<BackendPoolChatClient>()?.Windows;
             return new HybridRouterChatClient(
                 inner,
                 cloudLane,
-                policy ?? services.GetService(typeof(IRoutingPolicy)) as IRoutingPolicy ?? new DefaultRoutingPolicy(Defaults.LocalContextLimit),
-                largestWindow,
+                policy ?? services.GetService(typeof(IRoutingPolicy)) as IRoutingPolicy ?? new DefaultRoutingPolicy(localContextLimit: null, windows),
+                windows,
                 new TaskClassifier(new ClassificationOptions(), ChainServices.TokenCounter(services)),
                 ChainServices.Logger<HybridRouterChatClient>(services));
         });

@@ -8,10 +8,13 @@ public sealed class RoutingOptions
 {
     /// <summary>
     /// Gets or sets the largest number of tokens (estimated prompt plus requested output) sent to a local backend;
-    /// larger requests go to the cloud. Default 4096; at least 1.
+    /// larger requests go to the cloud. Default: what the local windows allow, the largest local context window known
+    /// (a backend's <c>ContextWindow</c>, or the window its server reports), and 4096 while none is known. At least 1
+    /// when set; a value larger than every configured local <c>ContextWindow</c> is refused at start, and one larger
+    /// than the windows the servers report logs a warning when they report them.
     /// </summary>
     [Range(1, int.MaxValue)]
-    public int LocalContextLimit { get; set; } = Defaults.LocalContextLimit;
+    public int? LocalContextLimit { get; set; }
 
     /// <summary>
     /// Gets or sets how many times invalid local JSON output is retried locally with a constrained prompt before the

@@ -52,4 +52,13 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Debug, "Personal data ({Kind}) found in a request; action: {Action}.")]
     public static partial void PersonalDataFound(ILogger logger, string kind, PiiAction action);
+
+    [LoggerMessage(40, LogLevel.Information, "Backend {Backend} reports a context window of {Reported} tokens per request; it now uses {Window}.")]
+    public static partial void ContextWindowReported(ILogger logger, string backend, int reported, int window);
+
+    [LoggerMessage(41, LogLevel.Warning, "Backend {Backend} is configured with ContextWindow {Configured} but its server reports {Reported} tokens per request; the smaller, {Window}, is used. Set ContextWindow to match the server (or leave it out to use the server's).")]
+    public static partial void ContextWindowDisagrees(ILogger logger, string backend, int configured, int reported, int window);
+
+    [LoggerMessage(42, LogLevel.Warning, "HybridInference:Routing:LocalContextLimit ({Limit}) is larger than the largest local context window ({Window}) the servers report; requests between the two are routed locally and then escalated (or refused when they must stay local).")]
+    public static partial void LocalContextLimitAboveWindows(ILogger logger, int limit, int window);
 }

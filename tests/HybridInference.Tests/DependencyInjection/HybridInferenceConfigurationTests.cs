@@ -77,7 +77,8 @@ public sealed class HybridInferenceConfigurationTests
     {
         var o = new HybridInferenceOptions();
 
-        Assert.Equal((4096, 1, 0.15, TimeSpan.FromMinutes(1), 20, TimeSpan.FromSeconds(30)),
+        // LocalContextLimit unset: what the local windows allow (4096 while none is known: RoutingContextLimitTests).
+        Assert.Equal(((int?)null, 1, 0.15, TimeSpan.FromMinutes(1), 20, TimeSpan.FromSeconds(30)),
             (o.Routing.LocalContextLimit, o.Routing.FallbackMaxRetries, o.Routing.EscalationThreshold, o.Routing.SamplingWindow, o.Routing.MinimumThroughput, o.Routing.BreakDuration));
         Assert.Equal((1000, 90, false), (o.Cloud.RequestsPerMinute, o.Observability.RetentionDays, o.Observability.CaptureMessageContent));
         Assert.Equal((TaskCategory.Routine, DataPolicy.Any, true, TaskCategory.Complex, 20),
