@@ -45,7 +45,7 @@ public sealed class TimeoutMessageTests
         });
 
         var timeout = FindTimeout(error);
-        Assert.Contains("1 s, the Timeout of backend 'slow-vllm' under HybridInference:Local:Backends", timeout.Message, StringComparison.Ordinal);
+        Assert.Contains("1 s, HybridInference:Local:Backends:0:Timeout (backend 'slow-vllm') = 00:00:01", timeout.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("NetworkTimeout", timeout.Message, StringComparison.Ordinal);
     }
 

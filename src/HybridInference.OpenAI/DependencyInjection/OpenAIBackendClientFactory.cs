@@ -58,7 +58,7 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
             ApiKey = ResolveApiKey(backend, dialect),
             Name = backend.Name,
             Timeout = backend.Timeout,
-            TimeoutSetting = $"the Timeout of backend '{backend.Name}' under HybridInference:{lane}:Backends",
+            TimeoutSetting = TimeoutKey(backend, lane, services),
         };
 
         // The local dialects keep this library's wire code (TGI's schema form, reasoning fields, errors inside 200
@@ -93,6 +93,20 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
         var metadata = new ChatClientMetadata(ServerDialects.OpenAI.Name, new Uri(EndpointDisplay.Render(endpoint)), options.Model);
         return new OpenAIErrorMappingChatClient(
             chat, name, apiKey, BackendErrors.DescribeTimeout(timeout, options.TimeoutSetting ?? "OpenAICompatibleChatClientOptions.Timeout"), metadata, probe);
+    }
+
+    /// <summary>
+    /// Names the setting a user changes for this backend's timeout: its configuration key with the backend's index
+    /// (<c>HybridInference:Local:Backends:0:Timeout</c>) when it is configured, or where it would go when it is not.
+    /// </summary>
+    private static string TimeoutKey(BackendOptions backend, BackendLane lane, IServiceProvider services)
+    {
+        var configured = services.GetService(typeof(Microsoft.Extensions.Options.IOptions<HybridInferenceOptions>)) is Microsoft.Extensions.Options.IOptions<HybridInferenceOptions> options
+            ? (lane == BackendLane.Local ? options.Value.Local.Backends : options.Value.Cloud.Backends).IndexOf(backend)
+            : -1;
+        return configured >= 0
+            ? $"HybridInference:{lane}:Backends:{configured}:Timeout (backend '{backend.Name}')"
+            : $"the Timeout of backend '{backend.Name}' under HybridInference:{lane}:Backends";
     }
 
     private static string? ResolveApiKey(BackendOptions backend, ServerDialect dialect) =>

@@ -43,7 +43,7 @@ internal static partial class BackendErrors
     /// <summary>Describes a backend's timeout for the message of a timeout: its value and where it is set.</summary>
     /// <param name="timeout">The timeout.</param>
     /// <param name="setting">Where it is set (a configuration entry, or an option in code).</param>
-    public static string DescribeTimeout(TimeSpan timeout, string setting) => $"{timeout.TotalSeconds:0.###} s, {setting}";
+    public static string DescribeTimeout(TimeSpan timeout, string setting) => Http.SettingText.Timeout(timeout, setting);
 
     /// <summary>Maps an <c>{"error": ...}</c> event sent inside a 200 stream.</summary>
     public static Exception FromStreamEvent(string backend, JsonElement root, string? secret, BinaryData? request = null) =>
@@ -95,7 +95,9 @@ internal static partial class BackendErrors
                 timeout is null
                     ? $"Backend '{backend}' did not answer in time: {detail}"
                     : $"Backend '{backend}' did not answer within its timeout ({timeout}){(midStream ? " while streaming" : string.Empty)}; raise it there for a slow server.",
-                innerException: exception);
+                // The SDK's own cancellation names its option (ClientPipelineOptions.NetworkTimeout), not the user's
+                // setting: its cause is kept, its advice is not.
+                innerException: timeout is not null && exception is OperationCanceledException { InnerException: { } cause } ? cause : exception);
         }
 
         if (midStream)

@@ -52,6 +52,18 @@ internal sealed record BackendInfo(string Name, BackendLane Lane, string Provide
     /// </summary>
     public TimeSpan Timeout { get; init; } = Defaults.BackendTimeout;
 
+    /// <summary>
+    /// Gets the setting a user changes for <see cref="Timeout"/>, named in timeout errors: its configuration key with
+    /// the backend's index when the backend is configured (<c>HybridInference:Local:Backends:0:Timeout</c>).
+    /// </summary>
+    public string TimeoutKey { get; init; } = DefaultTimeoutKey(Name, Lane);
+
+    /// <summary>Names where the timeout of a backend that is not in configuration would be set.</summary>
+    /// <param name="name">The backend's name.</param>
+    /// <param name="lane">Its lane.</param>
+    /// <returns>The words.</returns>
+    public static string DefaultTimeoutKey(string name, BackendLane lane) => $"the Timeout of backend '{name}' under HybridInference:{lane}:Backends";
+
     /// <summary>Gets the value of the <c>target</c> metric tag.</summary>
     public string LaneTag { get; } = Lane == BackendLane.Local ? "local" : "cloud";
 

@@ -140,7 +140,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
                             BackendErrorKind.Timeout,
                             !silence.HadToken && firstTokenLimit is { } first
                                 ? $"Backend '{Info.Name}' produced no token within the time-to-first-token limit of {first.TotalSeconds:0.###} s, HybridInference:{Info.Lane}:TimeToFirstToken."
-                                : $"Backend '{Info.Name}' sent no token for {Info.Timeout.TotalSeconds:0.###} s, the Timeout of backend '{Info.Name}' under HybridInference:{Info.Lane}:Backends; the stream was abandoned.",
+                                : $"Backend '{Info.Name}' sent no token for {Http.SettingText.Timeout(Info.Timeout, Info.TimeoutKey)}; the stream was abandoned.",
                             innerException: ex);
                         activity?.SetTag("hybrid.output_committed", yieldedContent);
                         recorded = true;
