@@ -18,7 +18,7 @@ internal sealed record BackendInfo(string Name, BackendLane Lane, string Provide
     /// Gets the backend's <c>Timeout</c>: besides bounding each call in the backend's own client, the longest a stream
     /// may go without a token (before its first one and between two) before the attempt is abandoned.
     /// </summary>
-    public TimeSpan Timeout { get; init; } = Defaults.BackendTimeout;
+    public TimeSpan Timeout { get; init; } = Defaults.BackendTimeout(Lane);
 
     /// <summary>Gets the value of the <c>target</c> metric tag.</summary>
     public string LaneTag { get; } = Lane == BackendLane.Local ? "local" : "cloud";

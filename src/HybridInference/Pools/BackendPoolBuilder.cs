@@ -89,7 +89,7 @@ public sealed class BackendPoolBuilder
             {
                 Weight = backend.Weight,
                 MaxConcurrentRequests = backend.MaxConcurrentRequests,
-                Timeout = backend.Timeout ?? Defaults.BackendTimeout,
+                Timeout = backend.Timeout ?? Defaults.BackendTimeout(_lane),
             });
         }
 

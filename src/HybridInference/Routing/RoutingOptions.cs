@@ -45,6 +45,14 @@ public sealed class RoutingOptions
     public TimeSpan BreakDuration { get; set; } = Defaults.BreakDuration;
 
     /// <summary>
+    /// Gets or sets how many attempts of a lane failing in a row (counted as <see cref="EscalationThreshold"/> counts
+    /// them) open its breaker, however few requests the window holds: a dead or stalled server trips it without
+    /// waiting for <see cref="MinimumThroughput"/> attempts. A success resets the count. Default 5; 2 to 1000.
+    /// </summary>
+    [Range(Defaults.MinimumFailuresBeforeBreak, Defaults.MaximumFailuresBeforeBreak)]
+    public int FailuresBeforeBreak { get; set; } = Defaults.FailuresBeforeBreak;
+
+    /// <summary>
     /// Gets or sets the most a whole request (every attempt, retry and escalation together) may take; past it every
     /// attempt is cancelled and the caller gets <see cref="TimeoutException"/>. A stream must end within it too; one
     /// cut off after its first token ends in <see cref="StreamInterruptedException"/> around the timeout. Each
