@@ -38,8 +38,9 @@ public sealed class RoutingOptions
     public int MinimumThroughput { get; set; } = Defaults.MinimumThroughput;
 
     /// <summary>
-    /// Gets or sets how long the breaker stays open before it lets one trial request through. Default 30 seconds;
-    /// 0.5 s to one day.
+    /// Gets or sets how long the breaker stays open before it lets one trial request through. A health probe of a
+    /// backend in the lane that passes after the circuit opened ends the break sooner: the next request is the trial.
+    /// Default 30 seconds; 0.5 s to one day.
     /// </summary>
     [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
     public TimeSpan BreakDuration { get; set; } = Defaults.BreakDuration;
