@@ -46,6 +46,9 @@ public sealed partial class OpenAICompatibleChatClient : IChatClient, IBackendHe
     /// <summary>The SDK's network timeout when none is configured.</summary>
     internal static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(100);
 
+    /// <summary>The timeout of a local backend built from configuration that sets none (the core's default for the local lane).</summary>
+    internal static readonly TimeSpan DefaultLocalTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Initializes a new instance of the <see cref="OpenAICompatibleChatClient"/> class.</summary>
     /// <param name="options">Where and how to reach the server.</param>
     /// <param name="httpClient">The HTTP client to send with (from <c>IHttpClientFactory</c>); a shared one when <see langword="null"/>.</param>
@@ -66,11 +69,12 @@ public sealed partial class OpenAICompatibleChatClient : IChatClient, IBackendHe
         Name = options.Name ?? _dialect.Name;
         Endpoint = endpoint;
 
+        Timeout = options.Timeout ?? DefaultTimeout;
         var clientOptions = new OpenAIClientOptions
         {
             Endpoint = endpoint,
             RetryPolicy = new StaleConnectionRetryPolicy(),
-            NetworkTimeout = options.Timeout ?? DefaultTimeout,
+            NetworkTimeout = Timeout,
         };
         _timeoutText = BackendErrors.DescribeTimeout(options.Timeout ?? DefaultTimeout, options.TimeoutSetting ?? "OpenAICompatibleChatClientOptions.Timeout");
         _httpClient = httpClient ?? SharedHttpClient;
@@ -88,6 +92,9 @@ public sealed partial class OpenAICompatibleChatClient : IChatClient, IBackendHe
     }
 
     private static HttpClient SharedHttpClient { get; } = new() { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+
+    /// <summary>Gets the longest one call waits for the server (the SDK's network timeout).</summary>
+    internal TimeSpan Timeout { get; }
 
     /// <summary>Gets the name that identifies the backend in errors.</summary>
     public string Name { get; }

@@ -31,6 +31,7 @@ public sealed class ContextRejectionOverHttpTests
     {
         await using var local = await LoopbackServer.StartAsync();
         await using var cloud = await LoopbackServer.StartAsync();
+        local.ProbesApart = cloud.ProbesApart = true; // the chain probes them from the moment it is built
         local.Enqueue(Respond.File(Fixture.Path(provider, file)));
         var json = $$"""
             {

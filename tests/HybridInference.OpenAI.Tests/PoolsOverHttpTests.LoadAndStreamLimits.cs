@@ -11,7 +11,7 @@ public sealed partial class PoolsOverHttpTests
     {
         var queued = await StartAsync("queued");
         var completion = queued.Default!;
-        queued.Default = context => context.Request.Path == "/metrics"
+        queued.Probes = queued.Default = context => context.Request.Path == "/metrics"
             ? Respond.Text("vllm:num_requests_waiting{engine=\"0\",model_name=\"m\"} 5.0\n", contentType: "text/plain; version=0.0.4")(context)
             : completion(context);
         var idle = await StartAsync("idle");
@@ -23,7 +23,7 @@ public sealed partial class PoolsOverHttpTests
 
         Assert.Equal(6, counts["idle"]);
         Assert.Equal(5, status.GetStatus().Backends.Single(b => b.Name == "queued").ReportedQueue);
-        Assert.Contains(queued.Requests, r => r.Path == "/metrics");
+        Assert.Contains(queued.ProbeRequests, r => r.Path == "/metrics");
     }
 
     [Fact]
@@ -32,11 +32,11 @@ public sealed partial class PoolsOverHttpTests
         var busy = await StartAsync("busy");
         var completion = busy.Default!;
         var slots = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "llamacpp-slots.json"));
-        busy.Default = context => context.Request.Path == "/slots" ? Respond.Json(slots)(context) : completion(context);
+        busy.Probes = busy.Default = context => context.Request.Path == "/slots" ? Respond.Json(slots)(context) : completion(context);
         var idle = await StartAsync("idle");
         var disabled = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "llamacpp-slots-disabled.501.json"));
         var idleCompletion = idle.Default!;
-        idle.Default = context => context.Request.Path == "/slots" ? Respond.Json(disabled, status: 501)(context) : idleCompletion(context);
+        idle.Probes = idle.Default = context => context.Request.Path == "/slots" ? Respond.Json(disabled, status: 501)(context) : idleCompletion(context);
         var chat = Build(
             $"[{Backend("busy", busy.V1, provider: "llamacpp")}, {Backend("idle", idle.V1, provider: "llamacpp")}]",
             laneSettings: "\"HealthCheckInterval\": \"00:00:00.5\", \"LoadBalancing\": \"LeastOutstanding\",");
@@ -49,7 +49,7 @@ public sealed partial class PoolsOverHttpTests
         var backends = status.GetStatus().Backends;
         Assert.Equal((3, BackendHealth.Healthy), (backends.Single(b => b.Name == "busy").ReportedQueue, backends.Single(b => b.Name == "busy").Health));
         Assert.Equal((0, BackendHealth.Healthy), (backends.Single(b => b.Name == "idle").ReportedQueue, backends.Single(b => b.Name == "idle").Health));
-        Assert.Contains(busy.Requests, r => r.Path == "/slots");
+        Assert.Contains(busy.ProbeRequests, r => r.Path == "/slots");
     }
 
     /// <summary>An SSE event of a kind that carries no token: what servers send before (or instead of) their first token.</summary>

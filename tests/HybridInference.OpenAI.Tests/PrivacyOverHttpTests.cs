@@ -19,7 +19,9 @@ public sealed class PrivacyOverHttpTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _local = await LoopbackServer.StartAsync();
+        _local.ProbesApart = true; // the chain probes it from the moment it is built
         _cloud = await LoopbackServer.StartAsync();
+        _cloud.ProbesApart = true;
         var json = $$"""
             {
               "HybridInference": {

@@ -16,6 +16,7 @@ public sealed class TimeoutMessageTests
     public async Task ConfiguredBackend_SlowerThanItsTimeout_ErrorNamesTheConfigurationAndTheValue(bool streaming)
     {
         await using var local = await LoopbackServer.StartAsync();
+        local.ProbesApart = true; // the chain probes it from the moment it is built
         local.Enqueue(Respond.Slow(TimeSpan.FromSeconds(30), Fixture.Read("vllm", "chat-completion.json")));
         var json = $$"""
             {

@@ -24,6 +24,7 @@ public sealed class LoopbackServer : IAsyncDisposable
     private readonly ConcurrentQueue<Func<HttpContext, Task>> _script = new();
     private const string BodyKey = "LoopbackServer.Body";
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly ConcurrentQueue<RecordedRequest> _probeRequests = new();
     private int _aborted;
 
     private LoopbackServer(WebApplication app) => _app = app;
@@ -38,6 +39,20 @@ public sealed class LoopbackServer : IAsyncDisposable
     public Func<HttpContext, Task>? Default { get; set; }
 
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
+
+    /// <summary>
+    /// Gets or sets a value indicating whether GET requests (health probes and the reads that go with them: <c>/health</c>,
+    /// <c>/v1/models</c>, <c>/slots</c>, <c>/metrics</c>, ...) are answered apart: by <see cref="Probes"/>, never from the
+    /// script, and kept in <see cref="ProbeRequests"/> instead of <see cref="Requests"/>. For tests of chat traffic
+    /// through a chain whose health monitor probes the server from the moment it is built.
+    /// </summary>
+    public bool ProbesApart { get; set; }
+
+    /// <summary>Gets or sets the responder for GET requests when <see cref="ProbesApart"/> is set; 404 (a reachable server without that endpoint) when <see langword="null"/>.</summary>
+    public Func<HttpContext, Task>? Probes { get; set; }
+
+    /// <summary>Gets the GET requests answered apart (<see cref="ProbesApart"/>).</summary>
+    public IReadOnlyList<RecordedRequest> ProbeRequests => [.. _probeRequests];
 
     /// <summary>Gets or sets a value indicating whether requests are kept in <see cref="Requests"/> (off for soak runs, which would hold every body).</summary>
     public bool RecordRequests { get; set; } = true;
@@ -81,10 +96,17 @@ public sealed class LoopbackServer : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = await reader.ReadToEndAsync();
         context.Items[BodyKey] = body;
+        var probe = ProbesApart && HttpMethods.IsGet(context.Request.Method);
         if (RecordRequests)
         {
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-            _requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body));
+            (probe ? _probeRequests : _requests).Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString, headers, body));
+        }
+
+        if (probe)
+        {
+            await (Probes ?? (static c => { c.Response.StatusCode = 404; return Task.CompletedTask; }))(context);
+            return;
         }
 
         var responder = _script.TryDequeue(out var next) ? next : Default;

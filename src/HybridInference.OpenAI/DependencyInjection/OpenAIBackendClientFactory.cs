@@ -57,7 +57,8 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
             Model = backend.Model,
             ApiKey = ResolveApiKey(backend, dialect),
             Name = backend.Name,
-            Timeout = backend.Timeout,
+            // A local server gets the core's local default (30 s), so that a stalled one fails over while the caller waits.
+            Timeout = backend.Timeout ?? (lane == BackendLane.Local ? OpenAICompatibleChatClient.DefaultLocalTimeout : null),
             TimeoutSetting = TimeoutKey(backend, lane, services),
         };
 

@@ -1,5 +1,6 @@
 using HybridInference.Errors;
 using HybridInference.Internal;
+using HybridInference.Pools;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,10 @@ namespace HybridInference.CircuitBreaker;
 
 /// <summary>
 /// Guards a lane with a Polly circuit breaker: when the ratio of failed attempts over the sampling window passes the
-/// threshold, the circuit opens and calls fail fast until the break is over. Its state (<see cref="LaneCircuit"/>,
+/// threshold, or <see cref="RoutingOptions.FailuresBeforeBreak"/> attempts fail in a row (a dead or stalled server
+/// at low traffic), the circuit opens and calls fail fast until the break is over: after
+/// <see cref="RoutingOptions.BreakDuration"/>, or as soon as a health probe of a backend in the lane passes (the pool's
+/// <see cref="LaneHealthSignal"/>), the next call is the half-open trial. Its state (<see cref="LaneCircuit"/>,
 /// through <see cref="GetService"/>) is an input of the router: while the local circuit is open, routable traffic goes
 /// to the cloud; while the cloud circuit is open, cloud-preferred traffic that may run locally goes local. A local call
 /// refused fails with <see cref="BrokenCircuitException"/> (the fallback escalates it); a cloud call refused with a
@@ -26,6 +30,10 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
 {
     private readonly ResiliencePipeline<ChatResponse?> _pipeline;
     private readonly LaneCircuit _circuit;
+    private readonly CircuitBreakerStateProvider _ratio;
+    private readonly ILogger _logger;
+    private readonly int _failuresBeforeBreak;
+    private int _failuresInARow;
     private volatile bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="CircuitBreakerChatClient"/> class.</summary>
@@ -41,32 +49,66 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
 
-        var circuit = _circuit = new LaneCircuit(lane, timeProvider, lane == BackendLane.Local ? options.RecoveryRamp : TimeSpan.Zero);
-        _pipeline = new ResiliencePipelineBuilder<ChatResponse?> { TimeProvider = timeProvider }
+        var clock = new LaneClock(timeProvider);
+        var circuit = _circuit = new LaneCircuit(
+            lane, clock, lane == BackendLane.Local ? options.RecoveryRamp : TimeSpan.Zero, innerClient.GetService<LaneHealthSignal>());
+        _logger = logger;
+        _failuresBeforeBreak = options.FailuresBeforeBreak;
+        _ratio = new CircuitBreakerStateProvider();
+        var ratioControl = new CircuitBreakerManualControl();
+
+        // Two Polly breakers on the lane's clock. The outer one is the lane's: the router reads it, and it opens when
+        // the failure-ratio breaker inside opens (on the same failure), after FailuresBeforeBreak failures in a row
+        // (whatever the traffic: with its ratio at 0 and a day's window, it opens on the first failure it is told to
+        // handle), or when its trial fails. The inner one keeps the ratio over the sampling window; its breaks lie
+        // within the outer's, and it starts afresh whenever the lane's circuit closes.
+        _pipeline = new ResiliencePipelineBuilder<ChatResponse?> { TimeProvider = clock }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<ChatResponse?>
             {
-                FailureRatio = options.EscalationThreshold,
-                SamplingDuration = options.SamplingWindow,
-                MinimumThroughput = options.MinimumThroughput,
+                Name = "lane",
+                FailureRatio = 0,
+                MinimumThroughput = 2,
+                SamplingDuration = TimeSpan.FromDays(1),
                 BreakDuration = options.BreakDuration,
                 StateProvider = circuit.Polly,
-                ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && CountFailure(circuit, ex, args.Context.CancellationToken)),
+                ShouldHandle = args => new ValueTask<bool>(ShouldBreak(args.Outcome.Exception, args.Context.CancellationToken)),
                 OnOpened = args =>
                 {
+                    var cause = _ratio.CircuitState is CircuitState.Open ? "failures passed the threshold over the sampling window"
+                        : circuit.State is CircuitState.HalfOpen ? "the trial request failed"
+                        : $"{_failuresBeforeBreak} attempts failed in a row";
+                    Volatile.Write(ref _failuresInARow, 0);
                     circuit.Opened(args.BreakDuration);
-                    Log.CircuitOpened(logger, lane, args.BreakDuration, Log.Describe(args.Outcome.Exception));
+                    Log.CircuitOpened(logger, lane, args.BreakDuration, Log.Describe(args.Outcome.Exception), cause);
                     return default;
                 },
                 OnClosed = _ =>
                 {
+                    Volatile.Write(ref _failuresInARow, 0);
                     circuit.Closed();
                     Log.CircuitClosed(logger, lane);
-                    return default;
+                    return new ValueTask(ratioControl.CloseAsync());
                 },
                 OnHalfOpened = _ =>
                 {
                     circuit.HalfOpened();
                     Log.CircuitHalfOpened(logger, lane);
+                    return default;
+                },
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<ChatResponse?>
+            {
+                Name = "failure-ratio",
+                FailureRatio = options.EscalationThreshold,
+                SamplingDuration = options.SamplingWindow,
+                MinimumThroughput = options.MinimumThroughput,
+                BreakDuration = options.BreakDuration,
+                StateProvider = _ratio,
+                ManualControl = ratioControl,
+                ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && CountFailure(circuit, ex, args.Context.CancellationToken)),
+                OnOpened = args =>
+                {
+                    circuit.RatioOpened(args.BreakDuration);
                     return default;
                 },
             })
@@ -79,6 +121,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        EndBreakIfProbePassed();
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
@@ -145,6 +188,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         outcome.ThrowIfException();
     }
 
+    /// <summary>Counts a failure the breaker counts (the ratio breaker's predicate: each attempt reaches it once), by its reason.</summary>
     private static bool CountFailure(LaneCircuit circuit, Exception exception, CancellationToken cancellationToken)
     {
         if (!Failures.CountsAgainstBreaker(exception, cancellationToken))
@@ -152,16 +196,39 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
             return false;
         }
 
-        circuit.Count(exception switch
-        {
-            OutputValidationException => CircuitFailureReason.Validation,
-            BackendException { Kind: BackendErrorKind.Timeout } or TimeoutException or OperationCanceledException => CircuitFailureReason.Timeout,
-            BackendException { Kind: BackendErrorKind.Disconnected } => CircuitFailureReason.Disconnected,
-            BackendException { Kind: BackendErrorKind.Unavailable } or HttpRequestException => CircuitFailureReason.Refused,
-            BackendException { Kind: BackendErrorKind.ServerError or BackendErrorKind.ModelLoading or BackendErrorKind.StreamError or BackendErrorKind.MalformedResponse } => CircuitFailureReason.ServerError,
-            _ => CircuitFailureReason.Other,
-        });
+        circuit.Count(Failures.CircuitReason(exception));
         return true;
+    }
+
+    /// <summary>
+    /// The lane breaker's predicate: whether an attempt's outcome opens the lane's circuit. A success resets the
+    /// failures in a row; a failure the breaker counts opens it when it is the <c>FailuresBeforeBreak</c>th in a row,
+    /// when the ratio breaker inside has opened, or when it is the half-open trial's.
+    /// </summary>
+    private bool ShouldBreak(Exception? exception, CancellationToken cancellationToken)
+    {
+        if (exception is null)
+        {
+            Volatile.Write(ref _failuresInARow, 0);
+            return false;
+        }
+
+        if (!Failures.CountsAgainstBreaker(exception, cancellationToken))
+        {
+            return false;
+        }
+
+        var inARow = Interlocked.Increment(ref _failuresInARow);
+        return inARow >= _failuresBeforeBreak || _circuit.State is CircuitState.HalfOpen || _ratio.CircuitState is CircuitState.Open;
+    }
+
+    /// <summary>Ends the break before a call when a health probe of the lane passed since the circuit opened.</summary>
+    private void EndBreakIfProbePassed()
+    {
+        if (_circuit.EndBreakIfProbePassed())
+        {
+            Log.CircuitBreakEndedByProbe(_logger, _circuit.Lane);
+        }
     }
 
     /// <summary>
@@ -230,6 +297,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
             private async ValueTask<bool> StartAsync()
             {
                 _started = true;
+                client.EndBreakIfProbePassed();
                 _context = ResilienceContextPool.Shared.Get(cancellation.Token);
                 _execution = client._pipeline.ExecuteOutcomeAsync(static (context, attempt) => attempt.RunAsync(context.CancellationToken), _context, attempt).AsTask();
 

@@ -9,8 +9,10 @@ public static class CircuitBreakerChatClientBuilderExtensions
 {
     /// <summary>
     /// Adds a circuit breaker (Polly.Core) to a lane: past <see cref="RoutingOptions.EscalationThreshold"/> failures
-    /// (errors, timeouts, answers that failed JSON validation) over <see cref="RoutingOptions.SamplingWindow"/>, it
-    /// opens for <see cref="RoutingOptions.BreakDuration"/>. The router reads its state: while the local breaker is
+    /// (errors, timeouts, answers that failed JSON validation) over <see cref="RoutingOptions.SamplingWindow"/>, or after
+    /// <see cref="RoutingOptions.FailuresBeforeBreak"/> failures in a row, it opens for
+    /// <see cref="RoutingOptions.BreakDuration"/>, or until a health probe of a backend in the lane's pool (a pool built
+    /// by <see cref="BackendPoolBuilder"/>, at the end of the lane) passes. The router reads its state: while the local breaker is
     /// open, routable traffic goes to the cloud; while the cloud breaker is open, cloud-preferred traffic that may run
     /// locally goes local.
     /// </summary>

@@ -1,6 +1,6 @@
 namespace HybridInference;
 
-/// <summary>Why a local attempt counted as a failure with the circuit breaker.</summary>
+/// <summary>Why an attempt of a lane counted as a failure with its circuit breaker (one reason per <see cref="BackendErrorKind"/>).</summary>
 public enum CircuitFailureReason
 {
     /// <summary>The attempt timed out (a backend's timeout, a time-to-first-token limit).</summary>
@@ -20,4 +20,10 @@ public enum CircuitFailureReason
 
     /// <summary>The server dropped the connection in the middle of its answer (a stream cut before it was complete).</summary>
     Disconnected,
+
+    /// <summary>The server limited the rate (HTTP 429).</summary>
+    RateLimited,
+
+    /// <summary>The server refused the credentials or does not know the model or route (HTTP 401, 403, 404): a configuration to check.</summary>
+    Misconfigured,
 }

@@ -41,6 +41,45 @@ internal static class Failures
     public static bool CountsAgainstBreaker(Exception exception, CancellationToken cancellationToken) =>
         Classify(exception, cancellationToken) is FailureKind.LaneFailure or FailureKind.InvalidAnswer or FailureKind.Verdict;
 
+    /// <summary>
+    /// Why the lane's circuit breaker counts the failure, for the status: the second column of the table, keyed on the
+    /// error kind (<see cref="BackendException.Kind"/>), every kind listed. A failure another one wraps (a stream
+    /// interrupted after output was passed on) is counted by the failure inside.
+    /// </summary>
+    /// <remarks>
+    /// Transport failures no backend client mapped are told apart the same way: an <see cref="HttpRequestException"/>
+    /// (the server could not be reached) is <see cref="CircuitFailureReason.Refused"/>, unless the response ended
+    /// early; a response that ended early, or an <see cref="IOException"/> (a read cut off), is
+    /// <see cref="CircuitFailureReason.Disconnected"/>.
+    /// </remarks>
+    public static CircuitFailureReason CircuitReason(Exception exception) => exception switch
+    {
+        StreamInterruptedException { InnerException: { } inner } => CircuitReason(inner),
+        OutputValidationException => CircuitFailureReason.Validation,
+        BackendException backend => CircuitReason(backend.Kind),
+        TimeoutException or OperationCanceledException => CircuitFailureReason.Timeout,
+        HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } => CircuitFailureReason.Disconnected,
+        HttpRequestException => CircuitFailureReason.Refused,
+        IOException => CircuitFailureReason.Disconnected,
+        _ => CircuitFailureReason.Other,
+    };
+
+    /// <summary>The breaker's reason for a backend error of <paramref name="kind"/>.</summary>
+    public static CircuitFailureReason CircuitReason(BackendErrorKind kind) => kind switch
+    {
+        BackendErrorKind.Timeout => CircuitFailureReason.Timeout,
+        BackendErrorKind.Unavailable => CircuitFailureReason.Refused,
+        BackendErrorKind.Disconnected => CircuitFailureReason.Disconnected,
+        BackendErrorKind.ServerError or BackendErrorKind.ModelLoading or BackendErrorKind.StreamError or BackendErrorKind.MalformedResponse => CircuitFailureReason.ServerError,
+        BackendErrorKind.RateLimited => CircuitFailureReason.RateLimited,
+        BackendErrorKind.Unauthorized or BackendErrorKind.NotFound => CircuitFailureReason.Misconfigured,
+
+        // Never counted (a caller's fault, or nothing was sent), listed so that every kind has its row.
+        BackendErrorKind.BadRequest or BackendErrorKind.Saturated or BackendErrorKind.Unsupported => CircuitFailureReason.Other,
+        BackendErrorKind.Unknown => CircuitFailureReason.Other,
+        _ => CircuitFailureReason.Other,
+    };
+
     /// <summary>Whether the local lane sends the request on to the cloud after this failure (when its data may leave the machine).</summary>
     public static bool Escalates(Exception exception, CancellationToken cancellationToken) =>
         Classify(exception, cancellationToken) is FailureKind.LaneFailure or FailureKind.TooLong or FailureKind.Refused or FailureKind.InvalidAnswer;

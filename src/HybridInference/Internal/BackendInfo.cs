@@ -50,7 +50,7 @@ internal sealed record BackendInfo(string Name, BackendLane Lane, string Provide
     /// Gets the backend's <c>Timeout</c>: besides bounding each call in the backend's own client, the longest a stream
     /// may go without a token (before its first one and between two) before the attempt is abandoned.
     /// </summary>
-    public TimeSpan Timeout { get; init; } = Defaults.BackendTimeout;
+    public TimeSpan Timeout { get; init; } = Defaults.BackendTimeout(Lane);
 
     /// <summary>
     /// Gets the setting a user changes for <see cref="Timeout"/>, named in timeout errors: its configuration key with

@@ -10,6 +10,11 @@ internal static class Defaults
     public static readonly TimeSpan SamplingWindow = TimeSpan.FromMinutes(1);
     public const int MinimumThroughput = 20;
     public static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(30);
+
+    /// <summary>Lane attempts failed in a row that open the breaker whatever the traffic (<c>Routing:FailuresBeforeBreak</c>).</summary>
+    public const int FailuresBeforeBreak = 5;
+    public const int MinimumFailuresBeforeBreak = 2;
+    public const int MaximumFailuresBeforeBreak = 1000;
     public static readonly TimeSpan RecoveryRamp = TimeSpan.FromSeconds(30);
 
     /// <summary>Polly's smallest sampling and break durations.</summary>
@@ -27,8 +32,17 @@ internal static class Defaults
     public static readonly TimeSpan EjectionDuration = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan HealthCheckInterval = TimeSpan.FromSeconds(30);
 
-    /// <summary>A backend's <c>Timeout</c> when none is configured: the longest a call waits for the server, and a stream for its next token.</summary>
-    public static readonly TimeSpan BackendTimeout = TimeSpan.FromSeconds(100);
+    /// <summary>
+    /// A local backend's <c>Timeout</c> when none is configured: the longest a call waits for the server, and a stream
+    /// for its next token. Short enough that a stalled local server fails over to the cloud while the caller still waits.
+    /// </summary>
+    public static readonly TimeSpan LocalBackendTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>A cloud backend's <c>Timeout</c> when none is configured (the OpenAI SDK's own default).</summary>
+    public static readonly TimeSpan CloudBackendTimeout = TimeSpan.FromSeconds(100);
+
+    /// <summary>The <c>Timeout</c> of a backend of <paramref name="lane"/> that configures none.</summary>
+    public static TimeSpan BackendTimeout(BackendLane lane) => lane == BackendLane.Local ? LocalBackendTimeout : CloudBackendTimeout;
 
     /// <summary>The longest a health probe may take before it counts as failed.</summary>
     public static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(10);

@@ -7,7 +7,9 @@ namespace HybridInference.Pools;
 /// <summary>
 /// Probes a pool's backends on a timer (<see cref="TimeProvider"/>): every backend whose client implements
 /// <see cref="IBackendHealthProbe"/> is asked, in parallel, whether its server is ready, and its
-/// <see cref="BackendState"/> records the answer. A probe never spends tokens. Rounds never overlap.
+/// <see cref="BackendState"/> records the answer. The first round starts at once (a server down at start-up is found
+/// before the first request gets to it), then one every interval. A passed probe is published on the lane's
+/// <see cref="Signal"/>. A probe never spends tokens. Rounds never overlap.
 /// </summary>
 internal sealed class BackendHealthMonitor : IDisposable
 {
@@ -26,8 +28,11 @@ internal sealed class BackendHealthMonitor : IDisposable
         _windows = windows;
         _timeProvider = timeProvider;
         _logger = logger;
-        _timer = timeProvider.CreateTimer(static state => ((BackendHealthMonitor)state!).OnTimer(), this, interval, interval);
+        _timer = timeProvider.CreateTimer(static state => ((BackendHealthMonitor)state!).OnTimer(), this, TimeSpan.Zero, interval);
     }
+
+    /// <summary>Gets what the lane's probes said, for the lane's circuit breaker to watch (this monitor is its only writer).</summary>
+    public LaneHealthSignal Signal { get; } = new();
 
     /// <summary>Gets the last round of probes, so that tests can wait for it.</summary>
     public Task LastRound { get; private set; } = Task.CompletedTask;
@@ -132,6 +137,11 @@ internal sealed class BackendHealthMonitor : IDisposable
 
         var wasHealthy = backend.State.Health == BackendHealth.Healthy;
         backend.State.RecordProbe(healthy, failure, queue);
+        if (healthy)
+        {
+            Signal.Passed();
+        }
+
         if (wasHealthy && !healthy)
         {
             Log.ProbeFailed(_logger, backend.Info.Name, backend.Info.Lane);

@@ -39,8 +39,10 @@ public abstract class BackendLaneOptions
 
     /// <summary>
     /// Gets or sets how often each backend whose client can probe its server (<see cref="IBackendHealthProbe"/>) is
-    /// asked whether it is ready, on its dialect's health endpoint; no tokens are spent. A failed probe ejects the
-    /// backend; a passed probe puts an ejected one on probation. Default 30 seconds; 0.5 s to one day.
+    /// asked whether it is ready, on its dialect's health endpoint: first as soon as the pool is built, then at this
+    /// interval; no tokens are spent. A failed probe ejects the backend; a passed probe puts an ejected one on
+    /// probation and ends the break of the lane's open circuit breaker (the next request is its trial). Default 30
+    /// seconds; 0.5 s to one day.
     /// </summary>
     [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
     public TimeSpan HealthCheckInterval { get; set; } = Defaults.HealthCheckInterval;

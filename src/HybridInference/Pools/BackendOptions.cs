@@ -55,7 +55,9 @@ public sealed class BackendOptions
     /// Gets or sets how long one call may wait for the server before it fails with a timeout, and how long a stream may
     /// go without a token (before its first one and between two: role-only or empty chunks, usage and keep-alive
     /// comments are not tokens) before it fails with a <see cref="BackendException"/> of kind
-    /// <see cref="BackendErrorKind.Timeout"/>, without <c>Routing:RequestTimeout</c> too. Default: 100 seconds.
+    /// <see cref="BackendErrorKind.Timeout"/>, without <c>Routing:RequestTimeout</c> too. Default: 30 seconds for a
+    /// local backend (a stalled local server fails over to the cloud while the caller still waits; for streams, set the
+    /// lane's <c>TimeToFirstToken</c> as well), 100 seconds for a cloud backend.
     /// </summary>
     public TimeSpan? Timeout { get; set; }
 }

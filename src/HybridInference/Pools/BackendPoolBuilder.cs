@@ -89,7 +89,7 @@ public sealed class BackendPoolBuilder
             {
                 Weight = backend.Weight,
                 MaxConcurrentRequests = backend.MaxConcurrentRequests,
-                Timeout = backend.Timeout ?? Defaults.BackendTimeout,
+                Timeout = backend.Timeout ?? Defaults.BackendTimeout(_lane),
                 TimeoutKey = laneOptions.Backends.IndexOf(backend) is var index and >= 0
                     ? $"HybridInference:{_lane}:Backends:{index}:Timeout (backend '{backend.Name}')"
                     : BackendInfo.DefaultTimeoutKey(backend.Name, _lane),

@@ -122,6 +122,7 @@ internal sealed class BackendPoolChatClient : IChatClient
         return serviceKey is not null ? null
             : serviceType.IsInstanceOfType(this) ? this
             : serviceType == typeof(ChatClientMetadata) ? _metadata ??= new ChatClientMetadata(_backends[0].Info.Provider, providerUri: null, _backends[0].Info.Model)
+            : serviceType == typeof(LaneHealthSignal) ? Monitor?.Signal
             : null;
     }
 

@@ -41,11 +41,20 @@ public sealed class RoutingOptions
     public int MinimumThroughput { get; set; } = Defaults.MinimumThroughput;
 
     /// <summary>
-    /// Gets or sets how long the breaker stays open before it lets one trial request through. Default 30 seconds;
-    /// 0.5 s to one day.
+    /// Gets or sets how long the breaker stays open before it lets one trial request through. A health probe of a
+    /// backend in the lane that passes after the circuit opened ends the break sooner: the next request is the trial.
+    /// Default 30 seconds; 0.5 s to one day.
     /// </summary>
     [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
     public TimeSpan BreakDuration { get; set; } = Defaults.BreakDuration;
+
+    /// <summary>
+    /// Gets or sets how many attempts of a lane failing in a row (counted as <see cref="EscalationThreshold"/> counts
+    /// them) open its breaker, however few requests the window holds: a dead or stalled server trips it without
+    /// waiting for <see cref="MinimumThroughput"/> attempts. A success resets the count. Default 5; 2 to 1000.
+    /// </summary>
+    [Range(Defaults.MinimumFailuresBeforeBreak, Defaults.MaximumFailuresBeforeBreak)]
+    public int FailuresBeforeBreak { get; set; } = Defaults.FailuresBeforeBreak;
 
     /// <summary>
     /// Gets or sets the most a whole request (every attempt, retry and escalation together) may take; past it every

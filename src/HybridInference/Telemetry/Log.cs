@@ -18,14 +18,17 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Warning, "Escalating a request to the cloud: {Reason} ({Failure}).")]
     public static partial void Escalating(ILogger logger, EscalationReason reason, string failure);
 
-    [LoggerMessage(4, LogLevel.Warning, "The {Lane} circuit breaker opened for {BreakDuration} after a {Failure}: failures passed the threshold; routable requests go to the other lane.")]
-    public static partial void CircuitOpened(ILogger logger, BackendLane lane, TimeSpan breakDuration, string failure);
+    [LoggerMessage(4, LogLevel.Warning, "The {Lane} circuit breaker opened for {BreakDuration} after a {Failure}: {Cause}; routable requests go to the other lane.")]
+    public static partial void CircuitOpened(ILogger logger, BackendLane lane, TimeSpan breakDuration, string failure, string cause);
 
     [LoggerMessage(5, LogLevel.Information, "The {Lane} circuit breaker closed: its backends are serving again.")]
     public static partial void CircuitClosed(ILogger logger, BackendLane lane);
 
     [LoggerMessage(6, LogLevel.Information, "The {Lane} circuit breaker is half-open: trying a request.")]
     public static partial void CircuitHalfOpened(ILogger logger, BackendLane lane);
+
+    [LoggerMessage(20, LogLevel.Information, "The {Lane} circuit breaker's break ends early: a health probe of a backend in the lane passed since it opened; the next request is the trial.")]
+    public static partial void CircuitBreakEndedByProbe(ILogger logger, BackendLane lane);
 
     [LoggerMessage(7, LogLevel.Warning, "Backend {Backend} failed ({Failure}); trying the next backend of the {Lane} lane.")]
     public static partial void FailingOver(ILogger logger, string backend, string failure, BackendLane lane);

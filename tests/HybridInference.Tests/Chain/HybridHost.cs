@@ -32,7 +32,11 @@ internal sealed class HybridHost : IDisposable
     public IChatClient Chat { get; }
 
     /// <summary>Builds the host from JSON configuration (the <c>HybridInference</c> section's content).</summary>
-    public static HybridHost Create(string? json = null, bool withCloud = true, Action<IServiceCollection>? services = null)
+    /// <param name="json">The configuration; <see cref="DefaultJson"/> when null.</param>
+    /// <param name="withCloud">Whether a cloud backend is registered.</param>
+    /// <param name="services">More services, registered before the chain.</param>
+    /// <param name="wrapLocal">What the chain gets as its local backend around the fake (for example one that answers health probes).</param>
+    public static HybridHost Create(string? json = null, bool withCloud = true, Action<IServiceCollection>? services = null, Func<FakeChatClient, IChatClient>? wrapLocal = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json ?? DefaultJson)))
@@ -45,7 +49,7 @@ internal sealed class HybridHost : IDisposable
         collection.AddSingleton<TimeProvider>(time);
         services?.Invoke(collection);
         var builder = collection.AddHybridInference(configuration.GetSection("HybridInference"))
-            .AddLocalBackend("local", _ => local);
+            .AddLocalBackend("local", _ => wrapLocal?.Invoke(local) ?? local);
         if (cloud is not null)
         {
             builder.AddCloudBackend("cloud", _ => cloud);

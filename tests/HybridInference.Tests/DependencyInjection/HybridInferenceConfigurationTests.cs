@@ -86,6 +86,7 @@ public sealed class HybridInferenceConfigurationTests
         Assert.Equal((LoadBalancingStrategy.WeightedRoundRobin, LoadBalancingStrategy.Ordered), (o.Local.LoadBalancing, o.Cloud.LoadBalancing));
         Assert.Equal((3, TimeSpan.FromSeconds(30)), (o.Local.FailuresBeforeEjection, o.Local.EjectionDuration));
         Assert.Equal((true, false), (o.Validation.ExtractJson, o.Validation.AssertFormats));
+        Assert.Equal(5, o.Routing.FailuresBeforeBreak);
     }
 
     [Theory]
@@ -96,6 +97,8 @@ public sealed class HybridInferenceConfigurationTests
     [InlineData("""{"Routing":{"MinimumThroughput":1}}""", "The field HybridInference:Routing:MinimumThroughput must be between 2 and 2147483647.")]
     [InlineData("""{"Routing":{"SamplingWindow":"00:00:00.1"}}""", "The field HybridInference:Routing:SamplingWindow must be between 00:00:00.5000000 and 1.00:00:00.")]
     [InlineData("""{"Routing":{"BreakDuration":"2.00:00:00"}}""", "The field HybridInference:Routing:BreakDuration must be between 00:00:00.5000000 and 1.00:00:00.")]
+    [InlineData("""{"Routing":{"FailuresBeforeBreak":1}}""", "The field HybridInference:Routing:FailuresBeforeBreak must be between 2 and 1000.")]
+    [InlineData("""{"Routing":{"FailuresBeforeBreak":1001}}""", "The field HybridInference:Routing:FailuresBeforeBreak must be between 2 and 1000.")]
     [InlineData("""{"Cloud":{"RequestsPerMinute":0}}""", "The field HybridInference:Cloud:RequestsPerMinute must be between 1 and 2147483647.")]
     [InlineData("""{"Local":{"FailuresBeforeEjection":0}}""", "The field HybridInference:Local:FailuresBeforeEjection must be between 1 and 100.")]
     [InlineData("""{"Cloud":{"EjectionDuration":"00:00:00.1"}}""", "The field HybridInference:Cloud:EjectionDuration must be between 00:00:00.5000000 and 1.00:00:00.")]

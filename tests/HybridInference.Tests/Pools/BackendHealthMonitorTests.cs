@@ -21,6 +21,7 @@ public sealed class BackendHealthMonitorTests
         var other = Backend(new FakeChatClient("other") { DefaultReply = _ => "other" }, "other");
         using var monitor = BackendHealthMonitor.Start([probedBackend, other], TimeSpan.FromSeconds(30), _time, NullLogger.Instance)!;
         var pool = new BackendPoolChatClient(BackendLane.Local, [probedBackend, other], LoadBalancingStrategy.Ordered, NullLogger.Instance, monitor: monitor);
+        await monitor.LastRound; // the first round, at start
 
         probed.Healthy = false;
         _time.Advance(TimeSpan.FromSeconds(30));
@@ -41,7 +42,7 @@ public sealed class BackendHealthMonitorTests
         Assert.Equal((null, null), (probedBackend.State.Snapshot(probedBackend.Info).LastError, probedBackend.State.Snapshot(probedBackend.Info).LastErrorAt));
         Assert.Equal("probed", (await pool.GetResponseAsync(User("x"))).Text);
         Assert.Equal(BackendHealth.Healthy, probedBackend.State.Health);
-        Assert.Equal(2, probed.Probes);
+        Assert.Equal(3, probed.Probes);
     }
 
     [Fact]
@@ -86,7 +87,79 @@ public sealed class BackendHealthMonitorTests
         monitor.Dispose();
         _time.Advance(TimeSpan.FromMinutes(5));
 
-        Assert.Equal(0, probed.Probes);
+        Assert.Equal(1, probed.Probes); // only the round at start
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(30)]
+    [InlineData(600)]
+    public async Task Start_ProbesAtOnce_ThenEveryInterval(int intervalSeconds)
+    {
+        var interval = TimeSpan.FromSeconds(intervalSeconds);
+        var probed = new ProbedClient("probed");
+        using var monitor = BackendHealthMonitor.Start([Backend(probed, "probed")], interval, _time, NullLogger.Instance)!;
+        await monitor.LastRound;
+
+        Assert.Equal(1, probed.Probes);
+        _time.Advance(interval - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, probed.Probes);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await monitor.LastRound;
+        Assert.Equal(2, probed.Probes);
+        _time.Advance(interval);
+        await monitor.LastRound;
+        Assert.Equal(3, probed.Probes);
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public async Task Start_ServerDownAtStart_IsEjectedBeforeAnyTimePasses(bool healthy, bool throws)
+    {
+        var probed = new ProbedClient("probed") { Healthy = healthy, Throws = throws };
+        var backend = Backend(probed, "probed");
+        using var monitor = BackendHealthMonitor.Start([backend], TimeSpan.FromSeconds(30), _time, NullLogger.Instance)!;
+        await monitor.LastRound;
+
+        Assert.Equal(healthy && !throws ? BackendHealth.Healthy : BackendHealth.Ejected, backend.State.Health);
+        Assert.Equal(_time.GetUtcNow(), backend.State.Snapshot(backend.Info).LastProbeAt);
+    }
+
+    [Fact]
+    public async Task Signal_CountsPassedProbesOnly_OfEveryBackendInTheLane()
+    {
+        var first = new ProbedClient("first");
+        var second = new ProbedClient("second");
+        using var monitor = BackendHealthMonitor.Start([Backend(first, "first"), Backend(second, "second")], TimeSpan.FromSeconds(30), _time, NullLogger.Instance)!;
+        var pool = new BackendPoolChatClient(BackendLane.Local, [Backend(first, "first")], LoadBalancingStrategy.Ordered, NullLogger.Instance, monitor: monitor);
+        await monitor.LastRound;
+        Assert.Equal(2, monitor.Signal.Passes);
+        Assert.Same(monitor.Signal, pool.GetService(typeof(LaneHealthSignal)));
+
+        first.Healthy = false;
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await monitor.LastRound;
+        Assert.Equal(3, monitor.Signal.Passes); // the second passed, the first did not
+
+        second.Throws = true;
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await monitor.LastRound;
+        Assert.Equal(3, monitor.Signal.Passes);
+
+        first.Healthy = true;
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await monitor.LastRound;
+        Assert.Equal(4, monitor.Signal.Passes);
+    }
+
+    [Fact]
+    public void Pool_WithoutProbes_PublishesNoSignal()
+    {
+        var pool = new BackendPoolChatClient(BackendLane.Local, [Backend(new FakeChatClient(), "plain")], LoadBalancingStrategy.Ordered, NullLogger.Instance);
+
+        Assert.Null(pool.GetService(typeof(LaneHealthSignal)));
     }
 
     /// <summary>A backend whose server answers probes as told.</summary>
@@ -94,7 +167,7 @@ public sealed class BackendHealthMonitorTests
     {
         public bool Healthy { get; set; } = true;
 
-        public bool Throws { get; init; }
+        public bool Throws { get; set; }
 
         public int Probes { get; private set; }
 

@@ -17,7 +17,7 @@ internal static class TestBackends
         int? maxInFlight = null, TimeSpan? ejectionDuration = null, TimeSpan? timeout = null) =>
         new(
             client,
-            new BackendInfo(name, lane, "fake", name, window) { Weight = weight, MaxConcurrentRequests = maxInFlight, Timeout = timeout ?? Defaults.BackendTimeout },
+            new BackendInfo(name, lane, "fake", name, window) { Weight = weight, MaxConcurrentRequests = maxInFlight, Timeout = timeout ?? Defaults.BackendTimeout(lane) },
             new BackendState(time, failuresBeforeEjection: 3, ejectionDuration ?? TimeSpan.FromSeconds(30)),
             new CostCalculator(new HybridInferenceOptions(), []),
             Metrics,
