@@ -6,8 +6,10 @@ namespace HybridInference.Engine.Tests;
 /// lose: many streams in a row, and streams between plain calls, must all succeed.
 /// </summary>
 [Collection(EngineCollection.Name)]
-public sealed class AnswerTests(EngineFixture engine)
+public sealed class AnswerTests(EngineFixture engine) : SharedServerTest
 {
+    private protected override EngineFixture Shared => engine;
+
     private static ChatOptions Short(int tokens = 8) => new() { MaxOutputTokens = tokens };
 
     [Fact]

@@ -9,8 +9,10 @@ namespace HybridInference.Engine.Tests;
 /// <c>Routing:LocalContextLimit</c> defaults to what the local windows allow instead of refusing to start.
 /// </summary>
 [Collection(EngineCollection.Name)]
-public sealed class ContextWindowTests(EngineFixture engine)
+public sealed class ContextWindowTests(EngineFixture engine) : SharedServerTest
 {
+    private protected override EngineFixture Shared => engine;
+
     private const int SlotWindow = 2048;
 
     // About 1,500 to 2,250 tokens of prompt, however they are counted, plus 1,000 of output: more than a slot holds.

@@ -39,3 +39,19 @@ public sealed class EngineCollection : ICollectionFixture<EngineFixture>
 {
     public const string Name = "engine";
 }
+
+/// <summary>
+/// A test class on the shared server: each test starts when the server is idle, so that nothing an earlier test left
+/// running (an abandoned long answer) takes its slots.
+/// </summary>
+public abstract class SharedServerTest : IAsyncLifetime
+{
+    /// <summary>Gets the fixture with the shared server.</summary>
+    private protected abstract EngineFixture Shared { get; }
+
+    /// <summary>Waits for the shared server to be idle.</summary>
+    public Task InitializeAsync() => Shared.Server.WaitIdleAsync();
+
+    /// <summary>Waits for the shared server to be idle again, so the next class starts clean.</summary>
+    public Task DisposeAsync() => Shared.Server.WaitIdleAsync();
+}

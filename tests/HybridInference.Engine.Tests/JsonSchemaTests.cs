@@ -13,8 +13,10 @@ namespace HybridInference.Engine.Tests;
 /// "The model produced output that does not match the expected peg-native format".
 /// </summary>
 [Collection(EngineCollection.Name)]
-public sealed class JsonSchemaTests(EngineFixture engine, ITestOutputHelper output)
+public sealed class JsonSchemaTests(EngineFixture engine, ITestOutputHelper output) : SharedServerTest
 {
+    private protected override EngineFixture Shared => engine;
+
     // Every schema accepts the cloud fake's answer, so an escalation ends in a valid answer.
     private static readonly Dictionary<string, string> Schemas = new()
     {

@@ -12,8 +12,10 @@ namespace HybridInference.Engine.Tests;
 /// machine's drift falls on all three alike). The figures go to the test output; the test checks every call answered.
 /// </summary>
 [Collection(EngineCollection.Name)]
-public sealed class LatencyTests(EngineFixture engine, ITestOutputHelper output)
+public sealed class LatencyTests(EngineFixture engine, ITestOutputHelper output) : SharedServerTest
 {
+    private protected override EngineFixture Shared => engine;
+
     private const int Rounds = 20;
     private const int Tokens = 16;
 

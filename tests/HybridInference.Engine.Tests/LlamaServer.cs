@@ -97,6 +97,31 @@ internal sealed class LlamaServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until no slot is processing (what an earlier test left running, such as an answer whose client gave up,
+    /// would otherwise take a slot or the cores from the next test), failing after <paramref name="timeout"/>.
+    /// </summary>
+    /// <param name="timeout">How long to wait; 60 s when not given.</param>
+    public async Task WaitIdleAsync(TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(60);
+        string slots;
+        do
+        {
+            slots = await ServerPages.Http.GetStringAsync(new Uri(Root, "slots"));
+            if (!slots.Contains("\"is_processing\":true", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+        while (deadline.Elapsed < limit);
+
+        throw new TimeoutException($"llama-server on port {Port} still had a busy slot after {limit.TotalSeconds:0} s: {slots[..Math.Min(300, slots.Length)]}");
+    }
+
     /// <summary>Starts the server again on the same port, after <see cref="KillAsync"/>, and waits until it is healthy.</summary>
     public Task RestartAsync() => StartProcessAsync();
 

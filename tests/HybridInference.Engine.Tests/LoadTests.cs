@@ -9,8 +9,10 @@ namespace HybridInference.Engine.Tests;
 /// queue and token counts on <c>/metrics</c> against the chain's outcomes.
 /// </summary>
 [Collection(EngineCollection.Name)]
-public sealed class LoadTests(EngineFixture engine, ITestOutputHelper output)
+public sealed class LoadTests(EngineFixture engine, ITestOutputHelper output) : SharedServerTest
 {
+    private protected override EngineFixture Shared => engine;
+
     [Fact]
     public async Task BusySlots_OfOtherClients_AreReadFromSlotsIntoTheStatus()
     {

@@ -6,8 +6,10 @@ namespace HybridInference.Engine.Tests;
 /// leave is answered by the cloud.
 /// </summary>
 [Collection(EngineCollection.Name)]
-public sealed class TimeoutTests(EngineFixture engine)
+public sealed class TimeoutTests(EngineFixture engine) : SharedServerTest
 {
+    private protected override EngineFixture Shared => engine;
+
     private const string Key = "HybridInference:Local:Backends:0:Timeout";
 
     private Dictionary<string, string?> Settings()

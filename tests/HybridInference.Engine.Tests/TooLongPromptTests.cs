@@ -7,8 +7,10 @@ namespace HybridInference.Engine.Tests;
 /// cloud got nothing.
 /// </summary>
 [Collection(EngineCollection.Name)]
-public sealed class TooLongPromptTests(EngineFixture engine)
+public sealed class TooLongPromptTests(EngineFixture engine) : SharedServerTest
 {
+    private protected override EngineFixture Shared => engine;
+
     // 2,500 words of 'hello' are 2,508 tokens for the server, over its 2,048 per slot; under 8,192 however counted.
     private static readonly string TooLong = string.Join(' ', Enumerable.Repeat("hello", 2500));
 
