@@ -75,6 +75,7 @@ public sealed class ContextRejectionOverHttpTests
         _ = (required, window);
         await using var local = await LoopbackServer.StartAsync();
         await using var cloud = await LoopbackServer.StartAsync();
+        local.ProbesApart = cloud.ProbesApart = true; // the chain probes them from the moment it is built
         local.Enqueue(Respond.File(Fixture.Path(provider, file)));
         cloud.Default = streaming ? Respond.File(Fixture.Path("openai", "chat-completion-stream.sse")) : Respond.File(Fixture.Path("openai", "chat-completion.json"));
         await using var serviceProvider = Build(provider, local, cloud);

@@ -35,6 +35,7 @@ public sealed class TruncationOverHttpTests
     {
         await using var local = await LoopbackServer.StartAsync();
         await using var cloud = await LoopbackServer.StartAsync();
+        local.ProbesApart = cloud.ProbesApart = true; // the chain probes them from the moment it is built
         local.Enqueue(Respond.File(Fixture.Path("llamacpp", file)));
         local.Enqueue(ValidAnswer());
         await using var services = Build(local, cloud);
@@ -59,6 +60,7 @@ public sealed class TruncationOverHttpTests
     {
         await using var local = await LoopbackServer.StartAsync();
         await using var cloud = await LoopbackServer.StartAsync();
+        local.ProbesApart = cloud.ProbesApart = true; // the chain probes them from the moment it is built
         local.Default = Respond.File(Fixture.Path("llamacpp", file));
         cloud.Default = Respond.Json(Fixture.Read("openai", "chat-completion.json").Replace("Hello! How can I help you today?", """{\"name\":\"Ada\"}""", StringComparison.Ordinal));
         await using var services = Build(local, cloud);
@@ -77,6 +79,7 @@ public sealed class TruncationOverHttpTests
     {
         await using var local = await LoopbackServer.StartAsync();
         await using var cloud = await LoopbackServer.StartAsync();
+        local.ProbesApart = cloud.ProbesApart = true; // the chain probes them from the moment it is built
         local.Default = Respond.File(Fixture.Path("llamacpp", file));
         await using var services = Build(local, cloud);
 
@@ -92,6 +95,7 @@ public sealed class TruncationOverHttpTests
     public async Task TheSameErrorWithoutAJsonRequest_StaysAServerError(string file)
     {
         await using var local = await LoopbackServer.StartAsync();
+        local.ProbesApart = true; // the chain probes them from the moment it is built
         local.Default = Respond.File(Fixture.Path("llamacpp", file));
         var client = new OpenAICompatibleChatClient(new() { Provider = "llamacpp", Endpoint = local.V1, Name = "local" });
 
@@ -108,6 +112,7 @@ public sealed class TruncationOverHttpTests
     public async Task OtherServerErrorsOfAJsonRequest_StayServerErrors(string provider, string file)
     {
         await using var local = await LoopbackServer.StartAsync();
+        local.ProbesApart = true; // the chain probes them from the moment it is built
         local.Default = Respond.File(Fixture.Path(provider, file));
         var client = new OpenAICompatibleChatClient(new() { Provider = provider, Endpoint = local.V1, Name = "local" });
 

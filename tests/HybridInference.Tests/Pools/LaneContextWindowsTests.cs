@@ -83,12 +83,13 @@ public sealed class LaneContextWindowsTests
     [InlineData(4096, 100_000)]
     public async Task AfterTheServerReportsItsWindow_ThePoolSendsItNothingLarger(int reported, int required)
     {
-        var (_, client, monitor, pool) = Lane(configured: null, reported);
-
-        // Before the report the backend's window is unknown: the request goes out.
-        Assert.Equal("ok", (await pool.GetResponseAsync(User("x"), WithProfile(required))).Text);
+        // The server reports no window at first (the probe at start finds none): the request goes out.
+        var (_, client, monitor, pool) = Lane(configured: null, reported: null);
         using (monitor)
         {
+            await monitor.ProbeAllAsync();
+            Assert.Equal("ok", (await pool.GetResponseAsync(User("x"), WithProfile(required))).Text);
+            client.Window = reported;
             await monitor.ProbeAllAsync();
         }
 
