@@ -16,7 +16,7 @@ namespace HybridInference.Tokens;
 /// punctuation, which absorbs it; a run of blanks one if it is longer than one space or starts with a tab (a single
 /// space joins the next word), and a single space before a digit one. Other characters cost a fixed share each, in
 /// eighths: Latin letters with marks 12 (Latin-1) or 20 (Latin Extended), Cyrillic 5, Arabic 7, kana 8,
-/// CJK ideographs, Hangul and full-width forms 10, a supplementary character (an emoji, as a surrogate pair) 12, any
+/// CJK ideographs, Hangul and full-width forms 10, a supplementary character (an emoji, as a surrogate pair) 16, any
 /// other character 16. Each message adds <see cref="TokensPerMessage"/> for its role and delimiters, and the prompt
 /// adds <see cref="TokensPerPrompt"/> for the reply's priming, as OpenAI's chat format does. Non-text content
 /// (images, data) is not counted.
@@ -66,7 +66,7 @@ internal sealed partial class HeuristicTokenCounter : ITokenCounter
     internal const int CjkEighths = 10;
 
     /// <summary>Eighths of a token per supplementary character (a surrogate pair: most emoji); counted on its high surrogate.</summary>
-    internal const int SupplementaryEighths = 12;
+    internal const int SupplementaryEighths = 16;
 
     /// <summary>Eighths of a token per other non-ASCII character (symbols, other scripts, marks, joiners).</summary>
     internal const int OtherEighths = 16;

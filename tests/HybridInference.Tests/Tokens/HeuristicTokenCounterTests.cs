@@ -19,7 +19,7 @@ public sealed class HeuristicTokenCounterTests
     [InlineData("a\tb", 3)] // a tab before a word is a token
     [InlineData("你好世界", 5)] // 4 x 10 eighths, rounded up
     [InlineData("привет", 4)] // 6 x 5 eighths, rounded up
-    [InlineData("😀", 2)] // a surrogate pair: 12 eighths, rounded up
+    [InlineData("😀", 2)] // a surrogate pair: 16 eighths
     public void CountText_FollowsTheDocumentedRules(string text, int expected)
     {
         Assert.Equal(expected, HeuristicTokenCounter.CountText(text));
@@ -128,7 +128,7 @@ public sealed class HeuristicTokenCounterTests
                 >= '\u0600' and <= '\u06ff' => 7,
                 >= '\u3040' and <= '\u30ff' => 8,
                 >= '\u2e80' and <= '\u9fff' or >= '\uac00' and <= '\ud7af' or >= '\uf900' and <= '\ufaff' or >= '\uff00' and <= '\uffef' => 10,
-                >= '\ud800' and <= '\udbff' => 12,
+                >= '\ud800' and <= '\udbff' => 16,
                 >= '\udc00' and <= '\udfff' => 0,
                 >= '\u0080' => 16,
                 _ => 0,
