@@ -73,6 +73,28 @@ public sealed class TokenizerCounterProviderTests
     }
 
     [Theory]
+    [InlineData("ab ab", 2)] // ▁ab ▁ab
+    [InlineData("abab", 2)] // ▁ab ab
+    [InlineData("ba ba", 6)] // ▁ b a ▁ b a: no merge applies
+    [InlineData("ab c", 3)] // ▁ab ▁ <unk>
+    public void TryGetExactCounter_SentencePieceModel_LoadsIt(string text, int tokens)
+    {
+        var path = SentencePieceModelFile.Write();
+        try
+        {
+            using var provider = Build(local: new BackendOptions { Name = "llama", Provider = "llamacpp", Tokenizer = path });
+
+            Assert.True(provider.GetRequiredService<ITokenCounterProvider>().TryGetExactCounter("llama", out var counter));
+            var role = ((TokenizerTokenCounter)counter).CountText("user");
+            Assert.Equal(TokenizerTokenCounter.TokensPerPrompt + TokenizerTokenCounter.TokensPerMessage + role + tokens, counter.CountPromptTokens([new(ChatRole.User, text)], null));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
     [InlineData("o100k_base")]
     [InlineData("gpt-4o")] // a model name is not an encoding name
     [InlineData("/no/such/dir/llama.model")]
