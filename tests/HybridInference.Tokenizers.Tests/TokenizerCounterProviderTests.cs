@@ -153,6 +153,29 @@ public sealed class TokenizerCounterProviderTests
         Assert.Contains("AddTokenizers()", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("gpt-4o")]
+    [InlineData(null)]
+    public void TryGetExactCounter_WithoutAddTokenizers_HasNoneAndTheEstimateCounts(string? model)
+    {
+        var services = new ServiceCollection();
+        services.AddHybridInference(o =>
+        {
+            o.Local.Backends.Add(new BackendOptions { Name = "vllm", Provider = "vllm" });
+            o.Cloud.Backends.Add(new BackendOptions { Name = "openai", Provider = "openai", Model = model });
+        })
+            .AddLocalBackend("vllm", _ => new FakeChatClient())
+            .AddCloudBackend("openai", _ => new FakeChatClient());
+        using var provider = services.BuildServiceProvider();
+        _ = provider.GetRequiredService<IChatClient>(); // builds, though no tokenizer is registered
+
+        var counters = provider.GetRequiredService<ITokenCounterProvider>();
+
+        Assert.False(counters.TryGetExactCounter("vllm", out _));
+        Assert.False(counters.TryGetExactCounter("openai", out _));
+        Assert.True(provider.GetRequiredService<ITokenCounter>().CountPromptTokens([new(ChatRole.User, Sample)], null) > 0);
+    }
+
     [Fact]
     public void AddTokenizers_SharedEncoding_OneCounterForBothBackends()
     {
