@@ -36,7 +36,11 @@ internal static partial class TokenizerLoader
         return (TiktokenTokenizer.Create(stream, new RegexPreTokenizer(Cl100kPattern(), specialTokens: null), normalizer: null), "a tiktoken file");
     }
 
-    /// <summary>Loads the encoding of an OpenAI model by its name (<c>gpt-4o</c>, <c>gpt-4.1-mini</c>, <c>o3</c>, <c>gpt-4</c>, ...); null for a model it does not know.</summary>
+    /// <summary>
+    /// Loads the encoding of an OpenAI model by its name (<c>gpt-4o</c>, <c>gpt-4.1-mini</c>, <c>o3</c>, <c>gpt-4</c>, ...); null
+    /// for a model Microsoft.ML.Tokenizers does not know, and for one whose encoding's data this package does not bring
+    /// (the legacy <c>p50k_base</c>, <c>r50k_base</c> and <c>gpt2</c> models): those keep the estimate.
+    /// </summary>
     public static Tokenizer? ForModel(string model)
     {
         try
@@ -49,6 +53,11 @@ internal static partial class TokenizerLoader
         }
         catch (ArgumentException)
         {
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // The model's encoding is known, but its data package is not referenced.
             return null;
         }
     }

@@ -38,6 +38,7 @@ public sealed class TokenizerCounterProviderTests
 
     [Theory]
     [InlineData(BackendLane.Cloud, "claude-3-sonnet")] // not an OpenAI model
+    [InlineData(BackendLane.Cloud, "text-davinci-003")] // p50k_base: its data is not in the package
     [InlineData(BackendLane.Cloud, null)]
     [InlineData(BackendLane.Local, "gpt-4o")] // a local model is never guessed from its name
     [InlineData(BackendLane.Local, "mistralai/Mistral-7B-Instruct-v0.2")]
