@@ -37,7 +37,8 @@ public class TokenEstimateBenchmarks
 
     private static int PerCharacter(ReadOnlySpan<char> text)
     {
-        var run = 0;
-        return HeuristicTokenCounter.CountPerCharacter(text, ref run);
+        var state = default(EstimateState);
+        HeuristicTokenCounter.CountPerCharacter(text, ref state);
+        return state.Total;
     }
 }

@@ -28,6 +28,7 @@ internal static class HybridChatClientFactory
         var local = Describe(BackendLane.Local, options.Local.Backends, registrations, providers);
         var cloud = Describe(BackendLane.Cloud, options.Cloud.Backends, registrations, providers);
         ThrowIfUnknownBackends(chain, local, cloud);
+        _ = services.GetService<ITokenCounterProvider>(); // loads every backend's tokenizer now, or fails naming its key
         var costs = new CostCalculator(options, cloud.Select(b => b.Info));
         foreach (var (info, _, _) in cloud)
         {

@@ -65,6 +65,7 @@ public static class HybridInferenceServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HybridInferenceMetrics>();
         services.TryAddSingleton<ITokenCounter, HeuristicTokenCounter>();
+        services.TryAddSingleton<ITokenCounterProvider, EstimateOnlyTokenCounterProvider>();
         services.TryAddSingleton<IJsonSchemaValidator>(static provider => new JsonSchemaValidator(provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value.Validation.AssertFormats));
         services.TryAddSingleton<ChainComponents>();
         services.TryAddSingleton<IHybridInferenceStatus, HybridInferenceStatusProvider>();

@@ -27,6 +27,16 @@ public sealed class BackendOptions
     [Range(1, int.MaxValue)]
     public int? ContextWindow { get; set; }
 
+    /// <summary>
+    /// Gets or sets the tokenizer that counts this backend's prompts exactly: a tiktoken encoding name
+    /// (<c>o200k_base</c>, <c>cl100k_base</c>), or the path of a SentencePiece model (a <c>.model</c> file) or of a
+    /// tiktoken vocabulary (any other file). Loaded once when the hybrid client is built, by the package that
+    /// <c>AddTokenizers()</c> comes from (HybridInference.Tokenizers); without it, setting this fails at build time.
+    /// Default: none (a cloud backend whose <see cref="Model"/> is an OpenAI model uses that model's encoding when the
+    /// package is added; every other backend, the estimate).
+    /// </summary>
+    public string? Tokenizer { get; set; }
+
     /// <summary>Gets or sets the backend's share of traffic relative to its lane's other backends. Default 1; 1 to 1000.</summary>
     [Range(1, Defaults.MaximumBackendWeight)]
     public int Weight { get; set; } = Defaults.BackendWeight;

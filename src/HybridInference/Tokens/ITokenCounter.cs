@@ -3,8 +3,9 @@ using Microsoft.Extensions.AI;
 namespace HybridInference;
 
 /// <summary>
-/// Estimates how many tokens a prompt takes, for routing on context length. Register another implementation in
-/// DI (for example one over Microsoft.ML.Tokenizers with the local model's tokenizer) to replace the default estimate.
+/// Counts how many tokens a prompt takes, for routing on context length. The default is the built-in estimate;
+/// register another implementation in DI before <c>AddHybridInference</c> to replace it. Exact counts per backend
+/// come from <see cref="ITokenCounterProvider"/> (<c>AddTokenizers()</c> in the HybridInference.Tokenizers package).
 /// </summary>
 /// <remarks>Called on every request, on the routing hot path: implementations must be thread-safe and fast.</remarks>
 public interface ITokenCounter

@@ -24,7 +24,8 @@ internal static class Requests
 
     public static ChatOptions Json() => new() { ResponseFormat = ChatResponseFormat.ForJsonSchema(PersonSchema, "person") };
 
-    public static string LongText(int words) => string.Join(' ', Enumerable.Repeat("summarize", words));
+    /// <summary>A long text of about three estimated tokens a word (two for the word, one for its comma).</summary>
+    public static string LongText(int words) => string.Join(", ", Enumerable.Repeat("summarize", words));
 
     /// <summary>Reads a stream to its end.</summary>
     public static async Task<List<ChatResponseUpdate>> ToListAsync(IAsyncEnumerable<ChatResponseUpdate> updates)

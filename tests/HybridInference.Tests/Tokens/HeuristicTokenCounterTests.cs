@@ -6,10 +6,20 @@ public sealed class HeuristicTokenCounterTests
 {
     [Theory]
     [InlineData("", 0)]
-    [InlineData("Hello", 2)]
-    [InlineData("Say hello", 3)]
-    [InlineData("Hello, world!", 6)]
-    [InlineData("你好世界", 4)]
+    [InlineData("Hello", 1)]
+    [InlineData("Say hello", 2)]
+    [InlineData("Hello, world!", 4)]
+    [InlineData("internationalization", 3)] // a run of letters: a token at its 1st, 8th and 15th letter
+    [InlineData("1234567", 3)] // digits in groups of three
+    [InlineData("pay 100 now", 4)] // a single space before a digit is a token of its own
+    [InlineData("\":\"", 1)] // punctuation runs: one token per started four
+    [InlineData("a\n\n\nb", 3)] // a run of line breaks is one token
+    [InlineData("{\nb", 2)] // a line break after punctuation joins it
+    [InlineData("a    b", 3)] // blanks longer than one space: one token
+    [InlineData("a\tb", 3)] // a tab before a word is a token
+    [InlineData("你好世界", 5)] // 4 x 10 eighths, rounded up
+    [InlineData("привет", 4)] // 6 x 5 eighths, rounded up
+    [InlineData("😀", 2)] // a surrogate pair: 16 eighths
     public void CountText_FollowsTheDocumentedRules(string text, int expected)
     {
         Assert.Equal(expected, HeuristicTokenCounter.CountText(text));
@@ -19,33 +29,38 @@ public sealed class HeuristicTokenCounterTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
     public void CountText_MatchesTheRulesWrittenOut_OnRandomText(int seed)
     {
-        // Runs of letters and digits of every length, ASCII punctuation and white space, control characters,
-        // non-ASCII letters, non-ASCII white space (U+00A0, U+2003) and surrogate halves.
-        const string Alphabet = "aZ09 \t\n\r\v\f.,;-_{}\"\u001c\u001f\u007f\u00e9\u00a0\u2003\u4f60\ud83d\ude00";
+        // Runs of letters, digits and punctuation of every length, spaces, tabs and line breaks in every order,
+        // control characters, Latin letters with marks, Cyrillic, Arabic, kana, CJK, other non-ASCII characters
+        // (U+00A0, U+2003, U+00B7) and surrogate halves.
+        const string Alphabet = "aZ09 \t\n\r\v\f.,;-_{}\"\u001c\u001f\u007f\u00e9\u0142\u00a0\u2003\u00b7\u0434\u0639\u3042\u4f60\uac00\uff01\ud83d\ude00";
         var random = new Random(seed);
         for (var i = 0; i < 2_000; i++)
         {
             // Up to 300 characters: the counter takes 64 at a time, so runs cross block boundaries at every offset.
-            var text = new string(Enumerable.Range(0, random.Next(0, 300)).Select(_ => random.Next(3) == 0 ? Alphabet[random.Next(Alphabet.Length)] : Alphabet[random.Next(4)]).ToArray());
+            var text = new string(Enumerable.Range(0, random.Next(0, 300)).Select(_ => random.Next(3) == 0 ? Alphabet[random.Next(Alphabet.Length)] : Alphabet[random.Next(8)]).ToArray());
 
-            var run = 0;
+            var state = default(EstimateState);
+            HeuristicTokenCounter.CountPerCharacter(text, ref state); // the path without vectors
             Assert.Equal(CountAsDocumented(text), HeuristicTokenCounter.CountText(text));
-            Assert.Equal(CountAsDocumented(text), HeuristicTokenCounter.CountPerCharacter(text, ref run)); // the path without vectors
+            Assert.Equal(CountAsDocumented(text), state.Total);
         }
     }
 
     [Theory]
-    [InlineData(63)]
-    [InlineData(64)]
-    [InlineData(65)]
-    [InlineData(130)]
-    [InlineData(1000)]
-    public void CountText_LongRunsOfLetters_CostATokenPerStartedFourCharacters(int length)
+    [InlineData('x', HeuristicTokenCounter.LettersPerToken)]
+    [InlineData('7', HeuristicTokenCounter.DigitsPerToken)]
+    [InlineData('=', HeuristicTokenCounter.PunctuationPerToken)]
+    public void CountText_LongRuns_CostATokenPerStartedGroup(char member, int per)
     {
-        Assert.Equal((length + 3) / 4, HeuristicTokenCounter.CountText(new string('x', length)));
-        Assert.Equal(1 + ((length + 3) / 4), HeuristicTokenCounter.CountText("." + new string('x', length)));
+        foreach (var length in new[] { 1, 63, 64, 65, 127, 128, 130, 1000 })
+        {
+            var groups = (length + per - 1) / per;
+            Assert.Equal(groups, HeuristicTokenCounter.CountText(new string(member, length)));
+            Assert.Equal(1 + groups, HeuristicTokenCounter.CountText("\t" + new string(member, length)));
+        }
     }
 
     [Fact]
@@ -56,22 +71,8 @@ public sealed class HeuristicTokenCounterTests
 
         var tokens = counter.CountPromptTokens(messages, null);
 
-        // "Be brief." = 1 + 2 + 1; "Say hello" = 3; two messages of 4; priming 3.
-        Assert.Equal(4 + 3 + (2 * HeuristicTokenCounter.TokensPerMessage) + HeuristicTokenCounter.TokensPerPrompt, tokens);
-    }
-
-    [Fact]
-    public void CountPromptTokens_EnglishProse_WithinFifteenPercentOfFourCharactersPerToken()
-    {
-        // The common reference for English with GPT-style BPE: about four characters per token.
-        const string Prose = "The quarterly report shows that revenue grew in every region, while costs stayed flat. " +
-            "Customers in the northern markets renewed their contracts at a higher rate than last year, and the " +
-            "support team closed most tickets within a day. Management expects similar results next quarter.";
-
-        var estimate = HeuristicTokenCounter.CountText(Prose);
-
-        var reference = Prose.Length / 4.0;
-        Assert.InRange(estimate, reference * 0.85, reference * 1.15);
+        // "Be brief." = 1 + 1 + 1; "Say hello" = 2; two messages of 4; priming 3.
+        Assert.Equal(3 + 2 + (2 * HeuristicTokenCounter.TokensPerMessage) + HeuristicTokenCounter.TokensPerPrompt, tokens);
     }
 
     [Fact]
@@ -86,27 +87,68 @@ public sealed class HeuristicTokenCounterTests
         Assert.True(withExtras > plain + 10);
     }
 
-    /// <summary>The documented rules, written the plain way: one token per started four characters of each run of ASCII letters and digits, one per other character that is not ASCII white space.</summary>
+    /// <summary>The documented rules, written the plain way: each run and each character's share counted after the fact, in fractions.</summary>
     private static int CountAsDocumented(string text)
     {
         var tokens = 0;
-        var run = 0;
-        foreach (var c in text)
+        var eighths = 0;
+        for (var i = 0; i < text.Length; i++)
         {
-            if (char.IsAsciiLetterOrDigit(c))
+            var c = text[i];
+            var before = i > 0 ? text[i - 1] : '\uffff'; // at the start: as after a character of no class
+            var twoBefore = i > 1 ? text[i - 2] : '\uffff';
+            if (IsLetter(c) && !IsLetter(before))
             {
-                run++;
-                continue;
+                tokens += (RunLength(text, i, IsLetter) + 6) / 7;
+            }
+            else if (char.IsAsciiDigit(c) && !char.IsAsciiDigit(before))
+            {
+                tokens += ((RunLength(text, i, char.IsAsciiDigit) + 2) / 3) + (before == ' ' ? 1 : 0);
+            }
+            else if (IsPunctuation(c) && !IsPunctuation(before))
+            {
+                tokens += (RunLength(text, i, IsPunctuation) + 3) / 4;
+            }
+            else if (c is '\n' or '\r')
+            {
+                tokens += before is '\n' or '\r' || IsPunctuation(before) ? 0 : 1;
+            }
+            else if (c is ' ' or '\t' or '\v' or '\f')
+            {
+                var startsBlanks = !IsBlank(before) && c != ' ';
+                var secondAfterSpace = before == ' ' && !IsBlank(twoBefore);
+                tokens += startsBlanks || secondAfterSpace ? 1 : 0;
             }
 
-            tokens += (run + 3) / 4;
-            run = 0;
-            if (!(char.IsAscii(c) && char.IsWhiteSpace(c)))
+            eighths += c switch
             {
-                tokens++;
-            }
+                >= '\u00c0' and <= '\u00ff' => 12,
+                >= '\u0100' and <= '\u024f' => 20,
+                >= '\u0400' and <= '\u052f' => 5,
+                >= '\u0600' and <= '\u06ff' => 7,
+                >= '\u3040' and <= '\u30ff' => 8,
+                >= '\u2e80' and <= '\u9fff' or >= '\uac00' and <= '\ud7af' or >= '\uf900' and <= '\ufaff' or >= '\uff00' and <= '\uffef' => 10,
+                >= '\ud800' and <= '\udbff' => 16,
+                >= '\udc00' and <= '\udfff' => 0,
+                >= '\u0080' => 16,
+                _ => 0,
+            };
         }
 
-        return tokens + ((run + 3) / 4);
+        return tokens + ((eighths + 7) / 8);
+
+        static bool IsLetter(char c) => char.IsAsciiLetter(c) || c is >= '\u00c0' and <= '\u024f';
+        static bool IsBlank(char c) => c is ' ' or '\t' or '\v' or '\f';
+        static bool IsPunctuation(char c) => c < '\u0080' && !char.IsAsciiLetterOrDigit(c) && !IsBlank(c) && c is not ('\n' or '\r');
+        static int RunLength(string text, int start, Func<char, bool> member)
+        {
+            var end = start;
+            while (end < text.Length && member(text[end]))
+            {
+                end++;
+            }
+
+            return end - start;
+        }
     }
 }

@@ -1,0 +1,34 @@
+namespace HybridInference.Tokenizers.Tests;
+
+/// <summary>The texts of TestData/tokens (see its SOURCE.md): each as its kind and the messages it is sent as.</summary>
+internal static class Corpus
+{
+    public static string Directory => Path.Combine(AppContext.BaseDirectory, "TestData", "tokens");
+
+    public static IReadOnlyList<(string Name, string Kind, List<ChatMessage> Messages)> Load()
+    {
+        var texts = new List<(string, string, List<ChatMessage>)>();
+        foreach (var path in System.IO.Directory.GetFiles(Directory, "*.txt").Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            var kind = name[..name.IndexOf('.', StringComparison.Ordinal)];
+            var text = File.ReadAllText(path);
+            texts.Add((name, kind, kind == "chat" ? ParseChat(text) : [new ChatMessage(ChatRole.User, text)]));
+        }
+
+        return texts;
+    }
+
+    /// <summary>A <c>### role</c> line starts a message of that role; the lines up to the next are its text.</summary>
+    private static List<ChatMessage> ParseChat(string text)
+    {
+        var messages = new List<ChatMessage>();
+        foreach (var block in text.Split("### ", StringSplitOptions.RemoveEmptyEntries))
+        {
+            var newline = block.IndexOf('\n', StringComparison.Ordinal);
+            messages.Add(new ChatMessage(new ChatRole(block[..newline]), block[(newline + 1)..].TrimEnd('\n')));
+        }
+
+        return messages;
+    }
+}

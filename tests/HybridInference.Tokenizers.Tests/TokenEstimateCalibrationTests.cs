@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.ML.Tokenizers;
+using Xunit.Abstractions;
+
+namespace HybridInference.Tokenizers.Tests;
+
+/// <summary>
+/// Measures the built-in estimate against the real tokenizers on the corpus, per kind of text, and holds it to the
+/// error band it states (the estimate over the exact count, for whole prompts in the chat format). The table it writes
+/// is the one README.md shows; the test fails when README.md's copy differs.
+/// </summary>
+public sealed class TokenEstimateCalibrationTests(ITestOutputHelper output)
+{
+    private static readonly string[] Encodings = ["o200k_base", "cl100k_base"];
+
+    /// <summary>The stated band per kind of text: lowest and highest ratio of estimate to exact count, per encoding.</summary>
+    internal static readonly Dictionary<string, (double Low, double High)[]> Bands = new()
+    {
+        ["prose-en"] = [(1.00, 1.15), (1.00, 1.15)],
+        ["prose-latin"] = [(0.95, 1.35), (0.75, 1.10)],
+        ["code"] = [(1.05, 1.25), (1.05, 1.25)],
+        ["json-compact"] = [(0.95, 1.05), (0.95, 1.05)],
+        ["json-pretty"] = [(0.95, 1.05), (0.95, 1.05)],
+        ["numbers"] = [(0.95, 1.05), (0.95, 1.05)],
+        ["whitespace"] = [(0.90, 1.15), (0.85, 1.15)],
+        ["script-zh"] = [(1.45, 2.00), (0.90, 1.15)],
+        ["script-ja"] = [(1.30, 1.65), (1.00, 1.15)],
+        ["script-cyrillic"] = [(1.55, 2.20), (0.90, 1.25)],
+        ["script-arabic"] = [(2.10, 3.30), (1.00, 1.20)],
+        ["emoji"] = [(1.05, 1.25), (0.85, 1.05)],
+        ["chat"] = [(0.95, 1.40), (0.85, 1.10)],
+    };
+
+    [Fact]
+    public void Estimate_EveryKindOfText_StaysInItsStatedBand()
+    {
+        var estimate = new ServiceCollection().AddHybridInference(_ => { }).Services.BuildServiceProvider().GetRequiredService<ITokenCounter>();
+        var exact = Encodings.Select(e => new TokenizerTokenCounter(TiktokenTokenizer.CreateForEncoding(e), e)).ToArray();
+        var corpus = Corpus.Load();
+        Assert.True(corpus.Count >= 30, $"The corpus has {corpus.Count} texts; it should have at least 30.");
+
+        var measured = new SortedDictionary<string, (int Texts, double[] Low, double[] High)>(StringComparer.Ordinal);
+        var failures = new List<string>();
+        foreach (var (name, kind, messages) in corpus)
+        {
+            Assert.True(Bands.ContainsKey(kind), $"Text '{name}' is of kind '{kind}', which states no band.");
+            var row = measured.GetValueOrDefault(kind, (0, [double.MaxValue, double.MaxValue], [0, 0]));
+            row.Texts++;
+            var estimated = estimate.CountPromptTokens(messages, null);
+            for (var e = 0; e < Encodings.Length; e++)
+            {
+                var ratio = (double)estimated / exact[e].CountPromptTokens(messages, null);
+                row.Low[e] = Math.Min(row.Low[e], ratio);
+                row.High[e] = Math.Max(row.High[e], ratio);
+                var (low, high) = Bands[kind][e];
+                if (ratio < low || ratio > high)
+                {
+                    failures.Add($"{name}: estimate {estimated} is {ratio:F2} times the {Encodings[e]} count, outside {kind}'s band {low:F2}-{high:F2}");
+                }
+            }
+
+            measured[kind] = row;
+        }
+
+        var table = Table(measured);
+        File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "token-estimate.md"), table);
+        output.WriteLine(table);
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md")).ReplaceLineEndings("\n");
+        Assert.True(readme.Contains(table, StringComparison.Ordinal), "README.md's table of the estimate's error is not the measured one; the measured one is:\n" + table);
+    }
+
+    private static string Table(SortedDictionary<string, (int Texts, double[] Low, double[] High)> measured)
+    {
+        var table = new StringBuilder()
+            .Append("| kind of text | texts | vs o200k_base: measured | band | vs cl100k_base: measured | band |\n")
+            .Append("|---|---:|---:|---:|---:|---:|\n");
+        foreach (var (kind, (texts, low, high)) in measured)
+        {
+            table.Append(CultureInfo.InvariantCulture, $"| {kind} | {texts} ");
+            for (var e = 0; e < Encodings.Length; e++)
+            {
+                var band = Bands[kind][e];
+                table.Append(CultureInfo.InvariantCulture, $"| {low[e]:F2}–{high[e]:F2} | {band.Low:F2}–{band.High:F2} ");
+            }
+
+            table.Append("|\n");
+        }
+
+        return table.ToString();
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "HybridInference.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root (HybridInference.sln) is not above " + AppContext.BaseDirectory);
+    }
+}
