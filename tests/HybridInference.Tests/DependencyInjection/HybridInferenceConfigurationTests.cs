@@ -192,7 +192,7 @@ public sealed class HybridInferenceConfigurationTests
     {
         var local = new FakeChatClient("local").Reply("hi");
         var services = new ServiceCollection();
-        services.AddHybridInference(o => o.Routing.LocalContextLimit = 1000).AddLocalBackend("local", _ => local);
+        services.AddHybridInference(o => (o.Routing.LocalContextLimit, o.Routing.DefaultOutputTokens) = (1000, 256)).AddLocalBackend("local", _ => local);
         using var provider = services.BuildServiceProvider();
 
         var response = await provider.GetRequiredService<IChatClient>().GetResponseAsync("Hello");
