@@ -37,4 +37,10 @@ public sealed record TaskProfile(
     /// large for every window instead of overflowing to a negative size that fits them all.
     /// </summary>
     public int RequiredContextTokens => (int)Math.Min((long)EstimatedPromptTokens + (MaxOutputTokens ?? DefaultOutputTokens), int.MaxValue);
+
+    /// <summary>
+    /// Gets the tokens the cloud budget (<c>Cloud:TokensPerMinute</c>) counts for the request: the prompt plus the
+    /// output the caller asked for, without the local reserve (the cloud is sent no output limit the caller did not set).
+    /// </summary>
+    internal int BudgetTokens => (int)Math.Min((long)EstimatedPromptTokens + (MaxOutputTokens ?? 0), int.MaxValue);
 }

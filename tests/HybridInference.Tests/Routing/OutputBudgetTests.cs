@@ -102,6 +102,24 @@ public sealed class OutputBudgetTests
         Assert.Null(Assert.Single(chain.Local.Requests).Options?.MaxOutputTokens); // the wire writer adds max_tokens, not the chain
     }
 
+    [Theory]
+    [InlineData(1024, 0)]
+    [InlineData(3000, 1)]
+    [InlineData(64, 50)]
+    public async Task CloudBudget_CountsThePromptAndTheCallersOutput_NotTheLocalReserve(int reserve, int spare)
+    {
+        // The budget holds the prompt twice a minute (and `spare` tokens): charged the reserve too, the second would not fit.
+        using var chain = Chain.Build(PromptTokens + reserve + 1, reserve, tokensPerMinute: (2 * PromptTokens) + spare);
+        var complex = new ChatOptions().WithTaskCategory(TaskCategory.Complex);
+
+        var first = (await chain.Client.GetResponseAsync(User(Prompt), complex)).GetRouteOutcome()!;
+        var second = (await chain.Client.GetResponseAsync(User(Prompt), complex)).GetRouteOutcome()!;
+
+        Assert.Equal((BackendLane.Cloud, RouteReason.Category), (first.Target, first.DecisionReason));
+        Assert.Equal((BackendLane.Cloud, RouteReason.Category), (second.Target, second.DecisionReason));
+        Assert.Equal(2, chain.Cloud.RequestCount);
+    }
+
     [Fact]
     public void RequiredContextTokens_IsPromptPlusRequestedOutput_ElseTheReserve()
     {
@@ -131,7 +149,7 @@ public sealed class OutputBudgetTests
 
         public FakeChatClient Cloud { get; }
 
-        public static Chain Build(int window, int reserve)
+        public static Chain Build(int window, int reserve, int? tokensPerMinute = null)
         {
             var local = new FakeChatClient("local") { DefaultReply = _ => "local" };
             var cloud = new FakeChatClient("cloud") { DefaultReply = _ => "cloud" };
@@ -141,6 +159,8 @@ public sealed class OutputBudgetTests
                 o.Local.Backends.Add(new BackendOptions { Name = "local", ContextWindow = window });
                 o.Cloud.Backends.Add(new BackendOptions { Name = "cloud", Model = "cloud-model" });
                 o.Routing.DefaultOutputTokens = reserve;
+                o.Cloud.TokensPerMinute = tokensPerMinute;
+                o.Cloud.RateLimitQueueTime = TimeSpan.Zero;
             })
                 .AddLocalBackend("local", _ => local)
                 .AddCloudBackend("cloud", _ => cloud);
