@@ -12,7 +12,7 @@ namespace HybridInference.Tokenizers.Tests;
 /// to 32,768, every decision is the one the exact count gives; a local-only prompt that fits by the exact count runs,
 /// one that does not never reaches a backend; far from every limit the exact counter is not called.
 /// </summary>
-public sealed class ExactCountRoutingTests
+public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TokenizerTokenCounter Exact = new(TiktokenTokenizer.CreateForEncoding("o200k_base"), "o200k_base");
 
@@ -25,10 +25,12 @@ public sealed class ExactCountRoutingTests
         var reserve = limit / 8;
         using var chain = Chain.Build(limit, reserve, localContextLimit: true);
         var wrong = new List<string>();
-        var exactDecisions = 0;
+        int exactDecisions = 0, estimateWouldDiffer = 0, prompts = 0;
         foreach (var (name, times, prompt) in Prompts())
         {
             var required = Exact.CountPromptTokens(prompt, null) + reserve;
+            prompts++;
+            estimateWouldDiffer += (chain.Estimate(prompt) + reserve <= limit) != (required <= limit) ? 1 : 0;
             var outcome = (await chain.Client.GetResponseAsync(prompt)).GetRouteOutcome()!;
 
             var expected = required <= limit ? BackendLane.Local : BackendLane.Cloud;
@@ -40,6 +42,7 @@ public sealed class ExactCountRoutingTests
             exactDecisions += outcome.PromptTokensExact ? 1 : 0;
         }
 
+        output.WriteLine($"limit {limit}, reserve {reserve}: {prompts} prompts, {exactDecisions} decided on the exact count; the estimate alone would route {estimateWouldDiffer} differently");
         Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
         Assert.True(exactDecisions > 0, "no prompt was near the limit: the corpus does not test the exact count here");
     }
