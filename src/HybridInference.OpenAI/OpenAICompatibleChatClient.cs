@@ -35,6 +35,7 @@ public sealed partial class OpenAICompatibleChatClient : IChatClient, IBackendHe
     private readonly ChatClient _client;
     private readonly ServerDialect _dialect;
     private readonly string? _model;
+    private readonly int? _defaultMaxOutputTokens;
     private readonly string? _apiKey;
     private readonly ChatClientMetadata _metadata;
     private readonly HttpClient _httpClient;
@@ -65,6 +66,7 @@ public sealed partial class OpenAICompatibleChatClient : IChatClient, IBackendHe
         }
 
         _model = options.Model;
+        _defaultMaxOutputTokens = options.DefaultMaxOutputTokens;
         _apiKey = string.IsNullOrEmpty(options.ApiKey) ? null : options.ApiKey;
         Name = options.Name ?? _dialect.Name;
         Endpoint = endpoint;
@@ -107,7 +109,7 @@ public sealed partial class OpenAICompatibleChatClient : IChatClient, IBackendHe
     {
         ArgumentNullException.ThrowIfNull(messages);
         ThrowIfUnsupported(options);
-        var body = ChatRequestWriter.Write(_dialect, _model, messages, options, stream: false);
+        var body = ChatRequestWriter.Write(_dialect, _model, messages, options, stream: false, _defaultMaxOutputTokens);
         var response = await SendAsync(body, buffer: true, cancellationToken, jsonRequested: options?.ResponseFormat is ChatResponseFormatJson).ConfigureAwait(false);
         if (response is null)
         {
@@ -139,7 +141,7 @@ public sealed partial class OpenAICompatibleChatClient : IChatClient, IBackendHe
     {
         ArgumentNullException.ThrowIfNull(messages);
         ThrowIfUnsupported(options);
-        var body = ChatRequestWriter.Write(_dialect, _model, messages, options, stream: true);
+        var body = ChatRequestWriter.Write(_dialect, _model, messages, options, stream: true, _defaultMaxOutputTokens);
         using var response = (await SendAsync(body, buffer: false, cancellationToken).ConfigureAwait(false))!;
         var stream = response.ContentStream ?? throw new BackendException(BackendErrorKind.MalformedResponse, $"Backend '{Name}' answered without a body.");
         var events = SseParser.Create(stream).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);

@@ -29,4 +29,10 @@ public sealed class OpenAICompatibleChatClientOptions
     /// configuration entry); <see langword="null"/> names this property.
     /// </summary>
     internal string? TimeoutSetting { get; set; }
+
+    /// <summary>
+    /// Gets or sets the output limit (<c>max_tokens</c>) sent when a request sets no <c>MaxOutputTokens</c>: the provider
+    /// factory sets <c>Routing:DefaultOutputTokens</c> for local backends; none is sent when <see langword="null"/>.
+    /// </summary>
+    internal int? DefaultMaxOutputTokens { get; set; }
 }

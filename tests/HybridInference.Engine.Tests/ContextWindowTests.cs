@@ -22,6 +22,7 @@ public sealed class ContextWindowTests(EngineFixture engine) : SharedServerTest
     {
         var settings = EngineChain.Settings(engine.Server, engine.Cloud);
         settings["HybridInference:Local:HealthCheckInterval"] = EngineChain.Seconds(0.5);
+        settings["HybridInference:Routing:DefaultOutputTokens"] = "256"; // below the 1,024-token windows some tests configure
         return settings;
     }
 

@@ -14,6 +14,9 @@ namespace HybridInference.OpenAI.Tests;
 /// </summary>
 public sealed class ContextWindowOverHttpTests
 {
+    /// <summary>The output kept for the answer (<c>Routing:DefaultOutputTokens</c>), below the smallest window here.</summary>
+    private const int OutputReserve = 256;
+
     public static TheoryData<string, string, string, int> Servers() => new()
     {
         { "llamacpp", "/slots", Fixture.Read("llamacpp", "slots.json"), 2048 },
@@ -41,7 +44,7 @@ public sealed class ContextWindowOverHttpTests
         var small = (await chat.GetResponseAsync("Say hello")).GetRouteOutcome()!;
 
         Assert.Equal((BackendLane.Cloud, RouteReason.ContextLimit), (large.Target, large.DecisionReason));
-        Assert.Equal((large.EstimatedPromptTokens, window), (refused.RequiredTokens, refused.ContextWindow));
+        Assert.Equal((large.EstimatedPromptTokens + OutputReserve, window), (refused.RequiredTokens, refused.ContextWindow)); // prompt + Routing:DefaultOutputTokens
         Assert.Equal(BackendLane.Local, small.Target);
         Assert.Single(local.Requests, r => r.Path == "/v1/chat/completions"); // Only the small one.
         Assert.Contains(logs.Lines, l => l.Contains($"reports a context window of {window} tokens per request", StringComparison.Ordinal));
@@ -102,6 +105,7 @@ public sealed class ContextWindowOverHttpTests
         var json = $$"""
             {
               "HybridInference": {
+                "Routing": { "DefaultOutputTokens": {{OutputReserve}} },
                 "Local": { "HealthCheckInterval": "00:00:00.5", "Backends": [ { "Name": "local", "Provider": "{{provider}}", "Endpoint": "{{local.V1}}", "Model": "Qwen/Qwen2.5-7B-Instruct"{{window}} } ] },
                 "Cloud": { "Backends": [ { "Name": "openai", "Provider": "openai", "Endpoint": "{{cloud.V1}}", "Model": "gpt-4o", "ApiKey": "sk-test", "AllowInsecureHttp": true } ] }
               }

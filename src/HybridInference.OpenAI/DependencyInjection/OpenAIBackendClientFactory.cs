@@ -60,6 +60,9 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
             // A local server gets the core's local default (30 s), so that a stalled one fails over while the caller waits.
             Timeout = backend.Timeout ?? (lane == BackendLane.Local ? OpenAICompatibleChatClient.DefaultLocalTimeout : null),
             TimeoutSetting = TimeoutKey(backend, lane, services),
+            // A local server is sent Routing:DefaultOutputTokens when the request sets no limit, so that a model that
+            // does not stop cannot fill its slot (the router reserved as much in the window).
+            DefaultMaxOutputTokens = lane == BackendLane.Local ? Options(services)?.Routing.DefaultOutputTokens : null,
         };
 
         // The local dialects keep this library's wire code (TGI's schema form, reasoning fields, errors inside 200
@@ -102,13 +105,16 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
     /// </summary>
     private static string TimeoutKey(BackendOptions backend, BackendLane lane, IServiceProvider services)
     {
-        var configured = services.GetService(typeof(Microsoft.Extensions.Options.IOptions<HybridInferenceOptions>)) is Microsoft.Extensions.Options.IOptions<HybridInferenceOptions> options
-            ? (lane == BackendLane.Local ? options.Value.Local.Backends : options.Value.Cloud.Backends).IndexOf(backend)
+        var configured = Options(services) is { } options
+            ? (lane == BackendLane.Local ? options.Local.Backends : options.Cloud.Backends).IndexOf(backend)
             : -1;
         return configured >= 0
             ? $"HybridInference:{lane}:Backends:{configured}:Timeout (backend '{backend.Name}')"
             : $"the Timeout of backend '{backend.Name}' under HybridInference:{lane}:Backends";
     }
+
+    private static HybridInferenceOptions? Options(IServiceProvider services) =>
+        (services.GetService(typeof(Microsoft.Extensions.Options.IOptions<HybridInferenceOptions>)) as Microsoft.Extensions.Options.IOptions<HybridInferenceOptions>)?.Value;
 
     private static string? ResolveApiKey(BackendOptions backend, ServerDialect dialect) =>
         !string.IsNullOrEmpty(backend.ApiKey) ? backend.ApiKey

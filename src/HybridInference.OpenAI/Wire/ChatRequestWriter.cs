@@ -12,7 +12,15 @@ namespace HybridInference.OpenAI.Wire;
 /// <remarks>Content the wire format cannot carry is refused with <see cref="NotSupportedException"/>, never dropped.</remarks>
 internal static class ChatRequestWriter
 {
-    public static BinaryData Write(ServerDialect dialect, string? defaultModel, IEnumerable<ChatMessage> messages, ChatOptions? options, bool stream)
+    /// <summary>Writes the request body.</summary>
+    /// <param name="dialect">The server's dialect.</param>
+    /// <param name="defaultModel">The model asked for when the options name none.</param>
+    /// <param name="messages">The messages.</param>
+    /// <param name="options">The request's options.</param>
+    /// <param name="stream">Whether the answer is streamed.</param>
+    /// <param name="defaultMaxOutputTokens">The output limit sent when the options set none (a local backend's <c>Routing:DefaultOutputTokens</c>); none when null.</param>
+    /// <returns>The JSON body.</returns>
+    public static BinaryData Write(ServerDialect dialect, string? defaultModel, IEnumerable<ChatMessage> messages, ChatOptions? options, bool stream, int? defaultMaxOutputTokens = null)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -30,7 +38,11 @@ internal static class ChatRequestWriter
 
             if (options is not null)
             {
-                WriteOptions(writer, dialect, options);
+                WriteOptions(writer, dialect, options, defaultMaxOutputTokens);
+            }
+            else if (defaultMaxOutputTokens is { } maxTokens)
+            {
+                WriteMaxTokens(writer, dialect, maxTokens);
             }
 
             writer.WriteEndObject();
@@ -39,7 +51,10 @@ internal static class ChatRequestWriter
         return new BinaryData(buffer.WrittenMemory);
     }
 
-    private static void WriteOptions(Utf8JsonWriter writer, ServerDialect dialect, ChatOptions options)
+    private static void WriteMaxTokens(Utf8JsonWriter writer, ServerDialect dialect, int maxTokens) =>
+        writer.WriteNumber(dialect.UsesMaxCompletionTokens ? "max_completion_tokens"u8 : "max_tokens"u8, maxTokens);
+
+    private static void WriteOptions(Utf8JsonWriter writer, ServerDialect dialect, ChatOptions options, int? defaultMaxOutputTokens)
     {
         if (options.Temperature is { } temperature)
         {
@@ -56,9 +71,10 @@ internal static class ChatRequestWriter
             writer.WriteNumber("top_k"u8, topK); // An extension the local servers accept; OpenAI does not.
         }
 
-        if (options.MaxOutputTokens is { } maxTokens)
+        // The caller's limit wins; else a local backend's default, so that a model that does not stop cannot fill its slot.
+        if ((options.MaxOutputTokens ?? defaultMaxOutputTokens) is { } maxTokens)
         {
-            writer.WriteNumber(dialect.UsesMaxCompletionTokens ? "max_completion_tokens"u8 : "max_tokens"u8, maxTokens);
+            WriteMaxTokens(writer, dialect, maxTokens);
         }
 
         if (options.FrequencyPenalty is { } frequencyPenalty)

@@ -18,14 +18,23 @@ internal sealed class TaskClassifier
 
     private readonly ClassificationOptions _options;
     private readonly ITokenCounter _tokenCounter;
+    private readonly PromptLimits? _limits;
     private readonly (TaskCategory Category, KeywordMatcher? Keywords, Regex? Pattern)[] _rules;
 
-    public TaskClassifier(ClassificationOptions options, ITokenCounter tokenCounter)
+    /// <summary>Initializes a new instance of the <see cref="TaskClassifier"/> class.</summary>
+    /// <param name="options">The classification rules.</param>
+    /// <param name="tokenCounter">The estimate of prompt tokens.</param>
+    /// <param name="limits">
+    /// The limits requests are routed on, the exact counters of the local backends and the output reserve; null for
+    /// the estimate alone and no reserve (a chain built by hand).
+    /// </param>
+    public TaskClassifier(ClassificationOptions options, ITokenCounter tokenCounter, PromptLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(tokenCounter);
         _options = options;
         _tokenCounter = tokenCounter;
+        _limits = limits;
         _rules = MostDemandingFirst
             .Select(category => Compile(category, options))
             .Where(rule => rule.Keywords is not null || rule.Pattern is not null)
@@ -37,6 +46,13 @@ internal sealed class TaskClassifier
         ArgumentNullException.ThrowIfNull(messages);
 
         var tokens = _tokenCounter.CountPromptTokens(messages, options);
+        var reserve = _limits?.DefaultOutputTokens ?? 0;
+        var exact = false;
+        if (_limits is not null && _limits.TryCountNearLimit(tokens, options?.MaxOutputTokens ?? reserve, messages, options, out var counted))
+        {
+            (tokens, exact) = (counted, true);
+        }
+
         var (category, source) = options.GetTaskCategory() is { } explicitCategory
             ? (explicitCategory, CategorySource.Explicit)
             : Categorize(messages, options);
@@ -47,7 +63,11 @@ internal sealed class TaskClassifier
             tokens,
             options?.MaxOutputTokens,
             options?.ResponseFormat is ChatResponseFormatJson,
-            options.GetDataPolicy() ?? _options.DefaultDataPolicy);
+            options.GetDataPolicy() ?? _options.DefaultDataPolicy)
+        {
+            PromptTokensExact = exact,
+            DefaultOutputTokens = reserve,
+        };
     }
 
     private (TaskCategory, CategorySource) Categorize(IEnumerable<ChatMessage> messages, ChatOptions? options)

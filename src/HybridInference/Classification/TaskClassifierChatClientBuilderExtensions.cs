@@ -22,7 +22,17 @@ public static class TaskClassifierChatClientBuilderExtensions
     /// </param>
     /// <returns><paramref name="builder"/>.</returns>
     /// <remarks>Prompt tokens are counted by the <see cref="ITokenCounter"/> in the services, or by the built-in estimate.</remarks>
-    public static ChatClientBuilder UseTaskClassifier(this ChatClientBuilder builder, ClassificationOptions? options = null, PrivacyOptions? privacy = null, Action<ClassificationOptions>? configure = null)
+    public static ChatClientBuilder UseTaskClassifier(this ChatClientBuilder builder, ClassificationOptions? options = null, PrivacyOptions? privacy = null, Action<ClassificationOptions>? configure = null) =>
+        UseTaskClassifier(builder, options, privacy, configure, limits: null);
+
+    /// <summary>Adds the task classifier with the limits requests are routed on (exact counts near them, the output reserve).</summary>
+    /// <param name="builder">The spine's pipeline.</param>
+    /// <param name="options">The classification rules; the defaults when <see langword="null"/>.</param>
+    /// <param name="privacy">What to do with requests that contain personal data.</param>
+    /// <param name="configure">Changes the rules when the pipeline is built.</param>
+    /// <param name="limits">The limits, exact counters and output reserve; null for the estimate alone.</param>
+    /// <returns><paramref name="builder"/>.</returns>
+    internal static ChatClientBuilder UseTaskClassifier(this ChatClientBuilder builder, ClassificationOptions? options, PrivacyOptions? privacy, Action<ClassificationOptions>? configure, PromptLimits? limits)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Use((inner, services) =>
@@ -31,7 +41,7 @@ public static class TaskClassifierChatClientBuilderExtensions
             configure?.Invoke(rules);
             return new TaskClassifierChatClient(
                 inner,
-                new TaskClassifier(rules, ChainServices.TokenCounter(services)),
+                new TaskClassifier(rules, ChainServices.TokenCounter(services), limits),
                 privacy?.Action ?? PiiAction.None,
                 privacy is { Action: not PiiAction.None } ? services.GetService(typeof(IPiiDetector)) as IPiiDetector ?? new PiiDetector(privacy) : null,
                 ChainServices.Logger<TaskClassifierChatClient>(services));

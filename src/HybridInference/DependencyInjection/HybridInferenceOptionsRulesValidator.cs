@@ -52,6 +52,14 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
             errors.Add($"{Prefix}:Routing:LocalContextLimit ({limit}) is larger than the largest local ContextWindow ({window}); requests would be routed to a local model that cannot hold them.");
         }
 
+        // The output reserve alone must leave room for a prompt in the local limit, else no request without its own
+        // MaxOutputTokens could ever run locally.
+        if ((options.Routing.LocalContextLimit ?? largestWindow) is { } room && options.Routing.DefaultOutputTokens >= room)
+        {
+            errors.Add($"{Prefix}:Routing:DefaultOutputTokens ({options.Routing.DefaultOutputTokens}) leaves no room for a prompt in the local limit of {room} tokens " +
+                $"({(options.Routing.LocalContextLimit is null ? "the largest local ContextWindow" : "Routing:LocalContextLimit")}); set it below that.");
+        }
+
         foreach (var (model, price) in options.Pricing)
         {
             if (price is null)

@@ -4,6 +4,12 @@ namespace HybridInference.Internal;
 internal static class Defaults
 {
     public const int LocalContextLimit = 4096;
+
+    /// <summary>The output reserved for a request that sets no <c>MaxOutputTokens</c> (<c>Routing:DefaultOutputTokens</c>).</summary>
+    public const int DefaultOutputTokens = 1024;
+
+    /// <summary>The largest <c>Routing:DefaultOutputTokens</c> accepted.</summary>
+    public const int MaximumOutputTokens = 1_048_576;
     public const int FallbackMaxRetries = 1;
     public const int FallbackMaxRetriesLimit = 5;
     public const double EscalationThreshold = 0.15;

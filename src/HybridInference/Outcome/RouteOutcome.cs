@@ -37,8 +37,14 @@ public sealed class RouteOutcome
     /// <summary>Gets the number of local answers that failed JSON Schema validation.</summary>
     public required int ValidationFailures { get; init; }
 
-    /// <summary>Gets the estimated prompt size the router decided on.</summary>
+    /// <summary>Gets the prompt size the router decided on: the estimate, or the exact count when <see cref="PromptTokensExact"/>.</summary>
     public required int EstimatedPromptTokens { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether <see cref="EstimatedPromptTokens"/> is the exact count of the local backend's
+    /// tokenizer (the estimate was near a limit the request was routed on), not the estimate.
+    /// </summary>
+    public bool PromptTokensExact { get; init; }
 
     /// <summary>Gets the input tokens of every attempt, as the backends reported them.</summary>
     public required long InputTokens { get; init; }

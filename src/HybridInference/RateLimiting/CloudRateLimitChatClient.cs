@@ -36,7 +36,7 @@ internal sealed class CloudRateLimitChatClient(IChatClient cloudLane, CloudRateL
 
     private async ValueTask<IDisposable> AcquireAsync(ChatOptions? options, CancellationToken cancellationToken)
     {
-        var tokens = RequestState.Find(options)?.Profile?.RequiredContextTokens ?? 1;
+        var tokens = RequestState.Find(options)?.Profile?.BudgetTokens ?? 1;
         return await limiter.AcquireAsync(tokens, cancellationToken).ConfigureAwait(false)
             ?? throw new CloudRateLimitExceededException(
                 $"The cloud budget (Cloud:RequestsPerMinute, Cloud:TokensPerMinute) had no room within {limiter.QueueTime.TotalSeconds:0.###} s; nothing was sent to the cloud.");

@@ -126,7 +126,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             "The request has no task profile: put the task classifier in front of the router, or give the router a classifier.")).Classify(messages, options);
         var preferred = _policy.Decide(profile);
         var waitForBudget = _cloudBudget is not null && preferred is { Target: RouteTarget.Cloud, Reason: RouteReason.Category or RouteReason.Policy }
-            && !_cloudBudget.HasRoomNow(profile.RequiredContextTokens);
+            && !_cloudBudget.HasRoomNow(profile.BudgetTokens);
         return waitForBudget
             ? DecideAfterBudgetAsync(profile, preferred, state, cancellationToken)
             : new ValueTask<IChatClient>(Commit(profile, preferred, States(cloudHasRoom: true), state));
@@ -134,7 +134,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
     private async ValueTask<IChatClient> DecideAfterBudgetAsync(TaskProfile profile, RouteDecision preferred, RequestState state, CancellationToken cancellationToken)
     {
-        var hasRoom = await _cloudBudget!.WaitForRoomAsync(profile.RequiredContextTokens, cancellationToken).ConfigureAwait(false);
+        var hasRoom = await _cloudBudget!.WaitForRoomAsync(profile.BudgetTokens, cancellationToken).ConfigureAwait(false);
         return Commit(profile, preferred, States(hasRoom), state);
     }
 

@@ -17,6 +17,16 @@ public sealed class RoutingOptions
     public int? LocalContextLimit { get; set; }
 
     /// <summary>
+    /// Gets or sets the output tokens kept for the answer of a request that sets no <c>MaxOutputTokens</c>: the router
+    /// reserves them when it checks the request against <see cref="LocalContextLimit"/> and the context windows (a
+    /// prompt that fits but leaves no room for them is routed as too long), and local backends are sent them as the
+    /// request's output limit (<c>max_tokens</c>), so that a model that does not stop cannot fill its slot. A caller's
+    /// <c>MaxOutputTokens</c> wins. Default 1024; 1 to 1,048,576.
+    /// </summary>
+    [Range(1, Defaults.MaximumOutputTokens)]
+    public int DefaultOutputTokens { get; set; } = Defaults.DefaultOutputTokens;
+
+    /// <summary>
     /// Gets or sets how many times invalid local JSON output is retried locally with a constrained prompt before the
     /// request escalates. Default 1; 0 to 5.
     /// </summary>

@@ -87,6 +87,7 @@ public sealed class HybridInferenceConfigurationTests
         Assert.Equal((3, TimeSpan.FromSeconds(30)), (o.Local.FailuresBeforeEjection, o.Local.EjectionDuration));
         Assert.Equal((true, false), (o.Validation.ExtractJson, o.Validation.AssertFormats));
         Assert.Equal(5, o.Routing.FailuresBeforeBreak);
+        Assert.Equal(1024, o.Routing.DefaultOutputTokens);
     }
 
     [Theory]
@@ -99,6 +100,11 @@ public sealed class HybridInferenceConfigurationTests
     [InlineData("""{"Routing":{"BreakDuration":"2.00:00:00"}}""", "The field HybridInference:Routing:BreakDuration must be between 00:00:00.5000000 and 1.00:00:00.")]
     [InlineData("""{"Routing":{"FailuresBeforeBreak":1}}""", "The field HybridInference:Routing:FailuresBeforeBreak must be between 2 and 1000.")]
     [InlineData("""{"Routing":{"FailuresBeforeBreak":1001}}""", "The field HybridInference:Routing:FailuresBeforeBreak must be between 2 and 1000.")]
+    [InlineData("""{"Routing":{"DefaultOutputTokens":0}}""", "The field HybridInference:Routing:DefaultOutputTokens must be between 1 and 1048576.")]
+    [InlineData("""{"Routing":{"DefaultOutputTokens":-5}}""", "The field HybridInference:Routing:DefaultOutputTokens must be between 1 and 1048576.")]
+    [InlineData("""{"Routing":{"DefaultOutputTokens":1048577}}""", "The field HybridInference:Routing:DefaultOutputTokens must be between 1 and 1048576.")]
+    [InlineData("""{"Routing":{"LocalContextLimit":2048,"DefaultOutputTokens":2048}}""", "HybridInference:Routing:DefaultOutputTokens (2048) leaves no room for a prompt in the local limit of 2048 tokens (Routing:LocalContextLimit)")]
+    [InlineData("""{"Local":{"Backends":[{"Name":"a","ContextWindow":1024}]}}""", "HybridInference:Routing:DefaultOutputTokens (1024) leaves no room for a prompt in the local limit of 1024 tokens (the largest local ContextWindow)")]
     [InlineData("""{"Cloud":{"RequestsPerMinute":0}}""", "The field HybridInference:Cloud:RequestsPerMinute must be between 1 and 2147483647.")]
     [InlineData("""{"Local":{"FailuresBeforeEjection":0}}""", "The field HybridInference:Local:FailuresBeforeEjection must be between 1 and 100.")]
     [InlineData("""{"Cloud":{"EjectionDuration":"00:00:00.1"}}""", "The field HybridInference:Cloud:EjectionDuration must be between 00:00:00.5000000 and 1.00:00:00.")]
@@ -192,7 +198,7 @@ public sealed class HybridInferenceConfigurationTests
     {
         var local = new FakeChatClient("local").Reply("hi");
         var services = new ServiceCollection();
-        services.AddHybridInference(o => o.Routing.LocalContextLimit = 1000).AddLocalBackend("local", _ => local);
+        services.AddHybridInference(o => (o.Routing.LocalContextLimit, o.Routing.DefaultOutputTokens) = (1000, 256)).AddLocalBackend("local", _ => local);
         using var provider = services.BuildServiceProvider();
 
         var response = await provider.GetRequiredService<IChatClient>().GetResponseAsync("Hello");

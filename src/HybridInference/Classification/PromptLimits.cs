@@ -1,0 +1,96 @@
+using HybridInference.Internal;
+using HybridInference.Pools;
+using HybridInference.Tokens;
+using Microsoft.Extensions.AI;
+
+namespace HybridInference.Classification;
+
+/// <summary>
+/// The limits a request is routed on, as the classifier reads them to decide whether the estimate is enough: the
+/// configured <c>Routing:LocalContextLimit</c> (else the largest local window, else 4096, as
+/// <see cref="DefaultRoutingPolicy"/> reads it), the largest local window (a local-only request's), and the output
+/// reserved for an answer whose size the caller did not set (<c>Routing:DefaultOutputTokens</c>). Built once with the
+/// chain; per request it reads a few fields and allocates nothing unless the estimate is near a limit.
+/// </summary>
+/// <remarks>
+/// Near a limit (neither <see cref="TokenEstimateBand.SurelyFits"/> nor <see cref="TokenEstimateBand.SurelyExceeds"/>
+/// for it), the prompt is counted by the exact counter of the local backend it would go to, when a local backend has
+/// one: of those that have one, the one with the largest window, since a request near the largest window can only run
+/// there and one near a smaller limit fits it as well as any.
+/// </remarks>
+internal sealed class PromptLimits
+{
+    private readonly int? _configuredLimit;
+    private readonly LaneContextWindows? _windows;
+    private readonly (BackendInfo Backend, ITokenCounter Counter)[] _exactCounters;
+
+    /// <summary>Initializes a new instance of the <see cref="PromptLimits"/> class.</summary>
+    /// <param name="configuredLimit">The configured <c>Routing:LocalContextLimit</c>, if any.</param>
+    /// <param name="windows">The local lane's windows (configured or reported), if the lane has a pool.</param>
+    /// <param name="exactCounters">The local backends that have an exact counter, with it.</param>
+    /// <param name="defaultOutputTokens">The output reserved when a request sets no <c>MaxOutputTokens</c>; 0 for none.</param>
+    public PromptLimits(int? configuredLimit, LaneContextWindows? windows, IReadOnlyList<(BackendInfo Backend, ITokenCounter Counter)> exactCounters, int defaultOutputTokens)
+    {
+        ArgumentNullException.ThrowIfNull(exactCounters);
+        ArgumentOutOfRangeException.ThrowIfNegative(defaultOutputTokens);
+        _configuredLimit = configuredLimit;
+        _windows = windows;
+        _exactCounters = [.. exactCounters];
+        DefaultOutputTokens = defaultOutputTokens;
+    }
+
+    /// <summary>Gets the output reserved when a request sets no <c>MaxOutputTokens</c>.</summary>
+    public int DefaultOutputTokens { get; }
+
+    /// <summary>
+    /// Counts the prompt exactly when its estimate is near a limit it is routed on and a local backend has an exact counter.
+    /// </summary>
+    /// <param name="estimate">The prompt's estimated tokens.</param>
+    /// <param name="outputTokens">The output the request needs room for (its <c>MaxOutputTokens</c>, or the reserve).</param>
+    /// <param name="messages">The request's messages.</param>
+    /// <param name="options">The request's options.</param>
+    /// <param name="exact">The exact count, when counted.</param>
+    /// <returns>Whether the prompt was counted exactly.</returns>
+    public bool TryCountNearLimit(int estimate, int outputTokens, IEnumerable<ChatMessage> messages, ChatOptions? options, out int exact)
+    {
+        exact = 0;
+        if (_exactCounters.Length == 0)
+        {
+            return false;
+        }
+
+        var window = _windows?.Largest;
+        var limit = _configuredLimit ?? window ?? Defaults.LocalContextLimit;
+        if (!IsNear(estimate, limit, outputTokens) && (window is not { } largest || !IsNear(estimate, largest, outputTokens)))
+        {
+            return false;
+        }
+
+        exact = Largest().CountPromptTokens(messages, options);
+        return true;
+    }
+
+    /// <summary>Whether the prompt's estimate leaves it unclear whether prompt and output fit in <paramref name="limit"/>.</summary>
+    private static bool IsNear(int estimate, int limit, int outputTokens)
+    {
+        // The room left for the prompt; at most 0 when the output alone fills the limit (then the prompt surely exceeds it,
+        // unless it is empty and the room is exactly 0, which the estimate decides as well).
+        var room = (int)Math.Max((long)limit - outputTokens, int.MinValue / 4);
+        return !TokenEstimateBand.SurelyFits(estimate, room) && !TokenEstimateBand.SurelyExceeds(estimate, room);
+    }
+
+    /// <summary>The exact counter of the local backend with the largest window now (windows a server reports may change).</summary>
+    private ITokenCounter Largest()
+    {
+        var best = _exactCounters[0];
+        for (var i = 1; i < _exactCounters.Length; i++)
+        {
+            if ((_exactCounters[i].Backend.Window ?? 0) > (best.Backend.Window ?? 0))
+            {
+                best = _exactCounters[i];
+            }
+        }
+
+        return best.Counter;
+    }
+}
