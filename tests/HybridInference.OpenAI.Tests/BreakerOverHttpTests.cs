@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,8 +55,7 @@ public sealed class BreakerOverHttpTests(ITestOutputHelper output) : IAsyncLifet
         await _cloud.DisposeAsync();
     }
 
-    private static string Completion(string content) =>
-        Fixture.Read("vllm", "chat-completion.json").Replace("Hello! How can I help you today?", JsonEncodedText.Encode(content).ToString(), StringComparison.Ordinal);
+    private static string Completion(string content) => Fixture.Completion("vllm", content);
 
     private static Func<HttpContext, Task> Outage(string kind) => kind switch
     {

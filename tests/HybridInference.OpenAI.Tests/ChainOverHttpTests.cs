@@ -48,8 +48,7 @@ public sealed class ChainOverHttpTests : IAsyncLifetime
         await _cloud.DisposeAsync();
     }
 
-    private static string Completion(string content) =>
-        Fixture.Read("vllm", "chat-completion.json").Replace("Hello! How can I help you today?", JsonEncodedText.Encode(content).ToString(), StringComparison.Ordinal);
+    private static string Completion(string content) => Fixture.Completion("vllm", content);
 
     [Fact]
     public async Task Routine_GoesToTheLocalServer()

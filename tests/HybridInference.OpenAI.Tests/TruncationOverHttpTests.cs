@@ -27,7 +27,7 @@ public sealed class TruncationOverHttpTests
         new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(Schema, "person"), MaxOutputTokens = 64 }.WithDataPolicy(policy);
 
     private static Func<Microsoft.AspNetCore.Http.HttpContext, Task> ValidAnswer() =>
-        Respond.Json(Fixture.Read("llamacpp", "chat-completion.json").Replace("Hello! How can I help you today?", """{\"name\":\"Ada\"}""", StringComparison.Ordinal));
+        Respond.Json(Fixture.Completion("llamacpp", """{"name":"Ada"}"""));
 
     [Theory]
     [MemberData(nameof(CutOff))]
@@ -62,7 +62,7 @@ public sealed class TruncationOverHttpTests
         await using var cloud = await LoopbackServer.StartAsync();
         local.ProbesApart = cloud.ProbesApart = true; // the chain probes them from the moment it is built
         local.Default = Respond.File(Fixture.Path("llamacpp", file));
-        cloud.Default = Respond.Json(Fixture.Read("openai", "chat-completion.json").Replace("Hello! How can I help you today?", """{\"name\":\"Ada\"}""", StringComparison.Ordinal));
+        cloud.Default = Respond.Json(Fixture.Completion("openai", """{"name":"Ada"}"""));
         await using var services = Build(local, cloud);
 
         var response = await services.GetRequiredService<IChatClient>().GetResponseAsync("Who wrote the first program?", Json());
