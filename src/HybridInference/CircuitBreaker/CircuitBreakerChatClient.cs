@@ -1,5 +1,4 @@
 using HybridInference.Errors;
-using HybridInference.Internal;
 using HybridInference.Pools;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
@@ -26,9 +25,10 @@ namespace HybridInference.CircuitBreaker;
 /// caller's cancellation, a prompt too long for the window, or a request the server rejected as bad. A stream counts
 /// as one attempt that ends when the stream ends, so a failure mid-stream counts as well.
 /// </remarks>
-internal sealed class CircuitBreakerChatClient : DelegatingChatClient
+internal sealed partial class CircuitBreakerChatClient : DelegatingChatClient
 {
-    private readonly ResiliencePipeline<ChatResponse?> _pipeline;
+    private readonly ResiliencePipeline<Task<ChatResponse>?> _pipeline;
+    private readonly ResiliencePipeline<Task<ChatResponse>?> _ratioPipeline;
     private readonly LaneCircuit _circuit;
     private readonly CircuitBreakerStateProvider _ratio;
     private readonly ILogger _logger;
@@ -57,13 +57,34 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         _ratio = new CircuitBreakerStateProvider();
         var ratioControl = new CircuitBreakerManualControl();
 
-        // Two Polly breakers on the lane's clock. The outer one is the lane's: the router reads it, and it opens when
-        // the failure-ratio breaker inside opens (on the same failure), after FailuresBeforeBreak failures in a row
+        // Two Polly breakers on the lane's clock. The lane's breaker runs around every call: the router reads it, and it
+        // opens when the failure-ratio breaker opens (on the same failure), after FailuresBeforeBreak failures in a row
         // (whatever the traffic: with its ratio at 0 and a day's window, it opens on the first failure it is told to
-        // handle), or when its trial fails. The inner one keeps the ratio over the sampling window; its breaks lie
-        // within the outer's, and it starts afresh whenever the lane's circuit closes.
-        _pipeline = new ResiliencePipelineBuilder<ChatResponse?> { TimeProvider = clock }
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<ChatResponse?>
+        // handle), or when its trial fails. The failure-ratio breaker keeps the ratio over the sampling window: the lane's
+        // breaker hands it each call's outcome as it judges it (a pipeline whose callback returns that outcome, run
+        // synchronously), so a call pays for one breaker around it, not two nested; its breaks lie within the lane's
+        // (no call reaches it while the lane's circuit is open), and it starts afresh whenever the lane's circuit closes.
+        _ratioPipeline = new ResiliencePipelineBuilder<Task<ChatResponse>?> { TimeProvider = clock }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<Task<ChatResponse>?>
+            {
+                Name = "failure-ratio",
+                FailureRatio = options.EscalationThreshold,
+                SamplingDuration = options.SamplingWindow,
+                MinimumThroughput = options.MinimumThroughput,
+                BreakDuration = options.BreakDuration,
+                StateProvider = _ratio,
+                ManualControl = ratioControl,
+                ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && CountFailure(circuit, ex, args.Context.CancellationToken)),
+                OnOpened = args =>
+                {
+                    circuit.RatioOpened(args.BreakDuration);
+                    return default;
+                },
+            })
+            .Build();
+
+        _pipeline = new ResiliencePipelineBuilder<Task<ChatResponse>?> { TimeProvider = clock }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<Task<ChatResponse>?>
             {
                 Name = "lane",
                 FailureRatio = 0,
@@ -71,7 +92,7 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
                 SamplingDuration = TimeSpan.FromDays(1),
                 BreakDuration = options.BreakDuration,
                 StateProvider = circuit.Polly,
-                ShouldHandle = args => new ValueTask<bool>(ShouldBreak(args.Outcome.Exception, args.Context.CancellationToken)),
+                ShouldHandle = args => Judge(args.Outcome, args.Context),
                 OnOpened = args =>
                 {
                     var cause = _ratio.CircuitState is CircuitState.Open ? "failures passed the threshold over the sampling window"
@@ -96,58 +117,56 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
                     return default;
                 },
             })
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<ChatResponse?>
-            {
-                Name = "failure-ratio",
-                FailureRatio = options.EscalationThreshold,
-                SamplingDuration = options.SamplingWindow,
-                MinimumThroughput = options.MinimumThroughput,
-                BreakDuration = options.BreakDuration,
-                StateProvider = _ratio,
-                ManualControl = ratioControl,
-                ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && CountFailure(circuit, ex, args.Context.CancellationToken)),
-                OnOpened = args =>
-                {
-                    circuit.RatioOpened(args.BreakDuration);
-                    return default;
-                },
-            })
             .Build();
     }
 
     /// <summary>Gets the breaker's state.</summary>
     public LaneCircuit Circuit => _circuit;
 
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// The pipeline's result is the lane's answer as a task, completed when the pipeline returns it: an answer the lane
+    /// gives synchronously passes through the breaker as the very task it came in, with no async layer.
+    /// </remarks>
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         EndBreakIfProbePassed();
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        ValueTask<Outcome<Task<ChatResponse>?>> execution;
         try
         {
-            var outcome = await _pipeline.ExecuteOutcomeAsync(
-                static async (context, state) =>
+            execution = _pipeline.ExecuteOutcomeAsync(
+                static (context, state) =>
                 {
+                    Task<ChatResponse> answer;
                     try
                     {
-                        return Outcome.FromResult<ChatResponse?>(
-                            await state.Client.InnerClient.GetResponseAsync(state.Messages, state.Options, context.CancellationToken).ConfigureAwait(false));
+                        answer = state.Client.InnerClient.GetResponseAsync(state.Messages, state.Options, context.CancellationToken);
                     }
                     catch (Exception ex)
                     {
-                        return Outcome.FromException<ChatResponse?>(ex);
+                        return new(Outcome.FromException<Task<ChatResponse>?>(ex));
                     }
+
+                    return answer.IsCompleted ? new(Completed(answer)) : AwaitAsync(answer);
                 },
                 context,
-                (Client: this, Messages: messages, Options: options)).ConfigureAwait(false);
-
-            ThrowIfException(outcome);
-            return outcome.Result!;
+                (Client: this, Messages: messages, Options: options));
         }
-        finally
+        catch
         {
             ResilienceContextPool.Shared.Return(context);
+            throw;
         }
+
+        if (!execution.IsCompletedSuccessfully)
+        {
+            return AwaitAsync(execution, context);
+        }
+
+        ResilienceContextPool.Shared.Return(context);
+        var outcome = execution.Result;
+        return outcome.Exception is null ? outcome.Result! : Task.FromException<ChatResponse>(Failure(outcome.Exception));
     }
 
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
@@ -172,20 +191,68 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         base.Dispose(disposing);
     }
 
-    /// <summary>Rethrows a failed attempt; a cloud call the open circuit refused becomes a <see cref="BackendException"/> that says so.</summary>
-    private void ThrowIfException(Outcome<ChatResponse?> outcome)
+    /// <summary>The lane's answer as the pipeline's outcome: the completed task itself, or its failure.</summary>
+    private static Outcome<Task<ChatResponse>?> Completed(Task<ChatResponse> answer) =>
+        answer.IsCompletedSuccessfully ? Outcome.FromResult<Task<ChatResponse>?>(answer)
+        : Outcome.FromException<Task<ChatResponse>?>(answer.IsCanceled ? new TaskCanceledException(answer) : answer.Exception!.InnerException ?? answer.Exception);
+
+    private static async ValueTask<Outcome<Task<ChatResponse>?>> AwaitAsync(Task<ChatResponse> answer)
     {
-        if (_circuit.Lane == BackendLane.Cloud && outcome.Exception is BrokenCircuitException broken)
+        try
+        {
+            await answer.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            return Outcome.FromException<Task<ChatResponse>?>(ex);
+        }
+
+        return Outcome.FromResult<Task<ChatResponse>?>(answer);
+    }
+
+    private async Task<ChatResponse> AwaitAsync(ValueTask<Outcome<Task<ChatResponse>?>> execution, ResilienceContext context)
+    {
+        try
+        {
+            var outcome = await execution.ConfigureAwait(false);
+            ThrowIfException(outcome);
+            return await outcome.Result!.ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>Rethrows a failed attempt; a cloud call the open circuit refused becomes a <see cref="BackendException"/> that says so.</summary>
+    private void ThrowIfException(Outcome<Task<ChatResponse>?> outcome)
+    {
+        if (outcome.Exception is { } exception)
+        {
+            var failure = Failure(exception);
+            if (ReferenceEquals(failure, exception))
+            {
+                outcome.ThrowIfException();
+            }
+
+            throw failure;
+        }
+    }
+
+    /// <summary>What a failed attempt is to the caller: itself, or for a cloud call the open circuit refused, a <see cref="BackendException"/> that says so.</summary>
+    private Exception Failure(Exception exception)
+    {
+        if (_circuit.Lane == BackendLane.Cloud && exception is BrokenCircuitException broken)
         {
             var retry = broken.RetryAfter is { } after ? $" for another {after.TotalSeconds:0.#} s" : string.Empty;
-            throw new BackendException(
+            return new BackendException(
                 BackendErrorKind.Unavailable,
                 $"The cloud lane's circuit breaker is open{retry}: too many cloud calls failed in the sampling window, so nothing was sent.",
                 retryAfter: broken.RetryAfter,
                 innerException: broken);
         }
 
-        outcome.ThrowIfException();
+        return exception;
     }
 
     /// <summary>Counts a failure the breaker counts (the ratio breaker's predicate: each attempt reaches it once), by its reason.</summary>
@@ -201,9 +268,29 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
     }
 
     /// <summary>
-    /// The lane breaker's predicate: whether an attempt's outcome opens the lane's circuit. A success resets the
-    /// failures in a row; a failure the breaker counts opens it when it is the <c>FailuresBeforeBreak</c>th in a row,
-    /// when the ratio breaker inside has opened, or when it is the half-open trial's.
+    /// The lane breaker's predicate, once per call: hands the outcome to the failure-ratio breaker, then tells whether it
+    /// opens the lane's circuit (<see cref="ShouldBreak"/>).
+    /// </summary>
+    private ValueTask<bool> Judge(Outcome<Task<ChatResponse>?> outcome, ResilienceContext context)
+    {
+        // Polly runs the ratio breaker's bookkeeping synchronously around a callback that is already done; an outcome it
+        // refuses while its own break lasts is not counted, as a call it refused would not have been.
+        var counted = _ratioPipeline.ExecuteOutcomeAsync(static (_, outcome) => new ValueTask<Outcome<Task<ChatResponse>?>>(outcome), context, outcome);
+        return counted.IsCompletedSuccessfully
+            ? new ValueTask<bool>(ShouldBreak(outcome.Exception, context.CancellationToken))
+            : JudgeAsync(counted, outcome.Exception, context.CancellationToken);
+    }
+
+    private async ValueTask<bool> JudgeAsync(ValueTask<Outcome<Task<ChatResponse>?>> counted, Exception? exception, CancellationToken cancellationToken)
+    {
+        await counted.ConfigureAwait(false);
+        return ShouldBreak(exception, cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether an attempt's outcome opens the lane's circuit. A success resets the failures in a row; a failure the
+    /// breaker counts opens it when it is the <c>FailuresBeforeBreak</c>th in a row, when the ratio breaker has opened on
+    /// it, or when it is the half-open trial's.
     /// </summary>
     private bool ShouldBreak(Exception? exception, CancellationToken cancellationToken)
     {
@@ -229,131 +316,5 @@ internal sealed class CircuitBreakerChatClient : DelegatingChatClient
         {
             Log.CircuitBreakEndedByProbe(_logger, _circuit.Lane);
         }
-    }
-
-    /// <summary>
-    /// A stream run inside the breaker's pipeline: the pipeline's callback starts the stream, reports the first
-    /// update, and completes only when the caller has finished reading, with the stream's outcome. Past the first
-    /// update, each one comes straight from the lane below; only a failure takes a slower path, to be recorded.
-    /// </summary>
-    private sealed class GuardedStream(CircuitBreakerChatClient client, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken requestCancellation)
-        : IAsyncEnumerable<ChatResponseUpdate>
-    {
-        public IAsyncEnumerator<ChatResponseUpdate> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
-            new Enumerator(client, new StreamingAttempt(client.InnerClient, messages, options), StreamCancellation.Combine(requestCancellation, cancellationToken));
-
-        private sealed class Enumerator(CircuitBreakerChatClient client, StreamingAttempt attempt, StreamCancellation cancellation) : IAsyncEnumerator<ChatResponseUpdate>
-        {
-            private ResilienceContext? _context;
-            private Task<Outcome<ChatResponse?>>? _execution;
-            private bool _started;
-
-            public ChatResponseUpdate Current => attempt.Updates!.Current;
-
-            public ValueTask<bool> MoveNextAsync()
-            {
-                if (!_started)
-                {
-                    return StartAsync();
-                }
-
-                ValueTask<bool> next;
-                try
-                {
-                    next = attempt.Updates!.MoveNextAsync();
-                }
-                catch (Exception ex)
-                {
-                    attempt.Finish(ex);
-                    throw;
-                }
-
-                return next.IsCompletedSuccessfully ? next : AwaitAsync(next);
-            }
-
-            public async ValueTask DisposeAsync()
-            {
-                // Ends the pipeline's callback, so the breaker records the stream's outcome exactly once.
-                attempt.Finish(null);
-                if (_execution is not null)
-                {
-                    await _execution.ConfigureAwait(false);
-                }
-
-                if (attempt.Updates is not null)
-                {
-                    await attempt.Updates.DisposeAsync().ConfigureAwait(false);
-                }
-
-                if (_context is not null)
-                {
-                    ResilienceContextPool.Shared.Return(_context);
-                    _context = null;
-                }
-
-                cancellation.Dispose();
-            }
-
-            private async ValueTask<bool> StartAsync()
-            {
-                _started = true;
-                client.EndBreakIfProbePassed();
-                _context = ResilienceContextPool.Shared.Get(cancellation.Token);
-                _execution = client._pipeline.ExecuteOutcomeAsync(static (context, attempt) => attempt.RunAsync(context.CancellationToken), _context, attempt).AsTask();
-
-                // Either the stream has produced its first update (or ended empty), or the breaker rejected the call
-                // or the backend failed before anything came.
-                await Task.WhenAny(attempt.Started, _execution).ConfigureAwait(false);
-                if (!attempt.Started.IsCompleted)
-                {
-                    client.ThrowIfException(await _execution.ConfigureAwait(false));
-                    return false;
-                }
-
-                return await attempt.Started.ConfigureAwait(false);
-            }
-
-            private async ValueTask<bool> AwaitAsync(ValueTask<bool> next)
-            {
-                try
-                {
-                    return await next.ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    attempt.Finish(ex);
-                    throw;
-                }
-            }
-        }
-    }
-
-    /// <summary>The stream's attempt as the pipeline runs it: started inside the callback, which ends when the caller is done.</summary>
-    private sealed class StreamingAttempt(IChatClient inner, IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        private readonly TaskCompletionSource<bool> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource<Outcome<ChatResponse?>> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task<bool> Started => _started.Task;
-
-        public IAsyncEnumerator<ChatResponseUpdate>? Updates { get; private set; }
-
-        public async ValueTask<Outcome<ChatResponse?>> RunAsync(CancellationToken cancellationToken)
-        {
-            try
-            {
-                Updates = inner.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
-                _started.TrySetResult(await Updates.MoveNextAsync().ConfigureAwait(false));
-            }
-            catch (Exception ex)
-            {
-                return Outcome.FromException<ChatResponse?>(ex);
-            }
-
-            return await _finished.Task.ConfigureAwait(false);
-        }
-
-        public void Finish(Exception? exception) =>
-            _finished.TrySetResult(exception is null ? Outcome.FromResult<ChatResponse?>(null) : Outcome.FromException<ChatResponse?>(exception));
     }
 }

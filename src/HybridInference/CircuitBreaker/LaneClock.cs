@@ -1,3 +1,5 @@
+using HybridInference.Internal;
+
 namespace HybridInference.CircuitBreaker;
 
 /// <summary>
@@ -9,10 +11,13 @@ namespace HybridInference.CircuitBreaker;
 /// <remarks>
 /// The clock moves only while the circuit is open and nothing passes it, and only to where it would stand at the end
 /// of the break: the breakers' sampling windows then look as they would after a break that ran its course. It never
-/// moves back. Timestamps, timers and the time zone are the inner clock's.
+/// moves back. On the system clock its wall-clock time is the <see cref="CoarseClock"/> (Polly reads it on every call
+/// for the sampling window; a millisecond's resolution is ample for windows and breaks of seconds). Timestamps, timers
+/// and the time zone are the inner clock's.
 /// </remarks>
 internal sealed class LaneClock(TimeProvider inner) : TimeProvider
 {
+    private readonly bool _coarse = CoarseClock.CanReplace(inner);
     private long _offsetTicks;
 
     /// <inheritdoc/>
@@ -22,7 +27,7 @@ internal sealed class LaneClock(TimeProvider inner) : TimeProvider
     public override long TimestampFrequency => inner.TimestampFrequency;
 
     /// <inheritdoc/>
-    public override DateTimeOffset GetUtcNow() => inner.GetUtcNow().AddTicks(Interlocked.Read(ref _offsetTicks));
+    public override DateTimeOffset GetUtcNow() => new(UtcTicks() + Volatile.Read(ref _offsetTicks), TimeSpan.Zero);
 
     /// <inheritdoc/>
     public override long GetTimestamp() => inner.GetTimestamp();
@@ -35,8 +40,8 @@ internal sealed class LaneClock(TimeProvider inner) : TimeProvider
     /// <returns>Whether the clock moved (false when it already read that late).</returns>
     public bool MoveTo(long utcTicks)
     {
-        var needed = utcTicks - inner.GetUtcNow().UtcTicks;
-        var offset = Interlocked.Read(ref _offsetTicks);
+        var needed = utcTicks - UtcTicks();
+        var offset = Volatile.Read(ref _offsetTicks);
         while (needed > offset)
         {
             var seen = Interlocked.CompareExchange(ref _offsetTicks, needed, offset);
@@ -50,4 +55,7 @@ internal sealed class LaneClock(TimeProvider inner) : TimeProvider
 
         return false;
     }
+
+    /// <summary>The inner clock's wall-clock time, in UTC ticks.</summary>
+    private long UtcTicks() => _coarse ? CoarseClock.UtcTicks : inner.GetUtcNow().UtcTicks;
 }

@@ -25,6 +25,7 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
     private readonly ILogger _logger;
     private readonly bool _captureContent;
     private readonly ChatClientMetadata _metadata;
+    private readonly WallClock _wallClock;
     private long _sequence;
     private volatile bool _disposed;
 
@@ -38,51 +39,81 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(timeProvider);
         _metrics = metrics;
         _timeProvider = timeProvider;
+        _wallClock = new WallClock(timeProvider);
         _requestTimeout = requestTimeout;
         _listeners = listeners?.ToArray() ?? [];
         _logger = logger ?? NullLogger.Instance;
         _metadata = new ChatClientMetadata(HybridInferenceTelemetry.ProviderName, providerUri: null, innerClient.GetService<ChatClientMetadata>()?.DefaultModelId);
     }
 
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// An answer the chain below returns synchronously (a backend in the same process, a cache) is passed on as the very
+    /// task it came in, with no async layer of its own; otherwise the answer is awaited.
+    /// </remarks>
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         RequestGuard.ThrowIfInvalid(messages, options);
-        var request = Begin(ref options);
-        using var activity = StartActivity(messages, options);
         var started = _timeProvider.GetTimestamp();
-        RouteOutcome? outcome = null;
+        var request = Begin(ref options, started);
+        var activity = StartActivity(messages, options);
 
         // The overall deadline reaches every layer as a cancellation, so no layer retries, fails over or escalates past it.
-        // Whatever a layer makes of that cancellation (a backend's timeout, a refused escalation, a hedge's failure),
-        // a request whose deadline passed ends in the TimeoutException.
-        using var deadline = _requestTimeout is { } timeout ? new CancellationTokenSource(timeout, _timeProvider) : null;
-        using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var deadline = _requestTimeout is { } timeout ? new CancellationTokenSource(timeout, _timeProvider) : null;
+        var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var call = new Call(request, started, activity, deadline, linked, cancellationToken);
+        Task<ChatResponse> answer;
         try
         {
-            var response = await base.GetResponseAsync(messages, options, linked?.Token ?? cancellationToken).ConfigureAwait(false);
-            outcome = BuildOutcome(request, started, activity);
-            (response.AdditionalProperties ??= [])[RequestState.OutcomePropertyKey] = outcome;
-            RouteOutcomes.MarkToolTurn(response, outcome);
-            TagAnswer(activity, response.FinishReason, response.Messages);
-            return response;
-        }
-        catch (Exception ex) when (deadline is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
-        {
-            var timedOut = new TimeoutException(
-                $"The request did not finish within HybridInference:Routing:RequestTimeout ({_requestTimeout}); every attempt was cancelled.", ex);
-            throw WithOutcome(timedOut, request, started, activity, committed: false, out outcome);
+            answer = base.GetResponseAsync(messages, options, linked?.Token ?? cancellationToken);
         }
         catch (Exception ex)
         {
-            WithOutcome(ex, request, started, activity, committed: false, out outcome);
+            answer = Task.FromException<ChatResponse>(ex);
+        }
+
+        if (!answer.IsCompletedSuccessfully)
+        {
+            return AwaitAsync(answer, call);
+        }
+
+        RouteOutcome? outcome = null;
+        try
+        {
+            outcome = Answered(answer.Result, call);
+            return answer;
+        }
+        finally
+        {
+            End(call, outcome);
+        }
+    }
+
+    private async Task<ChatResponse> AwaitAsync(Task<ChatResponse> answer, Call call)
+    {
+        RouteOutcome? outcome = null;
+        try
+        {
+            var response = await answer.ConfigureAwait(false);
+            outcome = Answered(response, call);
+            return response;
+        }
+        catch (Exception ex) when (call.Deadline is { IsCancellationRequested: true } && !call.CallerCancellation.IsCancellationRequested)
+        {
+            // Whatever a layer makes of the deadline's cancellation (a backend's timeout, a refused escalation, a hedge's
+            // failure), a request whose deadline passed ends in the TimeoutException.
+            var timedOut = new TimeoutException(
+                $"The request did not finish within HybridInference:Routing:RequestTimeout ({_requestTimeout}); every attempt was cancelled.", ex);
+            throw WithOutcome(timedOut, call.Request, call.Started, call.Activity, committed: false, out outcome);
+        }
+        catch (Exception ex)
+        {
+            WithOutcome(ex, call.Request, call.Started, call.Activity, committed: false, out outcome);
             throw;
         }
         finally
         {
-            outcome ??= BuildOutcome(request, started, activity, committed: false, failed: true);
-            RecordTask(outcome);
-            Notify(outcome);
+            End(call, outcome);
         }
     }
 
@@ -96,9 +127,9 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         RequestGuard.ThrowIfInvalid(messages, options);
-        var request = Begin(ref options);
-        using var activity = StartActivity(messages, options);
         var started = _timeProvider.GetTimestamp();
+        var request = Begin(ref options, started);
+        using var activity = StartActivity(messages, options);
         var committed = false;
         ChatFinishReason? finishReason = null;
         var asksForTool = false;
@@ -184,12 +215,39 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
         base.Dispose(disposing);
     }
 
-    private RequestState Begin(ref ChatOptions? options)
+    private RequestState Begin(ref ChatOptions? options, long started)
     {
         // A fresh state per call, on a copy of the caller's options (which are never changed).
-        var request = new RequestState { StartedAt = _timeProvider.GetUtcNow(), Sequence = Interlocked.Increment(ref _sequence) };
+        var request = new RequestState { StartedAt = _wallClock.UtcAt(started), Sequence = Interlocked.Increment(ref _sequence) };
         options = new HybridChatOptions(options, request);
         return request;
+    }
+
+    /// <summary>Attaches the outcome to an answer.</summary>
+    private RouteOutcome Answered(ChatResponse response, Call call)
+    {
+        var outcome = BuildOutcome(call.Request, call.Started, call.Activity);
+        (response.AdditionalProperties ??= [])[RequestState.OutcomePropertyKey] = outcome;
+        RouteOutcomes.MarkToolTurn(response, outcome);
+        TagAnswer(call.Activity, response.FinishReason, response.Messages);
+        return outcome;
+    }
+
+    /// <summary>Ends a call, answered or failed: records it once, tells the listeners, and lets go of its span and deadline.</summary>
+    private void End(Call call, RouteOutcome? outcome)
+    {
+        try
+        {
+            outcome ??= BuildOutcome(call.Request, call.Started, call.Activity, committed: false, failed: true);
+            RecordTask(outcome);
+            Notify(outcome);
+        }
+        finally
+        {
+            call.Activity?.Dispose();
+            call.Linked?.Dispose();
+            call.Deadline?.Dispose();
+        }
     }
 
     /// <summary>Starts the request's span; with content capture on, it carries the prompt.</summary>
@@ -290,4 +348,8 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
             _metrics.RecordEscalation(outcome.EscalationReason);
         }
     }
+
+    /// <summary>What a call carries from its start to its end.</summary>
+    private readonly record struct Call(
+        RequestState Request, long Started, Activity? Activity, CancellationTokenSource? Deadline, CancellationTokenSource? Linked, CancellationToken CallerCancellation);
 }

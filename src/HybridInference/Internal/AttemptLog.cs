@@ -30,6 +30,12 @@ internal sealed class AttemptLog
     {
         get
         {
+            // One call (the usual case) was written before the count that publishes it: no lock needed to read it.
+            if (Volatile.Read(ref _count) == 1)
+            {
+                return _first.Backend;
+            }
+
             lock (this)
             {
                 return _count switch
@@ -56,7 +62,7 @@ internal sealed class AttemptLog
                 (_more ??= []).Add(attempt);
             }
 
-            _count++;
+            Volatile.Write(ref _count, _count + 1);
         }
     }
 
@@ -64,6 +70,21 @@ internal sealed class AttemptLog
     /// <param name="winner">The lane whose answer was returned when a hedge decided it; otherwise the last successful call wins.</param>
     public AttemptTotals Fold(BackendLane? winner)
     {
+        if (Volatile.Read(ref _count) == 1)
+        {
+            // One call, published by the count (a later append goes to the list and leaves it as it is): no lock needed.
+            var only = _first;
+            return new AttemptTotals
+            {
+                Attempts = 1,
+                InputTokens = only.InputTokens,
+                OutputTokens = only.OutputTokens,
+                CostUsd = only.CostUsd,
+                Last = only.Backend,
+                Answered = only.Succeeded && (winner is null || only.Backend.Lane == winner) ? only : null,
+            };
+        }
+
         lock (this)
         {
             var totals = default(AttemptTotals);

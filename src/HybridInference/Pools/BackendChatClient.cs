@@ -39,27 +39,83 @@ internal sealed class BackendChatClient : DelegatingChatClient
     /// <summary>Gets what the pool knows about this backend: load, latency, health.</summary>
     public BackendState State { get; }
 
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// An answer the client returns synchronously is passed on as the very task it came in, with no async layer; a
+    /// refusal (the backend full, a local-only request at a cloud backend) is a faulted task, as from any async call.
+    /// </remarks>
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var trial = Acquire();
+        bool trial;
+        RequestState? request;
         try
         {
-            var request = BeginAttempt(options);
-            using var activity = StartActivity(request);
-            var started = _timeProvider.GetTimestamp();
-            ChatResponse response;
-            try
-            {
-                response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Fail(request, activity, ex, started, cancellationToken);
-                throw;
-            }
+            trial = Acquire();
+        }
+        catch (BackendException ex)
+        {
+            return Task.FromException<ChatResponse>(ex);
+        }
 
+        try
+        {
+            request = BeginAttempt(options);
+        }
+        catch (Exception ex)
+        {
+            State.Release(trial);
+            return Task.FromException<ChatResponse>(ex);
+        }
+
+        var activity = StartActivity(request);
+        var started = _timeProvider.GetTimestamp();
+        Task<ChatResponse> answer;
+        try
+        {
+            answer = base.GetResponseAsync(messages, options, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            answer = Task.FromException<ChatResponse>(ex);
+        }
+
+        if (!answer.IsCompletedSuccessfully)
+        {
+            return AwaitAsync(answer, request, activity, started, trial, cancellationToken);
+        }
+
+        try
+        {
+            var response = answer.Result;
             Complete(request, activity, response.Usage, response.ModelId, response, started, response.FinishReason, committed: true);
-            return response;
+            return answer;
+        }
+        finally
+        {
+            activity?.Dispose();
+            State.Release(trial);
+        }
+    }
+
+    private async Task<ChatResponse> AwaitAsync(Task<ChatResponse> answer, RequestState? request, Activity? activity, long started, bool trial, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using (activity)
+            {
+                ChatResponse response;
+                try
+                {
+                    response = await answer.ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Fail(request, activity, ex, started, cancellationToken);
+                    throw;
+                }
+
+                Complete(request, activity, response.Usage, response.ModelId, response, started, response.FinishReason, committed: true);
+                return response;
+            }
         }
         finally
         {

@@ -91,13 +91,23 @@ internal sealed partial class HeuristicTokenCounter
         _ => 0,
     };
 
+    /// <summary>The characters of a block.</summary>
+    private const int BlockLength = 64;
+
     /// <summary>Counts 64 characters by the rules of <see cref="CountPerCharacter"/>, on one bit mask per class.</summary>
-    private static void CountBlock(ReadOnlySpan<char> block, ref EstimateState state)
+    /// <param name="block">The 64 characters.</param>
+    /// <param name="state">What the block continues; on return, what it ends with, and the counts added.</param>
+    /// <param name="valid">
+    /// The characters that are text (bit <c>k</c> for character <c>k</c>): all of them, or for the text's last block, the
+    /// first ones; the others must be zero (which weigh nothing) and end the text.
+    /// </param>
+    /// <param name="length">How many characters to read: 64, or for the last block the text's, rounded up to a vector's 8.</param>
+    private static void CountBlock(ReadOnlySpan<char> block, ref EstimateState state, ulong valid, int length = BlockLength)
     {
         ulong letter = 0, digit = 0, punctuation = 0, newline = 0, space = 0, tab = 0;
         var eighths = 0;
         ref var first = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(block));
-        for (nuint k = 0; k < 64; k += 8)
+        for (nuint k = 0; k < (nuint)length; k += 8)
         {
             var v = Vector128.LoadUnsafe(ref first, k);
             var isDigit = Vector128.LessThan(v - Vector128.Create((ushort)'0'), Vector128.Create((ushort)10));
@@ -121,6 +131,12 @@ internal sealed partial class HeuristicTokenCounter
             tab |= (ulong)isTab.ExtractMostSignificantBits() << shift;
         }
 
+        letter &= valid;
+        digit &= valid;
+        punctuation &= valid;
+        newline &= valid;
+        space &= valid;
+        tab &= valid;
         var blank = space | tab;
         var last = state.Last;
         var newlineBefore = (newline << 1) | ((last >> 1) & 1);

@@ -119,22 +119,34 @@ internal sealed partial class HeuristicTokenCounter : ITokenCounter
     /// <returns>The estimated number of tokens.</returns>
     /// <remarks>
     /// It runs over every prompt, so it takes 64 characters at a time as bit masks (one per class of character) and
-    /// weighs the non-ASCII characters eight at a time in vector lanes; a block of ASCII skips the latter. The rest is
-    /// counted one character at a time by the same rules, with the runs and the characters before carried over.
+    /// weighs the non-ASCII characters eight at a time in vector lanes; a block of ASCII skips the latter. The last
+    /// block, shorter, is copied into one of 64, masked to its length and read only as far as it goes. Where
+    /// vectors are not accelerated, it is counted one character at a time by the same rules.
     /// </remarks>
     public static int CountText(ReadOnlySpan<char> text)
     {
         var state = default(EstimateState);
-        var i = 0;
-        if (Vector128.IsHardwareAccelerated)
+        if (!Vector128.IsHardwareAccelerated)
         {
-            for (; i <= text.Length - 64; i += 64)
-            {
-                CountBlock(text.Slice(i, 64), ref state);
-            }
+            CountPerCharacter(text, ref state);
+            return state.Total;
         }
 
-        CountPerCharacter(text[i..], ref state);
+        var i = 0;
+        for (; i <= text.Length - BlockLength; i += BlockLength)
+        {
+            CountBlock(text.Slice(i, BlockLength), ref state, ulong.MaxValue);
+        }
+
+        var rest = text.Length - i;
+        if (rest > 0)
+        {
+            Span<char> last = stackalloc char[BlockLength];
+            text[i..].CopyTo(last);
+            last[rest..].Clear();
+            CountBlock(last, ref state, (1UL << rest) - 1, (rest + 7) & ~7);
+        }
+
         return state.Total;
     }
 

@@ -1,0 +1,135 @@
+using HybridInference.Internal;
+using Microsoft.Extensions.AI;
+using Polly;
+
+namespace HybridInference.CircuitBreaker;
+
+/// <summary>The breaker's streams: one attempt each, run inside the lane's pipeline until the caller has read it.</summary>
+internal sealed partial class CircuitBreakerChatClient
+{
+    /// <summary>
+    /// A stream run inside the breaker's pipeline: the pipeline's callback starts the stream, reports the first
+    /// update, and completes only when the caller has finished reading, with the stream's outcome. Past the first
+    /// update, each one comes straight from the lane below; only a failure takes a slower path, to be recorded.
+    /// </summary>
+    private sealed class GuardedStream(CircuitBreakerChatClient client, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken requestCancellation)
+        : IAsyncEnumerable<ChatResponseUpdate>
+    {
+        public IAsyncEnumerator<ChatResponseUpdate> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+            new Enumerator(client, new StreamingAttempt(client.InnerClient, messages, options), StreamCancellation.Combine(requestCancellation, cancellationToken));
+
+        private sealed class Enumerator(CircuitBreakerChatClient client, StreamingAttempt attempt, StreamCancellation cancellation) : IAsyncEnumerator<ChatResponseUpdate>
+        {
+            private ResilienceContext? _context;
+            private Task<Outcome<Task<ChatResponse>?>>? _execution;
+            private bool _started;
+
+            public ChatResponseUpdate Current => attempt.Updates!.Current;
+
+            public ValueTask<bool> MoveNextAsync()
+            {
+                if (!_started)
+                {
+                    return StartAsync();
+                }
+
+                ValueTask<bool> next;
+                try
+                {
+                    next = attempt.Updates!.MoveNextAsync();
+                }
+                catch (Exception ex)
+                {
+                    attempt.Finish(ex);
+                    throw;
+                }
+
+                return next.IsCompletedSuccessfully ? next : AwaitAsync(next);
+            }
+
+            public async ValueTask DisposeAsync()
+            {
+                // Ends the pipeline's callback, so the breaker records the stream's outcome exactly once.
+                attempt.Finish(null);
+                if (_execution is not null)
+                {
+                    await _execution.ConfigureAwait(false);
+                }
+
+                if (attempt.Updates is not null)
+                {
+                    await attempt.Updates.DisposeAsync().ConfigureAwait(false);
+                }
+
+                if (_context is not null)
+                {
+                    ResilienceContextPool.Shared.Return(_context);
+                    _context = null;
+                }
+
+                cancellation.Dispose();
+            }
+
+            private async ValueTask<bool> StartAsync()
+            {
+                _started = true;
+                client.EndBreakIfProbePassed();
+                _context = ResilienceContextPool.Shared.Get(cancellation.Token);
+                _execution = client._pipeline.ExecuteOutcomeAsync(static (context, attempt) => attempt.RunAsync(context.CancellationToken), _context, attempt).AsTask();
+
+                // Either the stream has produced its first update (or ended empty), or the breaker rejected the call
+                // or the backend failed before anything came.
+                await Task.WhenAny(attempt.Started, _execution).ConfigureAwait(false);
+                if (!attempt.Started.IsCompleted)
+                {
+                    client.ThrowIfException(await _execution.ConfigureAwait(false));
+                    return false;
+                }
+
+                return await attempt.Started.ConfigureAwait(false);
+            }
+
+            private async ValueTask<bool> AwaitAsync(ValueTask<bool> next)
+            {
+                try
+                {
+                    return await next.ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    attempt.Finish(ex);
+                    throw;
+                }
+            }
+        }
+    }
+
+    /// <summary>The stream's attempt as the pipeline runs it: started inside the callback, which ends when the caller is done.</summary>
+    private sealed class StreamingAttempt(IChatClient inner, IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        private readonly TaskCompletionSource<bool> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<Outcome<Task<ChatResponse>?>> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<bool> Started => _started.Task;
+
+        public IAsyncEnumerator<ChatResponseUpdate>? Updates { get; private set; }
+
+        public async ValueTask<Outcome<Task<ChatResponse>?>> RunAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                Updates = inner.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                _started.TrySetResult(await Updates.MoveNextAsync().ConfigureAwait(false));
+            }
+            catch (Exception ex)
+            {
+                return Outcome.FromException<Task<ChatResponse>?>(ex);
+            }
+
+            return await _finished.Task.ConfigureAwait(false);
+        }
+
+        public void Finish(Exception? exception) =>
+            _finished.TrySetResult(exception is null ? Outcome.FromResult<Task<ChatResponse>?>(null) : Outcome.FromException<Task<ChatResponse>?>(exception));
+    }
+}
