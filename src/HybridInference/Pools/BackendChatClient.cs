@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using HybridInference.Cost;
 using HybridInference.Internal;
 using HybridInference.Telemetry;
@@ -13,7 +12,7 @@ namespace HybridInference.Pools;
 /// traces it, refuses a local-only request if it ever reaches a cloud backend, and ends a stream that goes longer than
 /// the backend's <see cref="BackendInfo.Timeout"/> without a token.
 /// </summary>
-internal sealed class BackendChatClient : DelegatingChatClient
+internal sealed partial class BackendChatClient : DelegatingChatClient
 {
     private readonly CostCalculator _costs;
     private readonly HybridInferenceMetrics _metrics;
@@ -138,120 +137,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
     /// <param name="cancellationToken">Cancels the stream.</param>
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options, TimeSpan? timeToFirstToken, CancellationToken cancellationToken) =>
-        StreamAsync(messages, options, timeToFirstToken, cancellationToken);
-
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options, TimeSpan? timeToFirstToken, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var trial = Acquire();
-        try
-        {
-            var request = BeginAttempt(options);
-            using var activity = StartActivity(request);
-            var started = _timeProvider.GetTimestamp();
-            UsageDetails? usage = null;
-            string? modelId = null;
-            ChatFinishReason? finishReason = null;
-            var outputChars = 0;
-            var yieldedContent = false;
-
-            // The silence bound: time waiting for the backend without a token, reset at every token, so that it ends a
-            // stream that stalls (before its first token or between two) however the server keeps the connection busy:
-            // role-only or empty chunks, keep-alive comments, a byte at a time. HttpClient's timeout does not cover reading
-            // a body. It runs only while an update is awaited: the time the caller takes with one is not the backend's.
-            // Until the first token the time-to-first-token limit applies instead, when it is the shorter.
-            var firstTokenLimit = timeToFirstToken is { } limit && limit < Info.Timeout ? limit : (TimeSpan?)null;
-            using var silence = new SilenceWatch(_timeProvider, firstTokenLimit ?? Info.Timeout, Info.Timeout);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, silence.Token);
-            IAsyncEnumerator<ChatResponseUpdate> updates;
-            try
-            {
-                updates = base.GetStreamingResponseAsync(messages, options, linked.Token).GetAsyncEnumerator(linked.Token);
-            }
-            catch (Exception ex)
-            {
-                Fail(request, activity, ex, started, cancellationToken);
-                throw;
-            }
-
-            var recorded = false;
-            try
-            {
-                while (true)
-                {
-                    ChatResponseUpdate update;
-                    silence.BeginWait();
-                    try
-                    {
-                        if (!await updates.MoveNextAsync().ConfigureAwait(false))
-                        {
-                            break;
-                        }
-
-                        update = updates.Current;
-                    }
-                    catch (Exception ex) when (silence.Expired && !cancellationToken.IsCancellationRequested)
-                    {
-                        var timeout = new BackendException(
-                            BackendErrorKind.Timeout,
-                            !silence.HadToken && firstTokenLimit is { } first
-                                ? $"Backend '{Info.Name}' produced no token within the time-to-first-token limit of {first.TotalSeconds:0.###} s, HybridInference:{Info.Lane}:TimeToFirstToken."
-                                : $"Backend '{Info.Name}' sent no token for {Http.SettingText.Timeout(Info.Timeout, Info.TimeoutKey)}; the stream was abandoned.",
-                            innerException: ex);
-                        activity?.SetTag("hybrid.output_committed", yieldedContent);
-                        recorded = true;
-                        Fail(request, activity, timeout, started, cancellationToken);
-                        throw timeout;
-                    }
-                    catch (Exception ex)
-                    {
-                        activity?.SetTag("hybrid.output_committed", yieldedContent);
-                        recorded = true;
-                        Fail(request, activity, ex, started, cancellationToken);
-                        throw;
-                    }
-
-                    silence.EndWait(token: StartedStream.HasToken(update) || update.FinishReason is not null);
-
-                    modelId ??= update.ModelId;
-                    finishReason = update.FinishReason ?? finishReason;
-                    var contents = update.Contents;
-                    for (var i = 0; i < contents.Count; i++)
-                    {
-                        switch (contents[i])
-                        {
-                            case UsageContent usageContent:
-                                (usage ??= new UsageDetails()).Add(usageContent.Details);
-                                break;
-                            case TextContent text:
-                                outputChars += text.Text.Length;
-                                yieldedContent |= text.Text.Length > 0;
-                                break;
-                            case FunctionCallContent:
-                                yieldedContent = true;
-                                break;
-                        }
-                    }
-
-                    yield return update;
-                }
-            }
-            finally
-            {
-                await updates.DisposeAsync().ConfigureAwait(false);
-                if (!recorded)
-                {
-                    // Ended, or the caller stopped reading: the call is in the log all the same, with what it produced.
-                    // Without reported usage, output is estimated from its length (about four characters a token).
-                    Complete(request, activity, usage ?? new UsageDetails { OutputTokenCount = (outputChars + 3) / 4 }, modelId, response: null, started, finishReason, yieldedContent);
-                }
-            }
-        }
-        finally
-        {
-            State.Release(trial);
-        }
-    }
+        new MeteredStream(this, messages, options, timeToFirstToken, cancellationToken);
 
     /// <summary>Takes a slot, or refuses the call before anything is sent when the backend is full.</summary>
     /// <returns>Whether the call is the backend's probation trial.</returns>
