@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using HybridInference.Internal;
 using Microsoft.Extensions.AI;
 
@@ -79,7 +80,7 @@ internal sealed partial class BackendChatClient
                 }
                 catch (Exception ex)
                 {
-                    return ValueTask.FromException<bool>(Failed(ex));
+                    return FailAsync(ExceptionDispatchInfo.Capture(Failed(ex)));
                 }
 
                 if (next.IsCompletedSuccessfully)
@@ -203,12 +204,7 @@ internal sealed partial class BackendChatClient
                 catch (Exception ex)
                 {
                     var failure = Failed(ex);
-                    if (ReferenceEquals(failure, ex))
-                    {
-                        throw;
-                    }
-
-                    throw failure;
+                    return await FailAsync(ReferenceEquals(failure, ex) ? ExceptionDispatchInfo.Capture(ex) : ExceptionDispatchInfo.Capture(failure)).ConfigureAwait(false);
                 }
 
                 if (Moved(moved))
@@ -217,6 +213,17 @@ internal sealed partial class BackendChatClient
                 }
 
                 await EndAsync().ConfigureAwait(false);
+                return false;
+            }
+
+            /// <summary>
+            /// A read failed (and was recorded): what the call holds is let go of before the caller hears of it, as an async
+            /// iterator's <c>finally</c> runs, so its slot is free for the failover that follows.
+            /// </summary>
+            private async ValueTask<bool> FailAsync(ExceptionDispatchInfo failure)
+            {
+                await DisposeAsync().ConfigureAwait(false);
+                failure.Throw();
                 return false;
             }
 
