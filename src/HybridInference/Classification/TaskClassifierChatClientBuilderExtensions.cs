@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using HybridInference.Classification;
 using HybridInference.Internal;
+using HybridInference.Privacy;
 
 namespace HybridInference;
 
@@ -12,8 +13,8 @@ public static class TaskClassifierChatClientBuilderExtensions
     /// <param name="options">The classification rules; the defaults when <see langword="null"/>.</param>
     /// <param name="privacy">
     /// What to do with requests that contain personal data: keep them local, or redact them before they may go to the
-    /// cloud (the cloud lane redacts, with <c>UsePiiRedaction</c> at its head); nothing
-    /// when <see langword="null"/>. The detector is the <see cref="IPiiDetector"/> in the services, or
+    /// cloud (the cloud lane redacts, with <c>UsePiiRedaction</c> at its head), and the sensitive topics that keep a
+    /// request local (<see cref="PrivacyOptions.Topics"/>); nothing when <see langword="null"/>. The detector is the <see cref="IPiiDetector"/> in the services, or
     /// <see cref="PiiDetector"/> with the options' custom patterns.
     /// </param>
     /// <param name="configure">
@@ -44,7 +45,8 @@ public static class TaskClassifierChatClientBuilderExtensions
                 new TaskClassifier(rules, ChainServices.TokenCounter(services), limits),
                 privacy?.Action ?? PiiAction.None,
                 privacy is { Action: not PiiAction.None } ? services.GetService(typeof(IPiiDetector)) as IPiiDetector ?? new PiiDetector(privacy) : null,
-                ChainServices.Logger<TaskClassifierChatClient>(services));
+                ChainServices.Logger<TaskClassifierChatClient>(services),
+                privacy is null ? null : TopicMatcher.Create(privacy.Topics));
         });
     }
 }
