@@ -94,12 +94,7 @@ public sealed partial class UnknownConfigurationKeyTests
         values["HybridInference:AllowUnknownKeys"] = "true";
         values["HybridInference:Routing:LocalContextLimt"] = "secret-looking-value";
         values["HybridInference:Local:Backends:0:Quantization"] = "Q4_K_M";
-        var services = new ServiceCollection();
-        services.AddLogging(logging => logging.AddFakeLogging());
-        services.AddHybridInference(InMemory(values))
-            .AddLocalBackend("local", _ => new FakeChatClient("local"))
-            .AddCloudBackend("cloud", _ => new FakeChatClient("cloud"));
-        using var provider = services.BuildServiceProvider();
+        using var provider = BuildWithLogs(values);
 
         provider.GetRequiredService<IStartupValidator>().Validate();
         _ = provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value;
@@ -116,16 +111,21 @@ public sealed partial class UnknownConfigurationKeyTests
     [Fact]
     public void KnownKeysOnly_NothingIsLogged()
     {
-        var services = new ServiceCollection();
-        services.AddLogging(logging => logging.AddFakeLogging());
-        services.AddHybridInference(InMemory(Valid()))
-            .AddLocalBackend("local", _ => new FakeChatClient("local"))
-            .AddCloudBackend("cloud", _ => new FakeChatClient("cloud"));
-        using var provider = services.BuildServiceProvider();
+        using var provider = BuildWithLogs(Valid());
 
         provider.GetRequiredService<IStartupValidator>().Validate();
 
         Assert.DoesNotContain(provider.GetFakeLogCollector().GetSnapshot(), r => r.Level >= LogLevel.Warning);
+    }
+
+    private static ServiceProvider BuildWithLogs(Dictionary<string, string?> values)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddFakeLogging());
+        services.AddHybridInference(InMemory(values))
+            .AddLocalBackend("local", _ => new FakeChatClient("local"))
+            .AddCloudBackend("cloud", _ => new FakeChatClient("cloud"));
+        return services.BuildServiceProvider();
     }
 
     /// <summary>
