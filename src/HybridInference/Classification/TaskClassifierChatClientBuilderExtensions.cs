@@ -22,7 +22,11 @@ public static class TaskClassifierChatClientBuilderExtensions
     /// <paramref name="options"/> (or on new defaults) before the classifier is made. Optional.
     /// </param>
     /// <returns><paramref name="builder"/>.</returns>
-    /// <remarks>Prompt tokens are counted by the <see cref="ITokenCounter"/> in the services, or by the built-in estimate.</remarks>
+    /// <remarks>
+    /// Prompt tokens are counted by the <see cref="ITokenCounter"/> in the services, or by the built-in estimate. A
+    /// sensitive topic of <paramref name="privacy"/> that cannot be used (an unknown built-in name, a set with no keyword
+    /// or pattern, a pattern that cannot run) throws <see cref="ArgumentException"/>, naming its key, when the pipeline is built.
+    /// </remarks>
     public static ChatClientBuilder UseTaskClassifier(this ChatClientBuilder builder, ClassificationOptions? options = null, PrivacyOptions? privacy = null, Action<ClassificationOptions>? configure = null) =>
         UseTaskClassifier(builder, options, privacy, configure, limits: null);
 
