@@ -67,21 +67,19 @@ public class TokenCountingBenchmarks
 
     /// <summary>The 40 cached messages and a new one: the new text is a fresh string each time, so it is tokenized (and cached) each time.</summary>
     [Benchmark]
-    public int CachedHistoryOf40PlusOneNew()
-    {
-        _newContent.Text = new string(_text.AsSpan());
-        return _counter.CountPromptTokens(_withNew, null);
-    }
+    public int CachedHistoryOf40PlusOneNew() => CountWithNewMessage(_counter);
 
     [Benchmark]
     public int SentencePieceCachedHistoryOf40() => _sentencePieceCounter.CountPromptTokens(_history, null);
 
     /// <summary>As <see cref="CachedHistoryOf40PlusOneNew"/>, counted by the SentencePiece model.</summary>
     [Benchmark]
-    public int SentencePieceCachedHistoryOf40PlusOneNew()
+    public int SentencePieceCachedHistoryOf40PlusOneNew() => CountWithNewMessage(_sentencePieceCounter);
+
+    private int CountWithNewMessage(TokenizerTokenCounter counter)
     {
         _newContent.Text = new string(_text.AsSpan());
-        return _sentencePieceCounter.CountPromptTokens(_withNew, null);
+        return counter.CountPromptTokens(_withNew, null);
     }
 
     /// <summary>The <c>.model</c> file <see cref="SentencePieceVariable"/> names, else the engine cache's usual one, or throws saying how to get it.</summary>
