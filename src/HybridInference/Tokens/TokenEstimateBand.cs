@@ -11,7 +11,7 @@ namespace HybridInference.Tokens;
 /// One band for every backend: the exact count is asked of whichever local backend's counter the prompt would go to,
 /// so the band must hold for any of them. Its low end is Llama's: a vocabulary that splits every digit (Llama 2,
 /// Mistral) counts a run of digits up to three times the estimate, which gives one token per three digits (measured on
-/// the corpus down to 0.37); against the OpenAI encodings alone the estimate is never under 0.75 times the count. Only
+/// the corpus down to 0.37); against the OpenAI encodings alone the corpus' lowest is 0.77 (stated 0.75). Only
 /// prompts between the two ends of the band for a limit are counted exactly, and only when a local backend has an exact
 /// counter (<c>AddTokenizers()</c> and its <c>Tokenizer</c>); without one the estimate decides, and a digit-heavy prompt
 /// for a Llama backend can be under-estimated up to three times.
