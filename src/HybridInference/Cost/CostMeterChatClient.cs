@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using HybridInference.Internal;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
@@ -16,7 +15,7 @@ namespace HybridInference.Cost;
 /// The caller's <see cref="ChatOptions"/> are never changed: the request state travels on a copy. A stream gets one
 /// extra, content-free update at its end that carries the outcome.
 /// </remarks>
-internal sealed class CostMeterChatClient : DelegatingChatClient
+internal sealed partial class CostMeterChatClient : DelegatingChatClient
 {
     private readonly HybridInferenceMetrics _metrics;
     private readonly TimeProvider _timeProvider;
@@ -120,87 +119,12 @@ internal sealed class CostMeterChatClient : DelegatingChatClient
     /// <remarks>
     /// The commit point is the first update passed on: a failure before it has already been failed over or escalated
     /// below and passes through as it is; a failure after it becomes a <see cref="StreamInterruptedException"/>, since
-    /// the caller holds part of an answer. Either way the exception carries the outcome.
+    /// the caller holds part of an answer. Either way the exception carries the outcome. The stream ends with one
+    /// extra, content-free update that carries the outcome.
     /// </remarks>
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        RequestGuard.ThrowIfInvalid(messages, options);
-        var started = _timeProvider.GetTimestamp();
-        var request = Begin(ref options, started);
-        using var activity = StartActivity(messages, options);
-        var committed = false;
-        ChatFinishReason? finishReason = null;
-        var asksForTool = false;
-        var answer = _captureContent && activity is { IsAllDataRequested: true } ? new List<ChatResponseUpdate>() : null;
-        RouteOutcome? outcome = null;
-
-        // The overall deadline covers the whole stream, its last token included.
-        using var deadline = _requestTimeout is { } timeout ? new CancellationTokenSource(timeout, _timeProvider) : null;
-        using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        var token = linked?.Token ?? cancellationToken;
-        var updates = base.GetStreamingResponseAsync(messages, options, token).GetAsyncEnumerator(token);
-        try
-        {
-            while (true)
-            {
-                try
-                {
-                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
-                    {
-                        break;
-                    }
-                }
-                catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
-                {
-                    var failure = deadline is { IsCancellationRequested: true }
-                        ? new TimeoutException(
-                            $"The stream did not finish within HybridInference:Routing:RequestTimeout ({_requestTimeout}); every attempt was cancelled.", ex)
-                        : ex;
-                    if (committed)
-                    {
-                        var backend = request.Attempts.LastBackend?.Name ?? "unknown";
-                        failure = new StreamInterruptedException(
-                            $"The stream from backend '{backend}' failed after output had reached the caller, so it was not retried or moved elsewhere; the answer received is incomplete.",
-                            failure);
-                    }
-
-                    WithOutcome(failure, request, started, activity, committed, out outcome);
-                    if (ReferenceEquals(failure, ex))
-                    {
-                        throw;
-                    }
-
-                    throw failure;
-                }
-                catch (Exception ex)
-                {
-                    WithOutcome(ex, request, started, activity, committed, out outcome);
-                    throw;
-                }
-
-                committed = true;
-                finishReason = updates.Current.FinishReason ?? finishReason;
-                asksForTool = asksForTool || RouteOutcomes.AsksForTool(updates.Current);
-                answer?.Add(updates.Current);
-                yield return updates.Current;
-            }
-
-            outcome = BuildOutcome(request, started, activity, committed: true, failed: false);
-            var last = RouteOutcomes.CarrierUpdate(outcome, asksForTool ? request.Sequence : 0);
-            TagAnswer(activity, finishReason, answer?.ToChatResponse().Messages);
-            yield return last;
-        }
-        finally
-        {
-            await updates.DisposeAsync().ConfigureAwait(false);
-            // A caller that stops reading early ends the stream without an error: what it cost is recorded all the same.
-            outcome ??= BuildOutcome(request, started, activity, committed, failed: false);
-            RecordTask(outcome);
-            Notify(outcome);
-        }
-    }
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        new MeteredStream(this, messages, options, cancellationToken);
 
     public override object? GetService(Type serviceType, object? serviceKey = null)
     {
