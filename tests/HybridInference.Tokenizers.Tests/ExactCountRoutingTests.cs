@@ -26,7 +26,7 @@ public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper 
         using var chain = Chain.Build(limit, reserve, localContextLimit: true);
         var wrong = new List<string>();
         int exactDecisions = 0, estimateWouldDiffer = 0, prompts = 0;
-        foreach (var (name, times, prompt) in Prompts())
+        foreach (var (name, times, prompt) in Corpus.Prompts())
         {
             var required = Exact.CountPromptTokens(prompt, null) + reserve;
             prompts++;
@@ -55,7 +55,7 @@ public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper 
         using var chain = Chain.Build(limit, reserve, localContextLimit: false);
         var wrong = new List<string>();
         int ran = 0, refused = 0;
-        foreach (var (name, times, prompt) in Prompts())
+        foreach (var (name, times, prompt) in Corpus.Prompts())
         {
             var required = Exact.CountPromptTokens(prompt, null) + reserve;
             var sentBefore = chain.Local.RequestCount;
@@ -91,7 +91,7 @@ public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper 
         using var chain = Chain.Build(limit, reserve, localContextLimit: true);
         var wrong = new List<string>();
         int near = 0, far = 0;
-        foreach (var (name, times, prompt) in Prompts())
+        foreach (var (name, times, prompt) in Corpus.Prompts())
         {
             var estimate = chain.Estimate(prompt);
             var isNear = !TokenEstimateBand.SurelyFits(estimate, limit - reserve) && !TokenEstimateBand.SurelyExceeds(estimate, limit - reserve);
@@ -110,18 +110,6 @@ public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper 
 
         Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
         Assert.True(near > 0 && far > 0, $"near {near}, far {far}");
-    }
-
-    /// <summary>Each corpus text (a chat: its messages) alone and repeated 3, 9 and 27 times, as one prompt.</summary>
-    private static IEnumerable<(string Name, int Times, List<ChatMessage> Prompt)> Prompts()
-    {
-        foreach (var (name, _, messages) in Corpus.Load())
-        {
-            foreach (var times in new[] { 1, 3, 9, 27 })
-            {
-                yield return (name, times, Enumerable.Repeat(messages, times).SelectMany(m => m).Select(m => new ChatMessage(m.Role, m.Text)).ToList());
-            }
-        }
     }
 
     /// <summary>A chain whose local backend counts with o200k_base, its window the limit, with a fake cloud and the exact calls counted.</summary>
