@@ -19,38 +19,28 @@ public sealed class CloudBaselineTokensTests
     private static readonly Tokenizer O200k = TiktokenTokenizer.CreateForEncoding("o200k_base");
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task LocalAnswer_WithTokenizers_BaselineIsTheCloudModelsTokenizerCount(bool streaming)
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    public async Task LocalAnswer_BaselineIsTheCloudModelsTokenizerCount_OrWithoutTokenizersTheEstimate(bool tokenizers, bool streaming)
     {
-        using var chain = Chain.Build(tokenizers: true);
-        chain.Local.Reply(Answer, inputTokens: 9000, outputTokens: 7000);
+        var (services, local, _) = Build(tokenizers);
+        using var disposeAtEnd = services;
+        local.Reply(Answer, inputTokens: 9000, outputTokens: 7000);
         var prompt = Prompt();
 
-        var outcome = await chain.SendAsync(prompt, streaming, options: null);
-
-        var exactPrompt = new TokenizerTokenCounter(O200k, "o200k_base").CountPromptTokens(prompt, null);
-        Assert.Equal(BackendLane.Local, outcome.Target);
-        Assert.Equal((exactPrompt, O200k.CountTokens(Answer), true), (outcome.CloudBaselineInputTokens, outcome.CloudBaselineOutputTokens, outcome.CloudBaselineTokensExact));
-        Assert.NotEqual(new HeuristicTokenCounter().CountPromptTokens(prompt, null), exactPrompt); // the exact count is not the estimate here
-        Assert.Equal(Price(exactPrompt, O200k.CountTokens(Answer)), outcome.CloudBaselineCostUsd, 12);
-    }
-
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task LocalAnswer_WithoutTokenizers_BaselineIsTheEstimate_AndSaysSo(bool streaming)
-    {
-        using var chain = Chain.Build(tokenizers: false);
-        chain.Local.Reply(Answer, inputTokens: 9000, outputTokens: 7000);
-        var prompt = Prompt();
-
-        var outcome = await chain.SendAsync(prompt, streaming, options: null);
+        var outcome = await SendAsync(services, prompt, streaming, options: null);
 
         var estimate = new HeuristicTokenCounter().CountPromptTokens(prompt, null);
-        var answer = HeuristicTokenCounter.CountText(Answer);
-        Assert.Equal((estimate, answer, false), (outcome.CloudBaselineInputTokens, outcome.CloudBaselineOutputTokens, outcome.CloudBaselineTokensExact));
-        Assert.Equal(Price(estimate, answer), outcome.CloudBaselineCostUsd, 12);
+        var exactPrompt = new TokenizerTokenCounter(O200k, "o200k_base").CountPromptTokens(prompt, null);
+        Assert.NotEqual(estimate, exactPrompt); // the prompt tells the two apart
+        var expected = tokenizers
+            ? (exactPrompt, O200k.CountTokens(Answer), true)
+            : (estimate, HeuristicTokenCounter.CountText(Answer), false);
+        Assert.Equal(BackendLane.Local, outcome.Target);
+        Assert.Equal(expected, ((int)outcome.CloudBaselineInputTokens, (int)outcome.CloudBaselineOutputTokens, outcome.CloudBaselineTokensExact));
+        Assert.Equal(Price(expected.Item1, expected.Item2), outcome.CloudBaselineCostUsd, 12);
     }
 
     [Theory]
@@ -58,10 +48,11 @@ public sealed class CloudBaselineTokensTests
     [InlineData(true)]
     public async Task CloudAnswer_BaselineIsTheProvidersReportedUsage(bool streaming)
     {
-        using var chain = Chain.Build(tokenizers: true);
-        chain.Cloud.Reply(Answer, inputTokens: 1234, outputTokens: 567);
+        var (services, _, cloud) = Build(tokenizers: true);
+        using var disposeAtEnd = services;
+        cloud.Reply(Answer, inputTokens: 1234, outputTokens: 567);
 
-        var outcome = await chain.SendAsync(Prompt(), streaming, new ChatOptions().WithTaskCategory(TaskCategory.Complex));
+        var outcome = await SendAsync(services, Prompt(), streaming, new ChatOptions().WithTaskCategory(TaskCategory.Complex));
 
         Assert.Equal(BackendLane.Cloud, outcome.Target);
         Assert.Equal((1234L, 567L, true), (outcome.CloudBaselineInputTokens, outcome.CloudBaselineOutputTokens, outcome.CloudBaselineTokensExact));
@@ -72,17 +63,18 @@ public sealed class CloudBaselineTokensTests
     [Fact]
     public async Task LocalAnswers_InAChat_TokenizeEachMessageOnce()
     {
-        using var chain = Chain.Build(tokenizers: true);
-        Assert.True(chain.Services.GetRequiredService<ITokenCounterProvider>().TryGetExactCounter("cloud", out var counter));
+        var (services, local, _) = Build(tokenizers: true);
+        using var disposeAtEnd = services;
+        Assert.True(services.GetRequiredService<ITokenCounterProvider>().TryGetExactCounter("cloud", out var counter));
         var tokenized = (TokenizerTokenCounter)counter;
         var history = Prompt();
-        chain.Local.Reply(Answer, inputTokens: 9000, outputTokens: 7000).Reply("Second answer.", inputTokens: 9000, outputTokens: 7000);
-        await chain.SendAsync(history, streaming: false, options: null);
+        local.Reply(Answer, inputTokens: 9000, outputTokens: 7000).Reply("Second answer.", inputTokens: 9000, outputTokens: 7000);
+        await SendAsync(services, history, streaming: false, options: null);
         history.Add(new ChatMessage(ChatRole.Assistant, Answer));
         history.Add(new ChatMessage(ChatRole.User, "And the fix in one line?"));
         var before = tokenized.TextsTokenized;
 
-        var outcome = await chain.SendAsync(history, streaming: false, options: null);
+        var outcome = await SendAsync(services, history, streaming: false, options: null);
 
         // The new user message and the new answer; the history (its answer too: the same string) comes from the cache.
         Assert.Equal(2, tokenized.TextsTokenized - before);
@@ -98,62 +90,41 @@ public sealed class CloudBaselineTokensTests
     ];
 
     /// <summary>A chain with a local backend (no tokenizer) and gpt-4o in the cloud, priced, with or without <c>AddTokenizers</c>.</summary>
-    private sealed class Chain : IDisposable
+    private static (ServiceProvider Services, FakeChatClient Local, FakeChatClient Cloud) Build(bool tokenizers)
     {
-        private Chain(ServiceProvider services, FakeChatClient local, FakeChatClient cloud)
+        var local = new FakeChatClient("local-model");
+        var cloud = new FakeChatClient("gpt-4o");
+        var builder = new ServiceCollection().AddHybridInference(o =>
         {
-            Services = services;
-            Local = local;
-            Cloud = cloud;
-            Client = services.GetRequiredService<IChatClient>();
+            o.Local.Backends.Add(new BackendOptions { Name = "local", Provider = "vllm", Model = "local-model" });
+            o.Cloud.Backends.Add(new BackendOptions { Name = "cloud", Provider = "openai", Model = "gpt-4o" });
+            o.Pricing["gpt-4o"] = new ModelPrice { InputPerMillionTokens = InputPerMillion, OutputPerMillionTokens = OutputPerMillion };
+            o.Classification.UseBuiltInRules = false;
+        });
+        builder.AddLocalBackend("local", _ => local).AddCloudBackend("cloud", _ => cloud);
+        if (tokenizers)
+        {
+            builder.AddTokenizers();
         }
 
-        public ServiceProvider Services { get; }
+        return (builder.Services.BuildServiceProvider(), local, cloud);
+    }
 
-        public IChatClient Client { get; }
-
-        public FakeChatClient Local { get; }
-
-        public FakeChatClient Cloud { get; }
-
-        public static Chain Build(bool tokenizers)
+    /// <summary>Sends the prompt, plain or streamed, and returns the outcome (a stream's rides on its last update).</summary>
+    private static async Task<RouteOutcome> SendAsync(ServiceProvider services, List<ChatMessage> prompt, bool streaming, ChatOptions? options)
+    {
+        var client = services.GetRequiredService<IChatClient>();
+        if (!streaming)
         {
-            var local = new FakeChatClient("local-model");
-            var cloud = new FakeChatClient("gpt-4o");
-            var services = new ServiceCollection();
-            var builder = services.AddHybridInference(o =>
-            {
-                o.Local.Backends.Add(new BackendOptions { Name = "local", Provider = "vllm", Model = "local-model" });
-                o.Cloud.Backends.Add(new BackendOptions { Name = "cloud", Provider = "openai", Model = "gpt-4o" });
-                o.Pricing["gpt-4o"] = new ModelPrice { InputPerMillionTokens = InputPerMillion, OutputPerMillionTokens = OutputPerMillion };
-                o.Classification.UseBuiltInRules = false;
-            })
-                .AddLocalBackend("local", _ => local)
-                .AddCloudBackend("cloud", _ => cloud);
-            if (tokenizers)
-            {
-                builder.AddTokenizers();
-            }
-
-            return new Chain(services.BuildServiceProvider(), local, cloud);
+            return (await client.GetResponseAsync(prompt, options)).GetRouteOutcome()!;
         }
 
-        public async Task<RouteOutcome> SendAsync(List<ChatMessage> prompt, bool streaming, ChatOptions? options)
+        RouteOutcome? outcome = null;
+        await foreach (var update in client.GetStreamingResponseAsync(prompt, options))
         {
-            if (!streaming)
-            {
-                return (await Client.GetResponseAsync(prompt, options)).GetRouteOutcome()!;
-            }
-
-            RouteOutcome? outcome = null;
-            await foreach (var update in Client.GetStreamingResponseAsync(prompt, options))
-            {
-                outcome = update.GetRouteOutcome() ?? outcome;
-            }
-
-            return outcome!;
+            outcome = update.GetRouteOutcome() ?? outcome;
         }
 
-        public void Dispose() => Services.Dispose();
+        return outcome!;
     }
 }
