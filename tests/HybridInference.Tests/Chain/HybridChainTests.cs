@@ -367,9 +367,8 @@ public sealed partial class HybridChainTests
         var local = (await host.Chat.GetResponseAsync(User("Summarize."))).GetRouteOutcome()!;
         var cloud = (await host.Chat.GetResponseAsync(User("Prove it."), new ChatOptions().WithTaskCategory(TaskCategory.Complex))).GetRouteOutcome()!;
 
-        // Cloud price: $10 in, $30 out per million. The cloud reported 1000 in + 500 out = 0.01 + 0.015 = 0.025: its
-        // baseline is priced on that usage, exactly. The local answer's baseline is not priced on the local model's usage
-        // (1000 + 500) but on what the cloud model would count; with no tokenizer registered, that is the estimate.
+        // $10 in, $30 out per million. The cloud's baseline is its reported usage (1000 + 500 = 0.025); the local answer's
+        // is not the local usage but the cloud model's count: with no tokenizer registered, the estimate.
         Assert.Equal(0, local.CostUsd);
         var answerEstimate = HybridInference.Tokens.HeuristicTokenCounter.CountText("local");
         Assert.Equal((local.EstimatedPromptTokens, answerEstimate, false), (local.CloudBaselineInputTokens, local.CloudBaselineOutputTokens, local.CloudBaselineTokensExact));
