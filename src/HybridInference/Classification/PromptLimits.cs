@@ -39,6 +39,31 @@ internal sealed class PromptLimits
         DefaultOutputTokens = defaultOutputTokens;
     }
 
+    /// <summary>
+    /// The limits of a chain: <c>Routing:LocalContextLimit</c>, the local windows, the local backends that have an
+    /// exact counter, and <c>Routing:DefaultOutputTokens</c>. The DI factory and a chain built by hand get them the same way.
+    /// </summary>
+    /// <param name="routing">The routing settings.</param>
+    /// <param name="localPool">The local lane's pool, if the chain has one.</param>
+    /// <param name="tokenCounters">The exact counters per backend, if any.</param>
+    /// <returns>The limits.</returns>
+    public static PromptLimits For(RoutingOptions routing, BackendPoolChatClient? localPool, ITokenCounterProvider? tokenCounters)
+    {
+        var counters = new List<(BackendInfo, ITokenCounter)>();
+        if (localPool is not null && tokenCounters is not null)
+        {
+            foreach (var backend in localPool.Backends)
+            {
+                if (tokenCounters.TryGetExactCounter(backend.Info.Name, out var counter))
+                {
+                    counters.Add((backend.Info, counter));
+                }
+            }
+        }
+
+        return new PromptLimits(routing.LocalContextLimit, localPool?.Windows, counters, routing.DefaultOutputTokens);
+    }
+
     /// <summary>Gets the output reserved when a request sets no <c>MaxOutputTokens</c>.</summary>
     public int DefaultOutputTokens { get; }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Text;
 using HybridInference.Cost;
 using HybridInference.Internal;
 using HybridInference.Telemetry;
@@ -58,7 +59,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
                 throw;
             }
 
-            Complete(request, activity, response.Usage, response.ModelId, response, started, response.FinishReason, committed: true);
+            Complete(request, activity, response.Usage, response.ModelId, started, response.FinishReason, committed: true, new Answer(messages, options, response, null, 0));
             return response;
         }
         finally
@@ -98,6 +99,11 @@ internal sealed class BackendChatClient : DelegatingChatClient
             ChatFinishReason? finishReason = null;
             var outputChars = 0;
             var yieldedContent = false;
+
+            // Only for the all-cloud baseline, and only when a cloud model is priced: the answer's estimate, and its text
+            // when a priced cloud model has an exact counter to count it with.
+            var answerEstimate = 0;
+            var answerText = _costs.NeedsAnswerText ? new StringBuilder() : null;
 
             // The silence bound: time waiting for the backend without a token, reset at every token, so that it ends a
             // stream that stalls (before its first token or between two) however the server keeps the connection busy:
@@ -170,6 +176,12 @@ internal sealed class BackendChatClient : DelegatingChatClient
                             case TextContent text:
                                 outputChars += text.Text.Length;
                                 yieldedContent |= text.Text.Length > 0;
+                                if (_costs.HasCloudBaseline)
+                                {
+                                    answerEstimate += HeuristicTokenCounter.CountText(text.Text);
+                                    answerText?.Append(text.Text);
+                                }
+
                                 break;
                             case FunctionCallContent:
                                 yieldedContent = true;
@@ -187,7 +199,9 @@ internal sealed class BackendChatClient : DelegatingChatClient
                 {
                     // Ended, or the caller stopped reading: the call is in the log all the same, with what it produced.
                     // Without reported usage, output is estimated from its length (about four characters a token).
-                    Complete(request, activity, usage ?? new UsageDetails { OutputTokenCount = (outputChars + 3) / 4 }, modelId, response: null, started, finishReason, yieldedContent);
+                    Complete(
+                        request, activity, usage ?? new UsageDetails { OutputTokenCount = (outputChars + 3) / 4 }, modelId, started, finishReason, yieldedContent,
+                        new Answer(messages, options, Response: null, answerText, answerEstimate));
                 }
             }
         }
@@ -251,7 +265,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
 
     private void Fail(RequestState? request, Activity? activity, Exception exception, long started, CancellationToken cancellationToken)
     {
-        request?.Attempts.Append(new BackendAttempt(Info, Model: null, 0, 0, 0, 0, Succeeded: false));
+        request?.Attempts.Append(new BackendAttempt(Info, Model: null, 0, 0, 0, default, Succeeded: false));
         State.RecordFailure(exception, Errors.Failures.CountsAgainstHealth(exception, cancellationToken));
         var errorType = exception.GetType().FullName;
         activity?.SetStatus(ActivityStatusCode.Error, errorType);
@@ -260,8 +274,9 @@ internal sealed class BackendChatClient : DelegatingChatClient
     }
 
     private void Complete(
-        RequestState? request, Activity? activity, UsageDetails? usage, string? modelId, ChatResponse? response, long started, ChatFinishReason? finishReason, bool committed)
+        RequestState? request, Activity? activity, UsageDetails? usage, string? modelId, long started, ChatFinishReason? finishReason, bool committed, in Answer answer)
     {
+        var response = answer.Response;
         var elapsed = _timeProvider.GetElapsedTime(started);
         State.RecordSuccess(elapsed);
         var input = usage?.InputTokenCount ?? request?.Profile?.EstimatedPromptTokens ?? 0;
@@ -271,7 +286,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
             : ReportedModelPrice(modelId);
         var cost = _costs.Cost(Info.Lane, price, input, output, elapsed);
 
-        request?.Attempts.Append(new BackendAttempt(Info, modelId ?? Info.Model, input, output, cost, _costs.CloudBaseline(input, output), Succeeded: true));
+        request?.Attempts.Append(new BackendAttempt(Info, modelId ?? Info.Model, input, output, cost, Baseline(request, usage, answer), Succeeded: true));
 
         // The server's model string is not a tag: only a configured model name is (bounded cardinality, no echoed secrets).
         var modelTag = Info.ResponseModelTag(modelId);
@@ -290,6 +305,41 @@ internal sealed class BackendChatClient : DelegatingChatClient
             activity.SetTag("hybrid.output_committed", committed);
         }
     }
+
+    /// <summary>
+    /// The all-cloud baseline of an answer: on a cloud provider's reported usage when this is a cloud backend that
+    /// reported it, else on the priced cloud model's counts of the prompt and the answer (the local model's usage is
+    /// never priced at cloud rates); nothing is counted when no cloud model is priced.
+    /// </summary>
+    private BaselineCost Baseline(RequestState? request, UsageDetails? usage, in Answer answer)
+    {
+        if (!_costs.HasCloudBaseline)
+        {
+            return default;
+        }
+
+        if (Info.Lane == BackendLane.Cloud && usage is { InputTokenCount: { } reportedInput, OutputTokenCount: { } reportedOutput })
+        {
+            return _costs.CloudBaseline(reportedInput, reportedOutput);
+        }
+
+        var profile = request?.Profile;
+        var response = answer.Response;
+        return _costs.CloudBaseline(
+            answer.Messages,
+            answer.Options,
+            profile is { PromptTokensExact: false } ? profile.EstimatedPromptTokens : null,
+            response?.Messages ?? (answer.Text is { } text ? [new ChatMessage(ChatRole.Assistant, text.ToString())] : null),
+            response is null ? answer.Estimate : CostCalculator.EstimateAnswer(response.Messages));
+    }
+
+    /// <summary>What an attempt was asked and answered, for the baseline.</summary>
+    /// <param name="Messages">The prompt sent.</param>
+    /// <param name="Options">The request's options.</param>
+    /// <param name="Response">The answer, when it was not streamed.</param>
+    /// <param name="Text">A streamed answer's text, when it was gathered (<see cref="CostCalculator.NeedsAnswerText"/>).</param>
+    /// <param name="Estimate">A streamed answer's estimate, summed per update.</param>
+    private readonly record struct Answer(IEnumerable<ChatMessage> Messages, ChatOptions? Options, ChatResponse? Response, StringBuilder? Text, int Estimate);
 
     /// <summary>A model name a server reported, with its price.</summary>
     private sealed record ReportedPrice(string Model, ModelPrice? Price);
