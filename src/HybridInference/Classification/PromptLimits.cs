@@ -16,26 +16,37 @@ namespace HybridInference.Classification;
 /// Near a limit (neither <see cref="TokenEstimateBand.SurelyFits"/> nor <see cref="TokenEstimateBand.SurelyExceeds"/>
 /// for it), the prompt is counted by the exact counter of the local backend it would go to, when a local backend has
 /// one: of those that have one, the one with the largest window, since a request near the largest window can only run
-/// there and one near a smaller limit fits it as well as any.
+/// there, and one near a smaller limit fits it as well as any. A local backend with no tokenizer whose server counts
+/// tokens (<see cref="IBackendTokenCounter"/>) is such a backend too; its count is I/O, so it is not taken here but
+/// handed back (<see cref="ServerTokenCount"/>) for the classifier's asynchronous path to await.
 /// </remarks>
 internal sealed class PromptLimits
 {
     private readonly int? _configuredLimit;
     private readonly LaneContextWindows? _windows;
-    private readonly (BackendInfo Backend, ITokenCounter Counter)[] _exactCounters;
+    private readonly (BackendInfo Backend, ITokenCounter? Counter, ServerTokenCount? Server)[] _exactCounters;
 
     /// <summary>Initializes a new instance of the <see cref="PromptLimits"/> class.</summary>
     /// <param name="configuredLimit">The configured <c>Routing:LocalContextLimit</c>, if any.</param>
     /// <param name="windows">The local lane's windows (configured or reported), if the lane has a pool.</param>
     /// <param name="exactCounters">The local backends that have an exact counter, with it.</param>
     /// <param name="defaultOutputTokens">The output reserved when a request sets no <c>MaxOutputTokens</c>; 0 for none.</param>
-    public PromptLimits(int? configuredLimit, LaneContextWindows? windows, IReadOnlyList<(BackendInfo Backend, ITokenCounter Counter)> exactCounters, int defaultOutputTokens)
+    /// <param name="serverCounts">The local backends without an exact counter whose server counts tokens, with that count.</param>
+    public PromptLimits(
+        int? configuredLimit,
+        LaneContextWindows? windows,
+        IReadOnlyList<(BackendInfo Backend, ITokenCounter Counter)> exactCounters,
+        int defaultOutputTokens,
+        IReadOnlyList<(BackendInfo Backend, ServerTokenCount Server)>? serverCounts = null)
     {
         ArgumentNullException.ThrowIfNull(exactCounters);
         ArgumentOutOfRangeException.ThrowIfNegative(defaultOutputTokens);
         _configuredLimit = configuredLimit;
         _windows = windows;
-        _exactCounters = [.. exactCounters];
+        _exactCounters = [
+            .. exactCounters.Select(c => (c.Backend, (ITokenCounter?)c.Counter, (ServerTokenCount?)null)),
+            .. (serverCounts ?? []).Select(c => (c.Backend, (ITokenCounter?)null, (ServerTokenCount?)c.Server)),
+        ];
         DefaultOutputTokens = defaultOutputTokens;
     }
 
@@ -50,10 +61,15 @@ internal sealed class PromptLimits
     /// <param name="messages">The request's messages.</param>
     /// <param name="options">The request's options.</param>
     /// <param name="exact">The exact count, when counted.</param>
-    /// <returns>Whether the prompt was counted exactly.</returns>
-    public bool TryCountNearLimit(int estimate, int outputTokens, IEnumerable<ChatMessage> messages, ChatOptions? options, out int exact)
+    /// <param name="server">
+    /// When the prompt is near a limit and the backend to count it is one whose server counts: that server's count, for
+    /// the caller to await; null otherwise.
+    /// </param>
+    /// <returns>Whether the prompt was counted exactly here.</returns>
+    public bool TryCountNearLimit(int estimate, int outputTokens, IEnumerable<ChatMessage> messages, ChatOptions? options, out int exact, out ServerTokenCount? server)
     {
         exact = 0;
+        server = null;
         if (_exactCounters.Length == 0)
         {
             return false;
@@ -66,8 +82,19 @@ internal sealed class PromptLimits
             return false;
         }
 
-        exact = Largest().CountPromptTokens(messages, options);
-        return true;
+        if (Largest() is not { } best)
+        {
+            return false;
+        }
+
+        if (best.Counter is { } counter)
+        {
+            exact = counter.CountPromptTokens(messages, options);
+            return true;
+        }
+
+        server = best.Server;
+        return false;
     }
 
     /// <summary>Whether the prompt's estimate leaves it unclear whether prompt and output fit in <paramref name="limit"/>.</summary>
@@ -79,18 +106,26 @@ internal sealed class PromptLimits
         return !TokenEstimateBand.SurelyFits(estimate, room) && !TokenEstimateBand.SurelyExceeds(estimate, room);
     }
 
-    /// <summary>The exact counter of the local backend with the largest window now (windows a server reports may change).</summary>
-    private ITokenCounter Largest()
+    /// <summary>
+    /// The exact source of the local backend with the largest window now (windows a server reports may change), leaving
+    /// out servers whose tokenize endpoint turned out missing; null when none is left.
+    /// </summary>
+    private (ITokenCounter? Counter, ServerTokenCount? Server)? Largest()
     {
-        var best = _exactCounters[0];
-        for (var i = 1; i < _exactCounters.Length; i++)
+        (BackendInfo Backend, ITokenCounter? Counter, ServerTokenCount? Server)? best = null;
+        foreach (var source in _exactCounters)
         {
-            if ((_exactCounters[i].Backend.Window ?? 0) > (best.Backend.Window ?? 0))
+            if (source.Server is { Enabled: false })
             {
-                best = _exactCounters[i];
+                continue;
+            }
+
+            if (best is not { } current || (source.Backend.Window ?? 0) > (current.Backend.Window ?? 0))
+            {
+                best = source;
             }
         }
 
-        return best.Counter;
+        return best is { } found ? (found.Counter, found.Server) : null;
     }
 }

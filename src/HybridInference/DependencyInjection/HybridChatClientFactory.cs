@@ -4,6 +4,7 @@ using HybridInference.Internal;
 using HybridInference.Pools;
 using HybridInference.Status;
 using HybridInference.Telemetry;
+using HybridInference.Tokens;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -82,7 +83,7 @@ internal static class HybridChatClientFactory
         Apply(chain.Chat, spine);
         var client = spine
             .UseCostMeter(options.Routing.RequestTimeout, options.Observability.CaptureMessageContent)
-            .UseTaskClassifier(options.Classification, options.Privacy, configure: null, Limits(options, localPool.GetService<BackendPoolChatClient>(), tokenizers))
+            .UseTaskClassifier(options.Classification, options.Privacy, configure: null, Limits(options, localPool.GetService<BackendPoolChatClient>(), tokenizers, services))
             .UseHybridRouter(cloudLane, services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit, localWindows))
             .Build(services);
 
@@ -95,23 +96,45 @@ internal static class HybridChatClientFactory
 
     /// <summary>
     /// The limits the classifier reads to count a prompt exactly near them: <c>Routing:LocalContextLimit</c>, the local
-    /// windows, the local backends that have an exact counter, and <c>Routing:DefaultOutputTokens</c>.
+    /// windows, the local backends that have an exact counter (their tokenizer, from <paramref name="tokenizers"/>) or,
+    /// failing one, a server that counts tokens (an <see cref="IBackendTokenCounter"/> their client offers, unless
+    /// <c>ServerTokenCount</c> is off), and <c>Routing:DefaultOutputTokens</c>.
     /// </summary>
-    private static PromptLimits Limits(HybridInferenceOptions options, BackendPoolChatClient? localPool, ITokenCounterProvider? tokenizers)
+    private static PromptLimits Limits(HybridInferenceOptions options, BackendPoolChatClient? localPool, ITokenCounterProvider? tokenizers, IServiceProvider services)
     {
         var counters = new List<(BackendInfo, ITokenCounter)>();
-        if (localPool is not null && tokenizers is not null)
+        var servers = new List<(BackendInfo, ServerTokenCount)>();
+        if (localPool is not null)
         {
+            var logger = ChainServices.Logger<ServerTokenCount>(services);
             foreach (var backend in localPool.Backends)
             {
-                if (tokenizers.TryGetExactCounter(backend.Info.Name, out var counter))
+                if (tokenizers is not null && tokenizers.TryGetExactCounter(backend.Info.Name, out var counter))
                 {
                     counters.Add((backend.Info, counter));
+                }
+                else if (ServerCountAllowed(options, backend.Info.Name) && backend.GetService(typeof(IBackendTokenCounter)) is IBackendTokenCounter server)
+                {
+                    servers.Add((backend.Info, new ServerTokenCount(backend.Info.Name, server, ServerTokenCount.DefaultTimeout, ChainServices.Time(services), logger)));
                 }
             }
         }
 
-        return new PromptLimits(options.Routing.LocalContextLimit, localPool?.Windows, counters, options.Routing.DefaultOutputTokens);
+        return new PromptLimits(options.Routing.LocalContextLimit, localPool?.Windows, counters, options.Routing.DefaultOutputTokens, servers);
+    }
+
+    /// <summary>Whether a local backend's configuration leaves its server's token count on (<c>ServerTokenCount</c>, on by default).</summary>
+    private static bool ServerCountAllowed(HybridInferenceOptions options, string name)
+    {
+        foreach (var backend in options.Local.Backends)
+        {
+            if (string.Equals(backend.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return backend.ServerTokenCount;
+            }
+        }
+
+        return true;
     }
 
     private static void Apply(List<Action<ChatClientBuilder>> actions, ChatClientBuilder builder)
