@@ -88,14 +88,19 @@ public sealed class ServerTokenRoutingOverHttpTests
     [InlineData(true)]
     public async Task FarFromEveryLimit_TheServerIsNotAsked(bool streaming)
     {
-        await using var local = await Local("llamacpp", charactersPerToken: 1, streaming);
+        await using var local = await Local("llamacpp", charactersPerToken: 4, streaming);
         await using var services = Build("llamacpp", local, cloud: null);
 
-        var outcome = await SendAsync(services.GetRequiredService<IChatClient>(), Digits(300), new ChatOptions(), streaming);
+        var chat = services.GetRequiredService<IChatClient>();
 
-        Assert.Equal(BackendLane.Local, outcome.Target);
-        Assert.False(outcome.PromptTokensExact);
-        Assert.Equal(["/v1/chat/completions"], local.Requests.Select(r => r.Path));
+        var far = await SendAsync(chat, Digits(300), new ChatOptions(), streaming);
+        var requestsWhenFar = local.Requests.Select(r => r.Path).ToList();
+        var near = await SendAsync(chat, Digits(5700), new ChatOptions(), streaming);
+
+        Assert.Equal((BackendLane.Local, false), (far.Target, far.PromptTokensExact));
+        Assert.Equal(["/v1/chat/completions"], requestsWhenFar); // the source is there (the near prompt asks it), but far from the limit it is not asked
+        Assert.True(near.PromptTokensExact);
+        Assert.Contains(local.Requests, r => r.Path == "/tokenize");
     }
 
     [Fact]
@@ -110,6 +115,12 @@ public sealed class ServerTokenRoutingOverHttpTests
 
         Assert.False(fits.PromptTokensExact); // decided on the estimate, which is all there is
         Assert.Equal(["/v1/chat/completions"], local.Requests.Select(r => r.Path));
+
+        // The same backend with the key left at its default: the same prompts are counted by its server.
+        await using var counted = await Local("llamacpp", charactersPerToken: 1, streaming: false);
+        await using var on = Build("llamacpp", counted, cloud: null);
+        await Assert.ThrowsAsync<ContextWindowExceededException>(() => on.GetRequiredService<IChatClient>().GetResponseAsync(Digits(4500), new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly)));
+        Assert.Contains(counted.Requests, r => r.Path == "/tokenize");
     }
 
     [Fact]
