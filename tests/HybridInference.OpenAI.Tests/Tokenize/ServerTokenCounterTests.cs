@@ -143,6 +143,16 @@ public sealed class ServerTokenCounterTests : ServerTestBase
     }
 
     [Theory]
+    [InlineData("error-context-length-exceeded.400.json", 5000)]
+    [InlineData("error-context-length-exceeded-legacy-flat.400.json", 5024)]
+    public async Task Vllm_RefusingAChatLongerThanItsWindow_CountsItAsTheLengthItNames(string file, int expected)
+    {
+        Server.Default = Respond.File(Fixture.Path("vllm", file));
+
+        Assert.Equal(expected, await Counter("vllm").CountPromptTokensAsync(History, null));
+    }
+
+    [Theory]
     [InlineData("ollama")]
     [InlineData("mlx")]
     [InlineData("openai-compatible")]
