@@ -31,7 +31,8 @@ public static class CostLedgerServiceCollectionExtensions
     /// <summary>
     /// Records every finished request of the hybrid client in a SQLite database configured by
     /// <paramref name="section"/> (usually <c>HybridInference:Observability:Ledger</c>), and registers
-    /// <see cref="ICostLedger"/> to query it.
+    /// <see cref="ICostLedger"/> to query it. Under the <c>HybridInference</c> section, its keys are declared to the
+    /// hybrid client's check for keys nothing reads (<see cref="HybridInferenceBuilder.DeclareConfigurationSection"/>).
     /// </summary>
     /// <param name="builder">The hybrid client's builder, from <c>AddHybridInference</c>.</param>
     /// <param name="section">The configuration section of <see cref="CostLedgerOptions"/>.</param>
@@ -41,6 +42,7 @@ public static class CostLedgerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
         builder.Services.AddOptions<CostLedgerOptions>().Bind(section);
+        builder.DeclareConfigurationSection(section, typeof(CostLedgerOptions));
         return Register(builder, section is IConfigurationSection { Path: { Length: > 0 } path }
             ? path + ":" + nameof(CostLedgerOptions.DatabasePath)
             : CostLedgerDatabaseValidator.DefaultKey);

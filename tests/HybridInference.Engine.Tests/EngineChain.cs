@@ -25,6 +25,9 @@ internal sealed class EngineChain : IAsyncDisposable
 
     public IChatClient Chat => _provider.GetRequiredService<IChatClient>();
 
+    /// <summary>Gets the chain's services (the token counters <c>AddTokenizers()</c> registers, for one).</summary>
+    public IServiceProvider Services => _provider;
+
     public FakeLoggerProvider Logs { get; }
 
     /// <summary>Gets the chain's measurements, collected from before its instruments were published.</summary>

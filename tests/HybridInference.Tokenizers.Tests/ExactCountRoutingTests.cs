@@ -8,27 +8,45 @@ namespace HybridInference.Tokenizers.Tests;
 
 /// <summary>
 /// Routing on the exact count near a limit, through <c>AddHybridInference</c> and <c>AddTokenizers</c> with a local
-/// backend whose <c>Tokenizer</c> is <c>o200k_base</c>: on the corpus (each text x1, x3, x9, x27) and limits from 512
-/// to 32,768, every decision is the one the exact count gives; a local-only prompt that fits by the exact count runs,
-/// one that does not never reaches a backend; far from every limit the exact counter is not called.
+/// backend whose <c>Tokenizer</c> is <c>o200k_base</c> or Llama's SentencePiece model (<see cref="TinyTokenizer"/>):
+/// on the corpus (each text x1, x3, x9, x27) and limits from 512 to 32,768, every decision is the one the exact count
+/// gives; a local-only prompt that fits by the exact count runs, one that does not never reaches a backend; far from
+/// every limit the exact counter is not called.
 /// </summary>
 public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static readonly TokenizerTokenCounter Exact = new(TiktokenTokenizer.CreateForEncoding("o200k_base"), "o200k_base");
+    private const string SentencePiece = "Llama SentencePiece";
 
-    public static TheoryData<int> Limits() => [512, 1024, 2048, 4096, 8192, 16384, 32768];
+    private static readonly Lazy<TokenizerTokenCounter> O200k = new(() => new(TiktokenTokenizer.CreateForEncoding("o200k_base"), "o200k_base"));
+
+    private static readonly Lazy<TokenizerTokenCounter> Llama = new(() => new(TokenizerLoader.Load(TinyTokenizer.Path).Tokenizer, SentencePiece));
+
+    public static TheoryData<string, int> Limits()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var tokenizer in new[] { "o200k_base", SentencePiece })
+        {
+            foreach (var limit in new[] { 512, 1024, 2048, 4096, 8192, 16384, 32768 })
+            {
+                data.Add(tokenizer, limit);
+            }
+        }
+
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Limits))]
-    public async Task Route_OnTheCorpus_IsTheDecisionOfTheExactCount(int limit)
+    public async Task Route_OnTheCorpus_IsTheDecisionOfTheExactCount(string tokenizer, int limit)
     {
         var reserve = limit / 8;
-        using var chain = Chain.Build(limit, reserve, localContextLimit: true);
+        var exact = Exact(tokenizer);
+        using var chain = Chain.Build(tokenizer, limit, reserve, localContextLimit: true);
         var wrong = new List<string>();
         int exactDecisions = 0, estimateWouldDiffer = 0, prompts = 0;
         foreach (var (name, times, prompt) in Prompts())
         {
-            var required = Exact.CountPromptTokens(prompt, null) + reserve;
+            var required = exact.CountPromptTokens(prompt, null) + reserve;
             prompts++;
             estimateWouldDiffer += (chain.Estimate(prompt) + reserve <= limit) != (required <= limit) ? 1 : 0;
             var outcome = (await chain.Client.GetResponseAsync(prompt)).GetRouteOutcome()!;
@@ -42,22 +60,23 @@ public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper 
             exactDecisions += outcome.PromptTokensExact ? 1 : 0;
         }
 
-        output.WriteLine($"limit {limit}, reserve {reserve}: {prompts} prompts, {exactDecisions} decided on the exact count; the estimate alone would route {estimateWouldDiffer} differently");
+        output.WriteLine($"{tokenizer}, limit {limit}, reserve {reserve}: {prompts} prompts, {exactDecisions} decided on the exact count; the estimate alone would route {estimateWouldDiffer} differently");
         Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
         Assert.True(exactDecisions > 0, "no prompt was near the limit: the corpus does not test the exact count here");
     }
 
     [Theory]
     [MemberData(nameof(Limits))]
-    public async Task LocalOnly_OnTheCorpus_RunsWhatFitsByTheExactCount_AndSendsNothingElse(int limit)
+    public async Task LocalOnly_OnTheCorpus_RunsWhatFitsByTheExactCount_AndSendsNothingElse(string tokenizer, int limit)
     {
         var reserve = limit / 8;
-        using var chain = Chain.Build(limit, reserve, localContextLimit: false);
+        var exact = Exact(tokenizer);
+        using var chain = Chain.Build(tokenizer, limit, reserve, localContextLimit: false);
         var wrong = new List<string>();
         int ran = 0, refused = 0;
         foreach (var (name, times, prompt) in Prompts())
         {
-            var required = Exact.CountPromptTokens(prompt, null) + reserve;
+            var required = exact.CountPromptTokens(prompt, null) + reserve;
             var sentBefore = chain.Local.RequestCount;
             try
             {
@@ -85,10 +104,10 @@ public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper 
 
     [Theory]
     [MemberData(nameof(Limits))]
-    public async Task ExactCounter_IsCalledOnlyNearALimit_OncePerRequest(int limit)
+    public async Task ExactCounter_IsCalledOnlyNearALimit_OncePerRequest(string tokenizer, int limit)
     {
         var reserve = limit / 8;
-        using var chain = Chain.Build(limit, reserve, localContextLimit: true);
+        using var chain = Chain.Build(tokenizer, limit, reserve, localContextLimit: true);
         var wrong = new List<string>();
         int near = 0, far = 0;
         foreach (var (name, times, prompt) in Prompts())
@@ -112,6 +131,9 @@ public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper 
         Assert.True(near > 0 && far > 0, $"near {near}, far {far}");
     }
 
+    /// <summary>The exact counter a test expects the decisions of: the same tokenizer as the chain's local backend.</summary>
+    private static TokenizerTokenCounter Exact(string tokenizer) => tokenizer == SentencePiece ? Llama.Value : O200k.Value;
+
     /// <summary>Each corpus text (a chat: its messages) alone and repeated 3, 9 and 27 times, as one prompt.</summary>
     private static IEnumerable<(string Name, int Times, List<ChatMessage> Prompt)> Prompts()
     {
@@ -124,7 +146,7 @@ public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper 
         }
     }
 
-    /// <summary>A chain whose local backend counts with o200k_base, its window the limit, with a fake cloud and the exact calls counted.</summary>
+    /// <summary>A chain whose local backend counts with the tokenizer (o200k_base, or the SentencePiece model's path), its window the limit, with a fake cloud and the exact calls counted.</summary>
     private sealed class Chain : IDisposable
     {
         private readonly ServiceProvider _provider;
@@ -149,14 +171,15 @@ public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper 
 
         public int ExactCalls => _counters.Calls;
 
-        public static Chain Build(int window, int reserve, bool localContextLimit)
+        public static Chain Build(string tokenizer, int window, int reserve, bool localContextLimit)
         {
+            var value = tokenizer == SentencePiece ? TinyTokenizer.Path : tokenizer;
             var local = new FakeChatClient("local") { DefaultReply = _ => "local", MaxRecordedRequests = 1 };
             var cloud = new FakeChatClient("cloud") { DefaultReply = _ => "cloud", MaxRecordedRequests = 1 };
             var services = new ServiceCollection();
             services.AddHybridInference(o =>
             {
-                o.Local.Backends.Add(new BackendOptions { Name = "local", Provider = "vllm", Tokenizer = "o200k_base", ContextWindow = window });
+                o.Local.Backends.Add(new BackendOptions { Name = "local", Provider = "vllm", Tokenizer = value, ContextWindow = window });
                 o.Cloud.Backends.Add(new BackendOptions { Name = "cloud", Provider = "openai", Model = "gpt-4o" });
                 o.Routing.LocalContextLimit = localContextLimit ? window : null;
                 o.Routing.DefaultOutputTokens = reserve;

@@ -10,26 +10,30 @@ namespace HybridInference.Classification;
 internal sealed class KeywordMatcher
 {
     private readonly SearchValues<string> _values;
-    private readonly (string Word, bool Prefix)[] _keywords;
+    private readonly (string Word, bool Prefix, string Keyword)[] _keywords;
 
     public KeywordMatcher(IEnumerable<string> keywords)
     {
         _keywords = keywords
             .Select(k => k.Trim())
             .Where(k => k.Length > 0 && k != "*")
-            .Select(k => k.EndsWith('*') ? (k[..^1], true) : (k, false))
-            .Distinct()
+            .Select(k => k.EndsWith('*') ? (k[..^1], true, k) : (k, false, k))
+            .DistinctBy(k => (k.Item1, k.Item2))
             .ToArray();
         _values = SearchValues.Create(_keywords.Select(k => k.Word).ToArray(), StringComparison.OrdinalIgnoreCase);
     }
 
     public bool IsEmpty => _keywords.Length == 0;
 
-    public bool Matches(ReadOnlySpan<char> text)
+    public bool Matches(ReadOnlySpan<char> text) => Find(text) is not null;
+
+    /// <summary>Finds the first keyword in the text.</summary>
+    /// <returns>The keyword as it was given (trimmed, with its <c>*</c>), of the first place in the text where one matches; <see langword="null"/> when none does.</returns>
+    public string? Find(ReadOnlySpan<char> text)
     {
         if (_keywords.Length == 0)
         {
-            return false;
+            return null;
         }
 
         var offset = 0;
@@ -38,19 +42,19 @@ internal sealed class KeywordMatcher
             var found = text[offset..].IndexOfAny(_values);
             if (found < 0)
             {
-                return false;
+                return null;
             }
 
             var start = offset + found;
             if (start == 0 || !char.IsLetterOrDigit(text[start - 1]))
             {
-                foreach (var (word, prefix) in _keywords)
+                foreach (var (word, prefix, keyword) in _keywords)
                 {
                     var rest = text[start..];
                     if (rest.StartsWith(word, StringComparison.OrdinalIgnoreCase)
                         && (prefix || rest.Length == word.Length || !char.IsLetterOrDigit(rest[word.Length])))
                     {
-                        return true;
+                        return keyword;
                     }
                 }
             }
@@ -58,6 +62,6 @@ internal sealed class KeywordMatcher
             offset = start + 1;
         }
 
-        return false;
+        return null;
     }
 }

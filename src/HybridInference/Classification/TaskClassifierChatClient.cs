@@ -14,8 +14,9 @@ namespace HybridInference.Classification;
 /// </summary>
 /// <remarks>
 /// The data policy is local-only when the options say so, when a message is marked local-only
-/// (<see cref="ChatMessageDataPolicyExtensions"/>), or when <c>Privacy:Action</c> is <see cref="PiiAction.LocalOnly"/>
-/// and personal data is found in anything the request sends. The messages of a local-only request, and its
+/// (<see cref="ChatMessageDataPolicyExtensions"/>), when anything the request sends touches a sensitive topic
+/// (<c>Privacy:Topics</c>), or when <c>Privacy:Action</c> is <see cref="PiiAction.LocalOnly"/> and personal data is
+/// found in it. The messages of a local-only request, and its
 /// answer's, are then marked so, so that later turns stay local as well.
 /// </remarks>
 internal sealed class TaskClassifierChatClient : DelegatingChatClient
@@ -23,17 +24,20 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
     private readonly TaskClassifier _classifier;
     private readonly PiiAction _piiAction;
     private readonly IPiiDetector? _detector;
+    private readonly TopicMatcher? _topics;
     private readonly ILogger _logger;
 
     private volatile bool _disposed;
 
-    public TaskClassifierChatClient(IChatClient innerClient, TaskClassifier classifier, PiiAction piiAction = PiiAction.None, IPiiDetector? detector = null, ILogger? logger = null)
+    public TaskClassifierChatClient(
+        IChatClient innerClient, TaskClassifier classifier, PiiAction piiAction = PiiAction.None, IPiiDetector? detector = null, ILogger? logger = null, TopicMatcher? topics = null)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         _classifier = classifier;
         _piiAction = detector is null ? PiiAction.None : piiAction;
         _detector = detector;
+        _topics = topics;
         _logger = logger ?? NullLogger.Instance;
     }
 
@@ -139,7 +143,7 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
             profile = profile with { DataPolicy = DataPolicy.LocalOnly };
         }
 
-        if (_piiAction != PiiAction.None && profile.DataPolicy != DataPolicy.LocalOnly)
+        if ((_piiAction != PiiAction.None || _topics is not null) && profile.DataPolicy != DataPolicy.LocalOnly)
         {
             profile = ApplyPrivacy(messages, options, profile, request, cancellationToken);
         }
@@ -159,13 +163,14 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
     }
 
     /// <summary>
-    /// Looks for personal data in everything the request would send: found, the request becomes local-only or is
-    /// marked for redaction on its way to the cloud. A detector that fails keeps the request local (fail closed);
-    /// a deadline that passes ends the request.
+    /// Looks for sensitive topics and personal data in everything the request would send, in one walk: a topic makes
+    /// the request local-only (the profile names it); personal data makes it local-only or marks it for redaction on
+    /// its way to the cloud. A detector that fails keeps the request local (fail closed); a deadline that passes ends
+    /// the request.
     /// </summary>
     private TaskProfile ApplyPrivacy(IEnumerable<ChatMessage> messages, ChatOptions options, TaskProfile profile, RequestState request, CancellationToken cancellationToken)
     {
-        var finder = new SentTextVisitor.Finder(_detector!, cancellationToken);
+        var finder = new SentTextVisitor.Finder(_piiAction == PiiAction.None ? null : _detector, _piiAction == PiiAction.LocalOnly, _topics, cancellationToken);
         try
         {
             SentText.Walk(options, finder);
@@ -179,6 +184,12 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
         {
             Log.PiiDetectorFailed(_logger, ex.GetType().Name);
             return profile with { DataPolicy = DataPolicy.LocalOnly };
+        }
+
+        if (finder.Topic is { } topic)
+        {
+            Log.SensitiveTopicFound(_logger, topic);
+            return profile with { DataPolicy = DataPolicy.LocalOnly, SensitiveTopic = topic };
         }
 
         if (finder.Kind is not { } kind)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using HybridInference.Classification;
 using HybridInference.Internal;
+using HybridInference.Privacy;
 
 namespace HybridInference;
 
@@ -12,8 +13,8 @@ public static class TaskClassifierChatClientBuilderExtensions
     /// <param name="options">The classification rules; the defaults when <see langword="null"/>.</param>
     /// <param name="privacy">
     /// What to do with requests that contain personal data: keep them local, or redact them before they may go to the
-    /// cloud (the cloud lane redacts, with <c>UsePiiRedaction</c> at its head); nothing
-    /// when <see langword="null"/>. The detector is the <see cref="IPiiDetector"/> in the services, or
+    /// cloud (the cloud lane redacts, with <c>UsePiiRedaction</c> at its head), and the sensitive topics that keep a
+    /// request local (<see cref="PrivacyOptions.Topics"/>); nothing when <see langword="null"/>. The detector is the <see cref="IPiiDetector"/> in the services, or
     /// <see cref="PiiDetector"/> with the options' custom patterns.
     /// </param>
     /// <param name="configure">
@@ -21,7 +22,11 @@ public static class TaskClassifierChatClientBuilderExtensions
     /// <paramref name="options"/> (or on new defaults) before the classifier is made. Optional.
     /// </param>
     /// <returns><paramref name="builder"/>.</returns>
-    /// <remarks>Prompt tokens are counted by the <see cref="ITokenCounter"/> in the services, or by the built-in estimate.</remarks>
+    /// <remarks>
+    /// Prompt tokens are counted by the <see cref="ITokenCounter"/> in the services, or by the built-in estimate. A
+    /// sensitive topic of <paramref name="privacy"/> that cannot be used (an unknown built-in name, a set with no keyword
+    /// or pattern, a pattern that cannot run) throws <see cref="ArgumentException"/>, naming its key, when the pipeline is built.
+    /// </remarks>
     public static ChatClientBuilder UseTaskClassifier(this ChatClientBuilder builder, ClassificationOptions? options = null, PrivacyOptions? privacy = null, Action<ClassificationOptions>? configure = null) =>
         UseTaskClassifier(builder, options, privacy, configure, limits: null);
 
@@ -44,7 +49,8 @@ public static class TaskClassifierChatClientBuilderExtensions
                 new TaskClassifier(rules, ChainServices.TokenCounter(services), limits),
                 privacy?.Action ?? PiiAction.None,
                 privacy is { Action: not PiiAction.None } ? services.GetService(typeof(IPiiDetector)) as IPiiDetector ?? new PiiDetector(privacy) : null,
-                ChainServices.Logger<TaskClassifierChatClient>(services));
+                ChainServices.Logger<TaskClassifierChatClient>(services),
+                privacy is null ? null : TopicMatcher.Create(privacy.Topics));
         });
     }
 }

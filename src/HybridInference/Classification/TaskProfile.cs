@@ -27,6 +27,12 @@ public sealed record TaskProfile(
     public bool PromptTokensExact { get; init; }
 
     /// <summary>
+    /// Gets the sensitive topic (<c>Privacy:Topics</c>) the request touches, which made it <see cref="DataPolicy.LocalOnly"/>;
+    /// <see langword="null"/> when none was found or none is configured. The topic's name only, never the text matched.
+    /// </summary>
+    public string? SensitiveTopic { get; init; }
+
+    /// <summary>
     /// Gets the output tokens kept free for the answer when the request sets no <see cref="MaxOutputTokens"/>
     /// (<c>Routing:DefaultOutputTokens</c> in a chain built by <c>AddHybridInference</c>; 0 otherwise).
     /// </summary>

@@ -15,9 +15,11 @@ namespace HybridInference.DependencyInjection;
 /// The binder throws for such a value in a plain property, but inside a collection element (a backend, a rule, a
 /// price, a pattern) it drops the whole element without a word; one bad <c>Weight</c> on the only cloud backend would
 /// leave the app without a cloud. This check runs at start-up, before anything is served, so every such key stops
-/// start-up with the others. Values are never quoted (a misplaced key must not reach a log); keys the options do not
-/// have are left to whoever reads them (other packages bind their own keys in the same section). It reads the same
-/// public properties the reflection-based binder binds, once per start-up and reload.
+/// start-up with the others. Values are never quoted (a misplaced key must not reach a log). The same walk finds the
+/// keys nothing reads (<see cref="Check(IConfiguration, Type, IReadOnlyDictionary{string, Type}?, List{string}?)"/>):
+/// a key no options type has, where sections that other packages bind themselves (the SQLite ledger's) are checked
+/// against the type they are bound to. It reads the same public properties the reflection-based binder binds, once
+/// per start-up and reload.
 /// </remarks>
 internal static class ConfigurationValueCheck
 {
@@ -25,18 +27,33 @@ internal static class ConfigurationValueCheck
     /// <param name="section">The section the options are bound from.</param>
     /// <param name="optionsType">The options type.</param>
     /// <returns>Every problem, each starting with its key; empty when the section binds cleanly.</returns>
-    public static List<string> Check(IConfiguration section, Type optionsType)
+    public static List<string> Check(IConfiguration section, Type optionsType) => Check(section, optionsType, null, null);
+
+    /// <summary>Checks <paramref name="section"/> against <paramref name="optionsType"/>, and lists the keys nothing reads.</summary>
+    /// <param name="section">The section the options are bound from.</param>
+    /// <param name="optionsType">The options type.</param>
+    /// <param name="boundElsewhere">
+    /// Sections under <paramref name="section"/> that another package binds to a type of its own, by full path (any
+    /// case); their keys are checked against that type.
+    /// </param>
+    /// <param name="unknownKeys">
+    /// Where each key no options type has goes, as a sentence that names its full key and the nearest known key, if
+    /// one is close; <see langword="null"/> not to look for them.
+    /// </param>
+    /// <returns>Every value that cannot be bound, each starting with its key; empty when the section binds cleanly.</returns>
+    public static List<string> Check(IConfiguration section, Type optionsType, IReadOnlyDictionary<string, Type>? boundElsewhere, List<string>? unknownKeys)
     {
         ArgumentNullException.ThrowIfNull(section);
         ArgumentNullException.ThrowIfNull(optionsType);
-        var errors = new List<string>();
+        var walk = new Walk([], unknownKeys, boundElsewhere);
         var path = section is IConfigurationSection named ? named.Path : string.Empty;
-        CheckNode(section, path, null, optionsType, errors);
-        return errors;
+        CheckNode(section, path, null, optionsType, walk);
+        return walk.Errors;
     }
 
-    private static void CheckNode(IConfiguration node, string path, string? value, Type type, List<string> errors)
+    private static void CheckNode(IConfiguration node, string path, string? value, Type type, Walk walk)
     {
+        var errors = walk.Errors;
         var target = Nullable.GetUnderlyingType(type) ?? type;
         var hasChildren = node.GetChildren().Any();
         if (IsScalar(target))
@@ -65,14 +82,14 @@ internal static class ConfigurationValueCheck
         {
             foreach (var child in node.GetChildren())
             {
-                CheckNode(child, child.Path, child.Value, valueType, errors);
+                CheckNode(child, child.Path, child.Value, valueType, walk);
             }
         }
         else if (ElementType(target) is { } elementType)
         {
             foreach (var child in node.GetChildren())
             {
-                CheckNode(child, child.Path, child.Value, elementType, errors);
+                CheckNode(child, child.Path, child.Value, elementType, walk);
             }
         }
         else
@@ -81,7 +98,15 @@ internal static class ConfigurationValueCheck
             {
                 if (FindProperty(target, child.Key) is { } property)
                 {
-                    CheckNode(child, child.Path, child.Value, property.PropertyType, errors);
+                    CheckNode(child, child.Path, child.Value, property.PropertyType, walk);
+                }
+                else if (walk.BoundElsewhere?.TryGetValue(child.Path, out var boundType) == true)
+                {
+                    CheckNode(child, child.Path, child.Value, boundType, walk);
+                }
+                else
+                {
+                    walk.UnknownKeys?.Add(UnknownKeys.Describe(child.Path, target, walk.BoundElsewhere));
                 }
             }
         }
@@ -154,16 +179,27 @@ internal static class ConfigurationValueCheck
     /// <summary>The property the binder would bind <paramref name="key"/> to: public, instance, readable, matched without regard to case.</summary>
     private static PropertyInfo? FindProperty(Type type, string key)
     {
-        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (var property in BindableProperties(type))
         {
-            if (property.GetMethod is not null && property.GetIndexParameters().Length == 0
-                && string.Equals(property.Name, key, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(property.Name, key, StringComparison.OrdinalIgnoreCase))
             {
                 return property;
             }
         }
 
         return null;
+    }
+
+    /// <summary>The properties the binder binds on <paramref name="type"/>: public, instance, readable, not indexers.</summary>
+    internal static IEnumerable<PropertyInfo> BindableProperties(Type type)
+    {
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.GetMethod is not null && property.GetIndexParameters().Length == 0)
+            {
+                yield return property;
+            }
+        }
     }
 
     private static string Expected(Type type) => type switch
@@ -186,4 +222,7 @@ internal static class ConfigurationValueCheck
         DictionaryValueType(type) is not null ? "named entries"
         : ElementType(type) is not null ? "a list"
         : $"the keys of {type.Name}";
+
+    /// <summary>What one walk collects, and the sections other packages bind.</summary>
+    private sealed record Walk(List<string> Errors, List<string>? UnknownKeys, IReadOnlyDictionary<string, Type>? BoundElsewhere);
 }

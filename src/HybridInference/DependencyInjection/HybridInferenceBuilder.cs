@@ -1,5 +1,7 @@
 using HybridInference.DependencyInjection;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridInference;
@@ -77,6 +79,27 @@ public sealed class HybridInferenceBuilder
         }
 
         actions.Add(configure);
+        return this;
+    }
+
+    /// <summary>
+    /// Declares a section under the <c>HybridInference</c> configuration section that a package binds to options of
+    /// its own (the SQLite ledger binds <c>HybridInference:Observability:Ledger</c>), so that start-up's check for
+    /// keys nothing reads accepts that section's keys and still reports a typo inside it. A section elsewhere in the
+    /// configuration is not checked and needs no declaration.
+    /// </summary>
+    /// <param name="section">The section, as the package binds it.</param>
+    /// <param name="optionsType">The type it is bound to; its public properties are its keys.</param>
+    /// <returns>This builder.</returns>
+    public HybridInferenceBuilder DeclareConfigurationSection(IConfiguration section, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type optionsType)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        ArgumentNullException.ThrowIfNull(optionsType);
+        if (section is IConfigurationSection { Path: { Length: > 0 } path })
+        {
+            Services.AddSingleton(new BoundConfigurationSection(path, optionsType));
+        }
+
         return this;
     }
 

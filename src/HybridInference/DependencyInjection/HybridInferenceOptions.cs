@@ -8,6 +8,15 @@ public sealed class HybridInferenceOptions
     /// <summary>The name of the configuration section these options are usually bound from.</summary>
     public const string SectionName = "HybridInference";
 
+    /// <summary>
+    /// Gets or sets a value indicating whether keys under the configuration section that nothing reads (a typo such as
+    /// <c>Routing:LocalContextLimt</c>, or a key this version does not support) are allowed. Default
+    /// <see langword="false"/>: each stops start-up, named in full with the nearest known key. <see langword="true"/>:
+    /// they are ignored, and logged once as a warning. Only configuration is checked; options set in code have no
+    /// unknown keys.
+    /// </summary>
+    public bool AllowUnknownKeys { get; set; }
+
     /// <summary>Gets the routing, fallback and circuit-breaker settings.</summary>
     [ValidateObjectMembers]
     public RoutingOptions Routing { get; } = new();

@@ -1,5 +1,6 @@
-using System.Text.RegularExpressions;
 using HybridInference.Http;
+using HybridInference.Internal;
+using HybridInference.Privacy;
 using Microsoft.Extensions.Options;
 
 namespace HybridInference.DependencyInjection;
@@ -77,26 +78,10 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
         CheckEnums(options, errors);
         foreach (var (kind, pattern) in options.Privacy.CustomPatterns)
         {
-            var key = $"{Prefix}:Privacy:CustomPatterns:{kind}";
-            if (string.IsNullOrWhiteSpace(pattern))
-            {
-                errors.Add($"{key} is empty; it would never match.");
-                continue;
-            }
-
-            try
-            {
-                _ = new Regex(pattern, RegexOptions.NonBacktracking);
-            }
-            catch (ArgumentException ex)
-            {
-                errors.Add($"{key} is not a valid regular expression: {ex.Message}");
-            }
-            catch (NotSupportedException ex)
-            {
-                errors.Add($"{key} uses a construct that linear-time matching does not support: {ex.Message}");
-            }
+            LinearPattern.Check(pattern, $"{Prefix}:Privacy:CustomPatterns:{kind}", errors);
         }
+
+        TopicMatcher.Validate(options.Privacy.Topics, errors);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
@@ -209,18 +194,7 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
 
             if (!string.IsNullOrWhiteSpace(rule.Pattern))
             {
-                try
-                {
-                    _ = new Regex(rule.Pattern, RegexOptions.NonBacktracking);
-                }
-                catch (ArgumentException ex)
-                {
-                    errors.Add($"{key}:Pattern is not a valid regular expression: {ex.Message}");
-                }
-                catch (NotSupportedException ex)
-                {
-                    errors.Add($"{key}:Pattern uses a construct that linear-time matching does not support: {ex.Message}");
-                }
+                LinearPattern.Check(rule.Pattern, $"{key}:Pattern", errors);
             }
         }
 

@@ -1,5 +1,6 @@
 using HybridInference;
 using HybridInference.DependencyInjection;
+using HybridInference.Internal;
 using HybridInference.JsonSchema;
 using HybridInference.Status;
 using HybridInference.Telemetry;
@@ -26,7 +27,9 @@ public static class HybridInferenceServiceCollectionExtensions
     /// Registers the hybrid <see cref="IChatClient"/>, configured from a configuration section (usually
     /// <c>HybridInference</c>; see <see cref="HybridInferenceOptions"/>). The options are validated at start-up, and so
     /// is every value of the section: one that cannot be bound (a wrong type, an undefined enum value, a number that is
-    /// not finite) stops start-up under its full key instead of being dropped with its backend, rule or price.
+    /// not finite) stops start-up under its full key instead of being dropped with its backend, rule or price, and so
+    /// does a key nothing reads (a typo), unless <see cref="HybridInferenceOptions.AllowUnknownKeys"/> is set, which makes
+    /// it a warning in the log.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The <c>HybridInference</c> configuration section.</param>
@@ -39,7 +42,10 @@ public static class HybridInferenceServiceCollectionExtensions
         // other bad key by the options validation at start-up, not thrown at the first one or dropped with its entry.
         services.AddOptions<HybridInferenceOptions>().Configure(options => HybridInferenceConfigurationValidator.Bind(configuration, options));
         services.AddSingleton<IOptionsChangeTokenSource<HybridInferenceOptions>>(new ConfigurationChangeTokenSource<HybridInferenceOptions>(Microsoft.Extensions.Options.Options.DefaultName, configuration));
-        services.AddSingleton<IValidateOptions<HybridInferenceOptions>>(new HybridInferenceConfigurationValidator(configuration));
+        services.AddSingleton<IValidateOptions<HybridInferenceOptions>>(provider => new HybridInferenceConfigurationValidator(
+            configuration,
+            provider.GetServices<BoundConfigurationSection>(),
+            ChainServices.Logger<HybridInferenceConfigurationValidator>(provider)));
         return AddCore(services);
     }
 

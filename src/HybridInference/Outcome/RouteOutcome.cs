@@ -65,6 +65,13 @@ public sealed class RouteOutcome
     /// <summary>Gets when the request started (from the client's <see cref="TimeProvider"/>).</summary>
     public DateTimeOffset StartedAt { get; init; }
 
+    /// <summary>
+    /// Gets the sensitive topic (<c>Privacy:Topics</c>, such as <c>health</c>) the request touched, which kept it local
+    /// (<see cref="RouteReason.LocalOnly"/>); <see langword="null"/> when it touched none. The topic's name only, never
+    /// the text that matched.
+    /// </summary>
+    public string? SensitiveTopic { get; init; }
+
     /// <summary>Gets a value indicating whether the request asked for JSON output (a JSON response format), so its answers were validated.</summary>
     public bool JsonRequired { get; init; }
 

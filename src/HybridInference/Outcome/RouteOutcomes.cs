@@ -42,6 +42,7 @@ internal static class RouteOutcomes
             Failed = failed,
             StartedAt = request.StartedAt,
             JsonRequired = profile?.RequiresJson ?? false,
+            SensitiveTopic = profile?.SensitiveTopic,
         };
     }
 
@@ -212,6 +213,7 @@ internal static class RouteOutcomes
             Failed = last.Failed,
             StartedAt = turns[0].StartedAt,
             JsonRequired = last.JsonRequired,
+            SensitiveTopic = last.SensitiveTopic,
             ServedFromCache = cached,
             Turns = [.. turns],
         };

@@ -4,7 +4,7 @@ namespace HybridInference.Internal;
 
 /// <summary>
 /// Reads the serialized form of an outcome, as a cache stores it with the response: what the stored request was
-/// (category, decision, model), with nothing spent now.
+/// (category, decision, model, sensitive topic), with nothing spent now.
 /// </summary>
 internal static class StoredRouteOutcome
 {
@@ -12,7 +12,7 @@ internal static class StoredRouteOutcome
     {
         if (json.ValueKind != JsonValueKind.Object)
         {
-            return Empty(default, default, default, null, 0, jsonRequired: false);
+            return Empty(default, default, default, null, 0, jsonRequired: false, sensitiveTopic: null);
         }
 
         return Empty(
@@ -21,10 +21,11 @@ internal static class StoredRouteOutcome
             Enum<RouteReason>(json, nameof(RouteOutcome.DecisionReason)),
             Find(json, nameof(RouteOutcome.Model)) is { ValueKind: JsonValueKind.String } model ? model.GetString() : null,
             Find(json, nameof(RouteOutcome.EstimatedPromptTokens)) is { ValueKind: JsonValueKind.Number } tokens && tokens.TryGetInt32(out var t) ? t : 0,
-            Find(json, nameof(RouteOutcome.JsonRequired)) is { ValueKind: JsonValueKind.True });
+            Find(json, nameof(RouteOutcome.JsonRequired)) is { ValueKind: JsonValueKind.True },
+            Find(json, nameof(RouteOutcome.SensitiveTopic)) is { ValueKind: JsonValueKind.String } topic ? topic.GetString() : null);
     }
 
-    private static RouteOutcome Empty(TaskCategory category, RouteTarget decision, RouteReason reason, string? model, int estimatedTokens, bool jsonRequired) => new()
+    private static RouteOutcome Empty(TaskCategory category, RouteTarget decision, RouteReason reason, string? model, int estimatedTokens, bool jsonRequired, string? sensitiveTopic) => new()
     {
         Target = decision == RouteTarget.Cloud ? BackendLane.Cloud : BackendLane.Local,
         Backend = RouteOutcomes.CacheBackend,
@@ -43,6 +44,7 @@ internal static class StoredRouteOutcome
         Duration = TimeSpan.Zero,
         OutputCommitted = true,
         JsonRequired = jsonRequired,
+        SensitiveTopic = sensitiveTopic,
         ServedFromCache = true,
     };
 

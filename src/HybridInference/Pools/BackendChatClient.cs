@@ -229,7 +229,7 @@ internal sealed class BackendChatClient : DelegatingChatClient
                 $"A local-only request reached cloud backend '{Info.Name}' and was refused before anything was sent.");
         }
 
-        _metrics.RecordDispatch(Info, request?.Profile?.Category ?? TaskCategory.Routine);
+        _metrics.RecordDispatch(Info, request?.Profile?.Category ?? TaskCategory.Routine, request?.Profile?.SensitiveTopic);
         return request;
     }
 

@@ -12,6 +12,12 @@ public sealed class PrivacyOptions
     /// the placeholder used when redacting.
     /// </summary>
     public IDictionary<string, string> CustomPatterns { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Gets the sensitive topics (health, HR, legal matters, and your own) that keep a request local whatever
+    /// <see cref="Action"/> says. None by default: nothing is looked for.
+    /// </summary>
+    public SensitiveTopicsOptions Topics { get; } = new();
 }
 
 /// <summary>What the hybrid client does with a request that contains personal data.</summary>

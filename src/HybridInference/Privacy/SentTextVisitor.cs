@@ -3,8 +3,8 @@ using System.Text;
 namespace HybridInference.Privacy;
 
 /// <summary>
-/// What <see cref="SentText"/> does with each piece of text a request would send: look for personal data
-/// (<see cref="Finder"/>, for the classifier) or replace it (<see cref="Redactor"/>, for the cloud lane). Both walk
+/// What <see cref="SentText"/> does with each piece of text a request would send: look for sensitive topics and
+/// personal data (<see cref="Finder"/>, for the classifier) or replace it (<see cref="Redactor"/>, for the cloud lane). Both walk
 /// the same way, so what is scanned and what is redacted cannot differ.
 /// </summary>
 internal abstract class SentTextVisitor
@@ -20,20 +20,44 @@ internal abstract class SentTextVisitor
     /// <returns>The text to send instead, or <see langword="null"/> to send it as it is.</returns>
     public abstract string? Visit(string text);
 
-    /// <summary>Finds whether a request holds personal data, stopping at the first piece that does.</summary>
-    internal sealed class Finder(IPiiDetector detector, CancellationToken cancellationToken) : SentTextVisitor
+    /// <summary>
+    /// Finds whether a request touches a sensitive topic or holds personal data, in one walk: it stops at the first
+    /// topic (which makes the request local-only whatever else it holds), and at the first personal data when
+    /// <c>stopAtPersonalData</c> (the request becomes local-only too); otherwise, once personal data is found, it looks
+    /// only for topics in the rest.
+    /// </summary>
+    internal sealed class Finder(IPiiDetector? detector, bool stopAtPersonalData, TopicMatcher? topics, CancellationToken cancellationToken) : SentTextVisitor
     {
-        /// <summary>Gets the kind of the first match found, if any.</summary>
+        /// <summary>Gets the kind of the first personal data found, if any.</summary>
         public string? Kind { get; private set; }
+
+        /// <summary>Gets the sensitive topic found, if any.</summary>
+        public string? Topic { get; private set; }
 
         public override bool Rewrites => false;
 
         public override string? Visit(string text)
         {
-            if (text.Length > 0 && detector.Detect(text, cancellationToken) is { Count: > 0 } matches)
+            if (text.Length == 0)
+            {
+                return null;
+            }
+
+            if (topics is not null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (topics.Find(text) is { } topic)
+                {
+                    Topic = topic;
+                    Done = true;
+                    return null;
+                }
+            }
+
+            if (Kind is null && detector is not null && detector.Detect(text, cancellationToken) is { Count: > 0 } matches)
             {
                 Kind = matches[0].Kind;
-                Done = true;
+                Done = stopAtPersonalData || topics is null;
             }
 
             return null;

@@ -65,7 +65,7 @@ internal sealed class HybridInferenceMetrics
     /// <summary>Makes <paramref name="stateProvider"/> the source of the cloud lane's circuit-state gauge.</summary>
     public void ObserveCloudCircuit(CircuitBreakerStateProvider stateProvider) => _cloudCircuit = stateProvider;
 
-    public void RecordDispatch(BackendInfo backend, TaskCategory category)
+    public void RecordDispatch(BackendInfo backend, TaskCategory category, string? sensitiveTopic = null)
     {
         if (_dispatches.Enabled)
         {
@@ -75,6 +75,11 @@ internal sealed class HybridInferenceMetrics
                 { HybridInferenceTelemetry.BackendTag, backend.Name },
                 { HybridInferenceTelemetry.CategoryTag, HybridInferenceTelemetry.ToTag(category) },
             };
+            if (sensitiveTopic is not null)
+            {
+                tags.Add(HybridInferenceTelemetry.SensitiveTopicTag, sensitiveTopic);
+            }
+
             _dispatches.Add(1, tags);
         }
     }

@@ -31,6 +31,9 @@ internal static class HybridInferenceTelemetry
     public const string TargetTag = "target";
     public const string BackendTag = "backend";
     public const string CategoryTag = "category";
+
+    /// <summary>The dispatch tag naming the sensitive topic (<c>Privacy:Topics</c>) a request touched; only on such requests' dispatches.</summary>
+    public const string SensitiveTopicTag = "sensitive_topic";
     public const string ReasonTag = "reason";
     public const string LaneTag = "lane";
 

@@ -50,11 +50,17 @@ internal static partial class Log
     [LoggerMessage(10, LogLevel.Warning, "Route outcome listener {Listener} failed ({Failure}); the request was not affected.")]
     public static partial void ListenerFailed(ILogger logger, string listener, string failure);
 
-    [LoggerMessage(11, LogLevel.Warning, "The personal-data detector failed ({Failure}); the request is kept local.")]
+    [LoggerMessage(11, LogLevel.Warning, "The personal-data detector or the sensitive-topic scan failed ({Failure}); the request is kept local.")]
     public static partial void PiiDetectorFailed(ILogger logger, string failure);
 
     [LoggerMessage(12, LogLevel.Debug, "Personal data ({Kind}) found in a request; action: {Action}.")]
     public static partial void PersonalDataFound(ILogger logger, string kind, PiiAction action);
+
+    [LoggerMessage(13, LogLevel.Debug, "A request touches the sensitive topic {Topic}; it is kept local.")]
+    public static partial void SensitiveTopicFound(ILogger logger, string topic);
+
+    [LoggerMessage(14, LogLevel.Warning, "{Count} configuration key(s) that nothing reads are ignored (HybridInference:AllowUnknownKeys is true): {Keys}")]
+    public static partial void UnknownConfigurationKeys(ILogger logger, int count, string keys);
 
     [LoggerMessage(40, LogLevel.Information, "Backend {Backend} reports a context window of {Reported} tokens per request; it now uses {Window}.")]
     public static partial void ContextWindowReported(ILogger logger, string backend, int reported, int window);

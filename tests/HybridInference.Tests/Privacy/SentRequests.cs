@@ -53,9 +53,11 @@ internal static class SentRequests
     public static TheoryData<string> PlacesTheChainSends() => [.. Secrets.Keys.Where(place => place != "text-data")];
 
     /// <summary>A request (complex, so that the rules send it to the cloud) with <see cref="Secrets"/>[<paramref name="place"/>] in that place.</summary>
-    public static (List<ChatMessage> Messages, ChatOptions Options) Build(string place)
+    public static (List<ChatMessage> Messages, ChatOptions Options) Build(string place) => Build(place, Secrets[place]);
+
+    /// <summary>A request (complex) with <paramref name="secret"/> in <paramref name="place"/> (a word, where the place holds one: not in a number argument).</summary>
+    public static (List<ChatMessage> Messages, ChatOptions Options) Build(string place, string secret)
     {
-        var secret = Secrets[place];
         var options = new ChatOptions().WithTaskCategory(TaskCategory.Complex);
         var messages = new List<ChatMessage> { new(ChatRole.User, "Plan the refund.") };
         var schema = Json("""{"type":"object","properties":{"id":{"type":"string"}}}""", secret);
@@ -71,7 +73,7 @@ internal static class SentRequests
                 messages[0].AuthorName = secret;
                 break;
             case "text-split-over-two-contents":
-                messages[0] = new ChatMessage(ChatRole.User, [new TextContent("Mail ada@exa"), new TextContent("mple.com the plan.")]);
+                messages[0] = new ChatMessage(ChatRole.User, [new TextContent($"Mail {secret[..(secret.Length / 2)]}"), new TextContent($"{secret[(secret.Length / 2)..]} the plan.")]);
                 break;
             case "reasoning":
                 messages.Add(new ChatMessage(ChatRole.Assistant, [new TextReasoningContent($"The IBAN is {secret}."), new TextContent("Done.")]));

@@ -14,7 +14,7 @@ public sealed class SentTextTests
     public void Finder_PersonalDataInAnyPlaceTheRequestSends_IsFound(string place)
     {
         var (messages, options) = SentRequests.Build(place);
-        var finder = new SentTextVisitor.Finder(Detector, CancellationToken.None);
+        var finder = new SentTextVisitor.Finder(Detector, stopAtPersonalData: true, topics: null, CancellationToken.None);
 
         SentText.Walk(options, finder);
         SentText.Walk(messages, finder);
@@ -77,6 +77,6 @@ public sealed class SentTextTests
         cancelled.Cancel();
 
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            SentText.Walk(SentRequests.Build("instructions").Messages, new SentTextVisitor.Finder(Detector, cancelled.Token)));
+            SentText.Walk(SentRequests.Build("instructions").Messages, new SentTextVisitor.Finder(Detector, stopAtPersonalData: true, topics: null, cancelled.Token)));
     }
 }
