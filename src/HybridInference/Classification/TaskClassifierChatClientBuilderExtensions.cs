@@ -57,7 +57,7 @@ public static class TaskClassifierChatClientBuilderExtensions
             // The local pool below the router (its GetService asks the local lane first); a cloud pool found instead is no local window.
             var pool = inner.GetService<BackendPoolChatClient>() is { Lane: BackendLane.Local } local ? local : null;
             var counters = tokenCounters ?? services.GetService(typeof(ITokenCounterProvider)) as ITokenCounterProvider;
-            return Create(inner, services, options, privacy, configure, PromptLimits.For(routing, pool, counters));
+            return Create(inner, services, options, privacy, configure, PromptLimits.For(routing, pool, counters, services));
         });
     }
 

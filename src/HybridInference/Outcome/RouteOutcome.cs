@@ -42,7 +42,8 @@ public sealed class RouteOutcome
 
     /// <summary>
     /// Gets a value indicating whether <see cref="EstimatedPromptTokens"/> is the exact count of the local backend's
-    /// tokenizer (the estimate was near a limit the request was routed on), not the estimate.
+    /// tokenizer, or of its server when it has no tokenizer (<see cref="IBackendTokenCounter"/>), because the estimate
+    /// was near a limit the request was routed on; false when it is the estimate (also when the server could not count).
     /// </summary>
     public bool PromptTokensExact { get; init; }
 
