@@ -40,6 +40,7 @@ public sealed partial class OpenAICompatibleChatClient : IChatClient, IBackendHe
     private readonly ChatClientMetadata _metadata;
     private readonly HttpClient _httpClient;
     private readonly string _timeoutText;
+    private readonly Tokenize.ServerTokenCounter? _tokenCounter;
 
     /// <summary>The context window the server reported for one request; 0 until it has (and after a failed probe).</summary>
     private volatile int _contextWindow;
@@ -91,6 +92,7 @@ public sealed partial class OpenAICompatibleChatClient : IChatClient, IBackendHe
         _client = new ChatClient(_model ?? "default", authentication, clientOptions);
 #pragma warning restore OPENAI001
         _metadata = new ChatClientMetadata(_dialect.Name, endpoint, _model);
+        _tokenCounter = _dialect.TokenCount == TokenCountForm.None ? null : new Tokenize.ServerTokenCounter(_dialect, endpoint, _model, _apiKey, _httpClient, Name);
     }
 
     private static HttpClient SharedHttpClient { get; } = new() { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
@@ -218,6 +220,7 @@ public sealed partial class OpenAICompatibleChatClient : IChatClient, IBackendHe
         ArgumentNullException.ThrowIfNull(serviceType);
         return serviceKey is not null ? null
             : serviceType == typeof(ChatClientMetadata) ? _metadata
+            : serviceType == typeof(IBackendTokenCounter) ? _tokenCounter
             : serviceType.IsInstanceOfType(this) ? this
             : null;
     }

@@ -14,10 +14,15 @@ internal sealed class TokenizerCounterProvider : ITokenCounterProvider
     private readonly Dictionary<string, TokenizerTokenCounter> _counters = new(StringComparer.OrdinalIgnoreCase);
 
     public TokenizerCounterProvider(IOptions<HybridInferenceOptions> options)
+        : this(options.Value)
+    {
+    }
+
+    public TokenizerCounterProvider(HybridInferenceOptions options)
     {
         var loaded = new Dictionary<string, TokenizerTokenCounter>(StringComparer.OrdinalIgnoreCase);
-        Add(options.Value.Local.Backends, "Local", cloud: false, loaded);
-        Add(options.Value.Cloud.Backends, "Cloud", cloud: true, loaded);
+        Add(options.Local.Backends, "Local", cloud: false, loaded);
+        Add(options.Cloud.Backends, "Cloud", cloud: true, loaded);
     }
 
     public bool TryGetExactCounter(string backendName, [NotNullWhen(true)] out ITokenCounter? counter)

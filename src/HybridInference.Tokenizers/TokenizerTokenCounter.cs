@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
+using HybridInference.Tokens;
 using Microsoft.ML.Tokenizers;
 
 namespace HybridInference.Tokenizers;
@@ -50,48 +51,8 @@ internal sealed class TokenizerTokenCounter : ITokenCounter
     /// <summary>Gets how many texts this counter has run its tokenizer over (not those it found in its cache).</summary>
     internal long TextsTokenized => Interlocked.Read(ref _tokenized);
 
-    public int CountPromptTokens(IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-
-        var total = TokensPerPrompt;
-        if (messages is IList<ChatMessage> list)
-        {
-            for (var i = 0; i < list.Count; i++)
-            {
-                total += CountMessage(list[i]);
-            }
-        }
-        else
-        {
-            foreach (var message in messages)
-            {
-                total += CountMessage(message);
-            }
-        }
-
-        if (options is not null)
-        {
-            if (options.Instructions is { } instructions)
-            {
-                total += TokensPerMessage + _system + CountText(instructions);
-            }
-
-            if (options.Tools is { Count: > 0 } tools)
-            {
-                for (var i = 0; i < tools.Count; i++)
-                {
-                    total += CountText(tools[i].Name) + CountText(tools[i].Description);
-                    if (tools[i] is AIFunctionDeclaration function)
-                    {
-                        total += CountUncached(function.JsonSchema.GetRawText());
-                    }
-                }
-            }
-        }
-
-        return total;
-    }
+    public int CountPromptTokens(IEnumerable<ChatMessage> messages, ChatOptions? options) =>
+        ChatFormat.CountPromptTokens(new Format(this), messages, options);
 
     /// <summary>Counts one text's tokens, from the cache when this string was counted before.</summary>
     /// <param name="text">The text.</param>
@@ -132,32 +93,7 @@ internal sealed class TokenizerTokenCounter : ITokenCounter
             : role == ChatRole.System ? _system
             : role == ChatRole.Tool ? _tool
             : CountText(role.Value));
-        if (message.AuthorName is { } name)
-        {
-            total += 1 + CountText(name);
-        }
-
-        var contents = message.Contents;
-        for (var i = 0; i < contents.Count; i++)
-        {
-            switch (contents[i])
-            {
-                case TextContent text:
-                    total += CountText(text.Text);
-                    break;
-                case TextReasoningContent reasoning:
-                    total += CountText(reasoning.Text);
-                    break;
-                case FunctionCallContent call:
-                    total += CountText(call.Name) + CountArguments(call.Arguments);
-                    break;
-                case FunctionResultContent result:
-                    total += result.Result is string s ? CountText(s) : CountUncached(result.Result?.ToString());
-                    break;
-            }
-        }
-
-        return total;
+        return message.AuthorName is { } name ? total + 1 + CountText(name) : total;
     }
 
     private int CountArguments(IDictionary<string, object?>? arguments)
@@ -175,5 +111,27 @@ internal sealed class TokenizerTokenCounter : ITokenCounter
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// This tokenizer's costs of the chat format: per message its delimiters, role and author's name; texts from the
+    /// cache; tool arguments and results as the wire sends them; a schema (rebuilt as text per request) uncached.
+    /// </summary>
+    private readonly struct Format(TokenizerTokenCounter owner) : IChatFormatCounter
+    {
+        public int Priming => TokensPerPrompt;
+
+        public int InstructionsOverhead => TokensPerMessage + owner._system;
+
+        public int Message(ChatMessage message) => owner.CountMessage(message);
+
+        public int Text(string? text) => owner.CountText(text);
+
+        public int Call(FunctionCallContent call) => owner.CountText(call.Name) + owner.CountArguments(call.Arguments);
+
+        public int Result(FunctionResultContent result) =>
+            result.Result is string s ? owner.CountText(s) : owner.CountUncached(result.Result?.ToString());
+
+        public int Schema(string json) => owner.CountUncached(json);
     }
 }

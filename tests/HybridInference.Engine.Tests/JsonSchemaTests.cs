@@ -72,6 +72,9 @@ public sealed class JsonSchemaTests(EngineFixture engine, ITestOutputHelper outp
         // 2,048, so the router still sends it, and the server, counting 2,038, cuts the answer off at 10 by its context.
         var settings = EngineChain.Settings(engine.Server, engine.Cloud);
         settings["HybridInference:Routing:DefaultOutputTokens"] = "11";
+        // Routed on the estimate: the server's own count (2,038 + 11, over the slot) would send it to the cloud unsent
+        // (ServerTokenCountTests), and this test is about the server's cut-off.
+        settings["HybridInference:Local:Backends:0:ServerTokenCount"] = "false";
         await using var chain = EngineChain.Build(settings, b => b.ConfigureBackend("llama", recorder.AddTo));
         var options = new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse(Schemas["object"]).RootElement, "person") };
 

@@ -31,4 +31,16 @@ internal static class Corpus
 
         return messages;
     }
+
+    /// <summary>Each corpus text (a chat: its messages) alone and repeated 3, 9 and 27 times, as one prompt.</summary>
+    public static IEnumerable<(string Name, int Times, List<ChatMessage> Prompt)> Prompts()
+    {
+        foreach (var (name, _, messages) in Load())
+        {
+            foreach (var times in new[] { 1, 3, 9, 27 })
+            {
+                yield return (name, times, Enumerable.Repeat(messages, times).SelectMany(m => m).Select(m => new ChatMessage(m.Role, m.Text)).ToList());
+            }
+        }
+    }
 }

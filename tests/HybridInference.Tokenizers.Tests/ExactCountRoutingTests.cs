@@ -44,7 +44,7 @@ public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper 
         using var chain = Chain.Build(tokenizer, limit, reserve, localContextLimit: true);
         var wrong = new List<string>();
         int exactDecisions = 0, estimateWouldDiffer = 0, prompts = 0;
-        foreach (var (name, times, prompt) in Prompts())
+        foreach (var (name, times, prompt) in Corpus.Prompts())
         {
             var required = exact.CountPromptTokens(prompt, null) + reserve;
             prompts++;
@@ -74,7 +74,7 @@ public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper 
         using var chain = Chain.Build(tokenizer, limit, reserve, localContextLimit: false);
         var wrong = new List<string>();
         int ran = 0, refused = 0;
-        foreach (var (name, times, prompt) in Prompts())
+        foreach (var (name, times, prompt) in Corpus.Prompts())
         {
             var required = exact.CountPromptTokens(prompt, null) + reserve;
             var sentBefore = chain.Local.RequestCount;
@@ -110,7 +110,7 @@ public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper 
         using var chain = Chain.Build(tokenizer, limit, reserve, localContextLimit: true);
         var wrong = new List<string>();
         int near = 0, far = 0;
-        foreach (var (name, times, prompt) in Prompts())
+        foreach (var (name, times, prompt) in Corpus.Prompts())
         {
             var estimate = chain.Estimate(prompt);
             var isNear = !TokenEstimateBand.SurelyFits(estimate, limit - reserve) && !TokenEstimateBand.SurelyExceeds(estimate, limit - reserve);
@@ -133,18 +133,6 @@ public sealed class ExactCountRoutingTests(Xunit.Abstractions.ITestOutputHelper 
 
     /// <summary>The exact counter a test expects the decisions of: the same tokenizer as the chain's local backend.</summary>
     private static TokenizerTokenCounter Exact(string tokenizer) => tokenizer == SentencePiece ? Llama.Value : O200k.Value;
-
-    /// <summary>Each corpus text (a chat: its messages) alone and repeated 3, 9 and 27 times, as one prompt.</summary>
-    private static IEnumerable<(string Name, int Times, List<ChatMessage> Prompt)> Prompts()
-    {
-        foreach (var (name, _, messages) in Corpus.Load())
-        {
-            foreach (var times in new[] { 1, 3, 9, 27 })
-            {
-                yield return (name, times, Enumerable.Repeat(messages, times).SelectMany(m => m).Select(m => new ChatMessage(m.Role, m.Text)).ToList());
-            }
-        }
-    }
 
     /// <summary>A chain whose local backend counts with the tokenizer (o200k_base, or the SentencePiece model's path), its window the limit, with a fake cloud and the exact calls counted.</summary>
     private sealed class Chain : IDisposable

@@ -15,6 +15,7 @@ namespace HybridInference.OpenAI.Dialects;
 /// <param name="UsesMaxCompletionTokens">Whether it takes the output limit as <c>max_completion_tokens</c> (OpenAI) instead of <c>max_tokens</c>.</param>
 /// <param name="QueueMetricsPath">Its Prometheus metrics page relative to the server root, read for the queue of waiting requests (vLLM <c>vllm:num_requests_waiting</c>), or <see langword="null"/>.</param>
 /// <param name="SlotsPath">Its slots page relative to the server root, read for the slots busy with any client's request (llama.cpp <c>/slots</c>), or <see langword="null"/>.</param>
+/// <param name="TokenCount">How its tokenize endpoint (<paramref name="TokenizePath"/>) counts a prompt; <see cref="TokenCountForm.None"/> when it has none.</param>
 /// <param name="ContextWindowPage">
 /// The page, relative to the server root, that reports its context window for one request, and how to read it (the
 /// body and the configured model); <see langword="null"/> when the server reports none (Ollama, LocalAI, MLX).
@@ -30,4 +31,5 @@ internal sealed record ServerDialect(
     bool UsesMaxCompletionTokens = false,
     string? QueueMetricsPath = null,
     string? SlotsPath = null,
+    TokenCountForm TokenCount = TokenCountForm.None,
     (string Path, Func<string, string?, int?> Read)? ContextWindowPage = null);

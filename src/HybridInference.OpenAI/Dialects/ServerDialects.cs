@@ -10,7 +10,7 @@ internal static class ServerDialects
     /// errors inside 200 streams; its window is <c>max_model_len</c> in /v1/models.
     /// </summary>
     public static readonly ServerDialect Vllm = new(
-        "vllm", new("http://localhost:8000/v1"), "health", SchemaConstraintFormat.OpenAIJsonSchema, "tokenize", QueueMetricsPath: "metrics",
+        "vllm", new("http://localhost:8000/v1"), "health", SchemaConstraintFormat.OpenAIJsonSchema, "tokenize", QueueMetricsPath: "metrics", TokenCount: TokenCountForm.VllmChat,
         ContextWindowPage: ("v1/models", ContextWindowReader.FromModelList));
 
     /// <summary>Ollama: no /health, <c>/api/tags</c> is the probe; silently truncates long prompts; reasoning in <c>reasoning</c>.</summary>
@@ -22,15 +22,19 @@ internal static class ServerDialects
     /// slot's window; /props says the same window when /slots is off.
     /// </summary>
     public static readonly ServerDialect LlamaCpp = new(
-        "llamacpp", new("http://localhost:8080/v1"), "health", SchemaConstraintFormat.OpenAIJsonSchema, "tokenize", SlotsPath: "slots",
+        "llamacpp", new("http://localhost:8080/v1"), "health", SchemaConstraintFormat.OpenAIJsonSchema, "tokenize", SlotsPath: "slots", TokenCount: TokenCountForm.LlamaCppText,
         ContextWindowPage: ("props", ContextWindowReader.FromLlamaCppProps));
 
-    /// <summary>Hugging Face TGI: empty ids, <c>usage: null</c> on every chunk, <c>{type, value}</c> schemas, 422 validation errors; its window is <c>max_total_tokens</c> in /info.</summary>
+    /// <summary>
+    /// Hugging Face TGI: empty ids, <c>usage: null</c> on every chunk, <c>{type, value}</c> schemas, 422 validation errors;
+    /// its window is <c>max_total_tokens</c> in /info; it counts a whole chat on <c>/chat_tokenize</c> (its <c>/tokenize</c>
+    /// takes raw text only, without the chat template).
+    /// </summary>
     public static readonly ServerDialect Tgi = new(
-        "tgi", new("http://localhost:8080/v1"), "health", SchemaConstraintFormat.TgiTypeValue, "tokenize", ContextWindowPage: ("info", ContextWindowReader.FromTgiInfo));
+        "tgi", new("http://localhost:8080/v1"), "health", SchemaConstraintFormat.TgiTypeValue, "chat_tokenize", TokenCount: TokenCountForm.TgiChat, ContextWindowPage: ("info", ContextWindowReader.FromTgiInfo));
 
     /// <summary>LocalAI: /readyz for readiness; numeric error codes in bodies, string codes in streams.</summary>
-    public static readonly ServerDialect LocalAI = new("localai", new("http://localhost:8080/v1"), "readyz", SchemaConstraintFormat.OpenAIJsonSchema, "v1/tokenize");
+    public static readonly ServerDialect LocalAI = new("localai", new("http://localhost:8080/v1"), "readyz", SchemaConstraintFormat.OpenAIJsonSchema, "v1/tokenize", TokenCount: TokenCountForm.LocalAIText);
 
     /// <summary>
     /// MLX's <c>mlx_lm.server</c> on Apple Silicon: the model list is the probe. It does not implement

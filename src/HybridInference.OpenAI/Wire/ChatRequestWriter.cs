@@ -51,6 +51,40 @@ internal static class ChatRequestWriter
         return new BinaryData(buffer.WrittenMemory);
     }
 
+    /// <summary>
+    /// Writes the body of a count of the whole chat on the server (vLLM's <c>/tokenize</c> chat form, TGI's
+    /// <c>/chat_tokenize</c>): the model, the messages and the tools as a chat request sends them, and, for vLLM, the
+    /// generation prompt the chat completion adds (<c>add_generation_prompt</c>); nothing that only shapes the answer.
+    /// </summary>
+    /// <param name="dialect">The server's dialect.</param>
+    /// <param name="defaultModel">The model asked for when the options name none.</param>
+    /// <param name="messages">The messages.</param>
+    /// <param name="options">The request's options.</param>
+    /// <returns>The JSON body.</returns>
+    public static BinaryData WriteChatTokenize(ServerDialect dialect, string? defaultModel, IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("model"u8, options?.ModelId ?? defaultModel ?? string.Empty);
+            WriteMessages(writer, messages, options?.Instructions);
+            if (options?.Tools is { Count: > 0 } tools)
+            {
+                WriteTools(writer, tools, mode: null);
+            }
+
+            if (dialect.TokenCount == TokenCountForm.VllmChat)
+            {
+                writer.WriteBoolean("add_generation_prompt"u8, true);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return new BinaryData(buffer.WrittenMemory);
+    }
+
     private static void WriteMaxTokens(Utf8JsonWriter writer, ServerDialect dialect, int maxTokens) =>
         writer.WriteNumber(dialect.UsesMaxCompletionTokens ? "max_completion_tokens"u8 : "max_tokens"u8, maxTokens);
 

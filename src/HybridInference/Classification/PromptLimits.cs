@@ -2,6 +2,7 @@ using HybridInference.Internal;
 using HybridInference.Pools;
 using HybridInference.Tokens;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
 
 namespace HybridInference.Classification;
 
@@ -16,27 +17,87 @@ namespace HybridInference.Classification;
 /// Near a limit (neither <see cref="TokenEstimateBand.SurelyFits"/> nor <see cref="TokenEstimateBand.SurelyExceeds"/>
 /// for it), the prompt is counted by the exact counter of the local backend it would go to, when a local backend has
 /// one: of those that have one, the one with the largest window, since a request near the largest window can only run
-/// there and one near a smaller limit fits it as well as any.
+/// there, and one near a smaller limit fits it as well as any. A local backend with no tokenizer whose server counts
+/// tokens (<see cref="IBackendTokenCounter"/>) is such a backend too; its count is I/O, so it is not taken here but
+/// handed back (<see cref="ServerTokenCount"/>) for the classifier's asynchronous path to await.
 /// </remarks>
 internal sealed class PromptLimits
 {
     private readonly int? _configuredLimit;
     private readonly LaneContextWindows? _windows;
-    private readonly (BackendInfo Backend, ITokenCounter Counter)[] _exactCounters;
+    private readonly (BackendInfo Backend, ITokenCounter? Counter, ServerTokenCount? Server)[] _exactCounters;
 
     /// <summary>Initializes a new instance of the <see cref="PromptLimits"/> class.</summary>
     /// <param name="configuredLimit">The configured <c>Routing:LocalContextLimit</c>, if any.</param>
     /// <param name="windows">The local lane's windows (configured or reported), if the lane has a pool.</param>
     /// <param name="exactCounters">The local backends that have an exact counter, with it.</param>
     /// <param name="defaultOutputTokens">The output reserved when a request sets no <c>MaxOutputTokens</c>; 0 for none.</param>
-    public PromptLimits(int? configuredLimit, LaneContextWindows? windows, IReadOnlyList<(BackendInfo Backend, ITokenCounter Counter)> exactCounters, int defaultOutputTokens)
+    /// <param name="serverCounts">The local backends without an exact counter whose server counts tokens, with that count.</param>
+    public PromptLimits(
+        int? configuredLimit,
+        LaneContextWindows? windows,
+        IReadOnlyList<(BackendInfo Backend, ITokenCounter Counter)> exactCounters,
+        int defaultOutputTokens,
+        IReadOnlyList<(BackendInfo Backend, ServerTokenCount Server)>? serverCounts = null)
     {
         ArgumentNullException.ThrowIfNull(exactCounters);
         ArgumentOutOfRangeException.ThrowIfNegative(defaultOutputTokens);
         _configuredLimit = configuredLimit;
         _windows = windows;
-        _exactCounters = [.. exactCounters];
+        _exactCounters = [
+            .. exactCounters.Select(c => (c.Backend, (ITokenCounter?)c.Counter, (ServerTokenCount?)null)),
+            .. (serverCounts ?? []).Select(c => (c.Backend, (ITokenCounter?)null, (ServerTokenCount?)c.Server)),
+        ];
         DefaultOutputTokens = defaultOutputTokens;
+    }
+
+    /// <summary>
+    /// The limits of a chain: <c>Routing:LocalContextLimit</c>, the local windows, the local backends that have an
+    /// exact counter (their tokenizer) or, failing one, a server that counts tokens (an <see cref="IBackendTokenCounter"/>
+    /// their client offers, unless the backend's configured <c>ServerTokenCount</c> is off), and
+    /// <c>Routing:DefaultOutputTokens</c>. The DI factory and a chain built by hand get them the same way.
+    /// </summary>
+    /// <param name="routing">The routing settings.</param>
+    /// <param name="localPool">The local lane's pool, if the chain has one.</param>
+    /// <param name="tokenCounters">The exact counters per backend, if any.</param>
+    /// <param name="services">The chain's services: clock, logger, and the configured backends' <c>ServerTokenCount</c>.</param>
+    /// <returns>The limits.</returns>
+    public static PromptLimits For(RoutingOptions routing, BackendPoolChatClient? localPool, ITokenCounterProvider? tokenCounters, IServiceProvider services)
+    {
+        var counters = new List<(BackendInfo, ITokenCounter)>();
+        var servers = new List<(BackendInfo, ServerTokenCount)>();
+        if (localPool is not null)
+        {
+            var configured = (services.GetService(typeof(IOptions<HybridInferenceOptions>)) as IOptions<HybridInferenceOptions>)?.Value.Local.Backends;
+            var logger = ChainServices.Logger<ServerTokenCount>(services);
+            foreach (var backend in localPool.Backends)
+            {
+                if (tokenCounters is not null && tokenCounters.TryGetExactCounter(backend.Info.Name, out var counter))
+                {
+                    counters.Add((backend.Info, counter));
+                }
+                else if (ServerCountAllowed(configured, backend.Info.Name) && backend.GetService(typeof(IBackendTokenCounter)) is IBackendTokenCounter server)
+                {
+                    servers.Add((backend.Info, new ServerTokenCount(backend.Info.Name, server, ServerTokenCount.DefaultTimeout, ChainServices.Time(services), logger)));
+                }
+            }
+        }
+
+        return new PromptLimits(routing.LocalContextLimit, localPool?.Windows, counters, routing.DefaultOutputTokens, servers);
+    }
+
+    /// <summary>Whether a local backend's configuration leaves its server's token count on (<c>ServerTokenCount</c>, on by default).</summary>
+    private static bool ServerCountAllowed(IList<BackendOptions>? configured, string name)
+    {
+        foreach (var backend in configured ?? [])
+        {
+            if (string.Equals(backend.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return backend.ServerTokenCount;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Gets the output reserved when a request sets no <c>MaxOutputTokens</c>.</summary>
@@ -50,10 +111,15 @@ internal sealed class PromptLimits
     /// <param name="messages">The request's messages.</param>
     /// <param name="options">The request's options.</param>
     /// <param name="exact">The exact count, when counted.</param>
-    /// <returns>Whether the prompt was counted exactly.</returns>
-    public bool TryCountNearLimit(int estimate, int outputTokens, IEnumerable<ChatMessage> messages, ChatOptions? options, out int exact)
+    /// <param name="server">
+    /// When the prompt is near a limit and the backend to count it is one whose server counts: that server's count, for
+    /// the caller to await; null otherwise.
+    /// </param>
+    /// <returns>Whether the prompt was counted exactly here.</returns>
+    public bool TryCountNearLimit(int estimate, int outputTokens, IEnumerable<ChatMessage> messages, ChatOptions? options, out int exact, out ServerTokenCount? server)
     {
         exact = 0;
+        server = null;
         if (_exactCounters.Length == 0)
         {
             return false;
@@ -66,8 +132,19 @@ internal sealed class PromptLimits
             return false;
         }
 
-        exact = Largest().CountPromptTokens(messages, options);
-        return true;
+        if (Largest() is not { } best)
+        {
+            return false;
+        }
+
+        if (best.Counter is { } counter)
+        {
+            exact = counter.CountPromptTokens(messages, options);
+            return true;
+        }
+
+        server = best.Server;
+        return false;
     }
 
     /// <summary>Whether the prompt's estimate leaves it unclear whether prompt and output fit in <paramref name="limit"/>.</summary>
@@ -79,18 +156,26 @@ internal sealed class PromptLimits
         return !TokenEstimateBand.SurelyFits(estimate, room) && !TokenEstimateBand.SurelyExceeds(estimate, room);
     }
 
-    /// <summary>The exact counter of the local backend with the largest window now (windows a server reports may change).</summary>
-    private ITokenCounter Largest()
+    /// <summary>
+    /// The exact source of the local backend with the largest window now (windows a server reports may change), leaving
+    /// out servers whose tokenize endpoint turned out missing; null when none is left.
+    /// </summary>
+    private (ITokenCounter? Counter, ServerTokenCount? Server)? Largest()
     {
-        var best = _exactCounters[0];
-        for (var i = 1; i < _exactCounters.Length; i++)
+        (BackendInfo Backend, ITokenCounter? Counter, ServerTokenCount? Server)? best = null;
+        foreach (var source in _exactCounters)
         {
-            if ((_exactCounters[i].Backend.Window ?? 0) > (best.Backend.Window ?? 0))
+            if (source.Server is { Enabled: false })
             {
-                best = _exactCounters[i];
+                continue;
+            }
+
+            if (best is not { } current || (source.Backend.Window ?? 0) > (current.Backend.Window ?? 0))
+            {
+                best = source;
             }
         }
 
-        return best.Counter;
+        return best is { } found ? (found.Counter, found.Server) : null;
     }
 }

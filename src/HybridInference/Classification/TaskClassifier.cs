@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using HybridInference.Tokens;
 using Microsoft.Extensions.AI;
 
 namespace HybridInference.Classification;
@@ -41,14 +42,42 @@ internal sealed class TaskClassifier
             .ToArray();
     }
 
-    public TaskProfile Classify(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    /// <summary>Builds the request's profile on the estimate, or on a tokenizer's exact count near a limit; never asks a server.</summary>
+    /// <param name="messages">The request's messages.</param>
+    /// <param name="options">The request's options.</param>
+    /// <returns>The profile.</returns>
+    public TaskProfile Classify(IEnumerable<ChatMessage> messages, ChatOptions? options) => Classify(messages, options, out _);
+
+    /// <summary>
+    /// Builds the request's profile; when its estimate is near a limit and the local backend to count it has only its
+    /// server's count, asks the server (bounded, falling back to the estimate). Completes synchronously, without
+    /// allocating, whenever no server is asked.
+    /// </summary>
+    /// <param name="messages">The request's messages.</param>
+    /// <param name="options">The request's options.</param>
+    /// <param name="cancellationToken">The request's token.</param>
+    /// <returns>The profile.</returns>
+    public ValueTask<TaskProfile> ClassifyAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        var profile = Classify(messages, options, out var server);
+        return server is null ? new ValueTask<TaskProfile>(profile) : CountOnServerAsync(profile, server, messages, options, cancellationToken);
+    }
+
+    private static async ValueTask<TaskProfile> CountOnServerAsync(
+        TaskProfile profile, ServerTokenCount server, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken) =>
+        await server.TryCountAsync(messages, options, cancellationToken).ConfigureAwait(false) is { } counted
+            ? profile with { EstimatedPromptTokens = counted, PromptTokensExact = true }
+            : profile;
+
+    private TaskProfile Classify(IEnumerable<ChatMessage> messages, ChatOptions? options, out ServerTokenCount? server)
     {
         ArgumentNullException.ThrowIfNull(messages);
 
         var tokens = _tokenCounter.CountPromptTokens(messages, options);
         var reserve = _limits?.DefaultOutputTokens ?? 0;
         var exact = false;
-        if (_limits is not null && _limits.TryCountNearLimit(tokens, options?.MaxOutputTokens ?? reserve, messages, options, out var counted))
+        server = null;
+        if (_limits is not null && _limits.TryCountNearLimit(tokens, options?.MaxOutputTokens ?? reserve, messages, options, out var counted, out server))
         {
             (tokens, exact) = (counted, true);
         }

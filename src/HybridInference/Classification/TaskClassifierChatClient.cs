@@ -43,7 +43,13 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
 
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var localOnly = Classify(messages, ref options, cancellationToken);
+        var profile = Profile(messages, ref options, cancellationToken, out var request);
+        if (!profile.IsCompletedSuccessfully)
+        {
+            return ClassifyThenSendAsync(profile, messages, options, request, cancellationToken);
+        }
+
+        var localOnly = Attach(profile.Result, messages, options, request, cancellationToken);
         var response = base.GetResponseAsync(messages, options, cancellationToken);
         return localOnly ? MarkAnswerAsync(response) : response;
     }
@@ -56,9 +62,10 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
         // the request's deadline like every other step; the updates then pass straight through.
         return new DeferredStream(token =>
         {
-            var localOnly = Classify(messages, ref options, token);
-            var updates = base.GetStreamingResponseAsync(messages, options, token);
-            return new ValueTask<IAsyncEnumerator<ChatResponseUpdate>>((localOnly ? MarkLocalOnly(updates, token) : updates).GetAsyncEnumerator(token));
+            var profile = Profile(messages, ref options, token, out var request);
+            return profile.IsCompletedSuccessfully
+                ? new ValueTask<IAsyncEnumerator<ChatResponseUpdate>>(Stream(profile.Result, messages, options, request, token))
+                : ClassifyThenStreamAsync(profile, messages, options, request, token);
         }, cancellationToken);
     }
 
@@ -72,6 +79,26 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
     {
         _disposed = true;
         base.Dispose(disposing);
+    }
+
+    /// <summary>The path of a request whose prompt its local server counts (near a limit): awaits the count, then sends.</summary>
+    private async Task<ChatResponse> ClassifyThenSendAsync(ValueTask<TaskProfile> profile, IEnumerable<ChatMessage> messages, ChatOptions options, RequestState request, CancellationToken cancellationToken)
+    {
+        var localOnly = Attach(await profile.ConfigureAwait(false), messages, options, request, cancellationToken);
+        var response = base.GetResponseAsync(messages, options, cancellationToken);
+        return await (localOnly ? MarkAnswerAsync(response) : response).ConfigureAwait(false);
+    }
+
+    /// <summary>The streaming path of a request whose prompt its local server counts: awaits the count, then starts the stream.</summary>
+    private async ValueTask<IAsyncEnumerator<ChatResponseUpdate>> ClassifyThenStreamAsync(
+        ValueTask<TaskProfile> profile, IEnumerable<ChatMessage> messages, ChatOptions options, RequestState request, CancellationToken cancellationToken) =>
+        Stream(await profile.ConfigureAwait(false), messages, options, request, cancellationToken);
+
+    private IAsyncEnumerator<ChatResponseUpdate> Stream(TaskProfile profile, IEnumerable<ChatMessage> messages, ChatOptions options, RequestState request, CancellationToken cancellationToken)
+    {
+        var localOnly = Attach(profile, messages, options, request, cancellationToken);
+        var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken);
+        return (localOnly ? MarkLocalOnly(updates, cancellationToken) : updates).GetAsyncEnumerator(cancellationToken);
     }
 
     /// <summary>The answer of a local-only request is local-only data too, in later turns: its messages get the mark.</summary>
@@ -96,15 +123,19 @@ internal sealed class TaskClassifierChatClient : DelegatingChatClient
         }
     }
 
-    /// <summary>Attaches the request's profile; marks the messages of a local-only request as local-only data.</summary>
-    /// <returns>Whether the request is local-only.</returns>
-    private bool Classify(IEnumerable<ChatMessage> messages, ref ChatOptions? options, CancellationToken cancellationToken)
+    /// <summary>Attaches the request's state and profiles it (synchronously unless its local server is asked to count it).</summary>
+    private ValueTask<TaskProfile> Profile(IEnumerable<ChatMessage> messages, [System.Diagnostics.CodeAnalysis.NotNull] ref ChatOptions? options, CancellationToken cancellationToken, out RequestState request)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(messages);
-        var request = RequestState.GetOrAttach(ref options);
-        var profile = _classifier.Classify(messages, options);
+        request = RequestState.GetOrAttach(ref options);
+        return _classifier.ClassifyAsync(messages, options, cancellationToken);
+    }
 
+    /// <summary>Attaches the request's profile; marks the messages of a local-only request as local-only data.</summary>
+    /// <returns>Whether the request is local-only.</returns>
+    private bool Attach(TaskProfile profile, IEnumerable<ChatMessage> messages, ChatOptions options, RequestState request, CancellationToken cancellationToken)
+    {
         // LocalOnly follows the data: a message marked local-only (by the caller, or as part of an earlier local-only
         // request or its answer) makes the whole request local-only. One pass; no allocation.
         if (profile.DataPolicy != DataPolicy.LocalOnly && ChatMessageDataPolicyExtensions.AnyLocalOnly(messages))

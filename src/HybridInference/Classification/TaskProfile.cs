@@ -5,7 +5,8 @@ namespace HybridInference;
 /// <param name="CategorySource">Why the task got that category.</param>
 /// <param name="EstimatedPromptTokens">
 /// The size of the prompt (all messages, instructions and tools) in tokens: the estimate, or the exact count of the local
-/// backend's tokenizer when the estimate was near a limit the request is routed on (<see cref="PromptTokensExact"/>).
+/// backend's tokenizer (or of its server, <see cref="IBackendTokenCounter"/>) when the estimate was near a limit the
+/// request is routed on (<see cref="PromptTokensExact"/>).
 /// </param>
 /// <param name="MaxOutputTokens">The output limit the request asks for, if any.</param>
 /// <param name="RequiresJson">Whether the request asks for JSON output (<see cref="Microsoft.Extensions.AI.ChatOptions.ResponseFormat"/> is JSON).</param>
@@ -20,7 +21,8 @@ public sealed record TaskProfile(
 {
     /// <summary>
     /// Gets a value indicating whether <see cref="EstimatedPromptTokens"/> is the exact count of the tokenizer of the
-    /// local backend the request would go to (counted because the estimate was near a limit), not the estimate.
+    /// local backend the request would go to, or of that backend's server (counted because the estimate was near a
+    /// limit), not the estimate.
     /// </summary>
     public bool PromptTokensExact { get; init; }
 

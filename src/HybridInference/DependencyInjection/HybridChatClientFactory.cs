@@ -1,4 +1,3 @@
-using HybridInference.Classification;
 using HybridInference.Cost;
 using HybridInference.Internal;
 using HybridInference.Pools;
@@ -30,7 +29,7 @@ internal static class HybridChatClientFactory
         var cloud = Describe(BackendLane.Cloud, options.Cloud.Backends, registrations, providers);
         ThrowIfUnknownBackends(chain, local, cloud);
         var tokenizers = services.GetService<ITokenCounterProvider>(); // loads every backend's tokenizer now, or fails naming its key
-        var costs = new CostCalculator(options, cloud.Select(b => b.Info));
+        var costs = new CostCalculator(options, cloud.Select(b => b.Info), tokenizers);
         foreach (var (info, _, _) in cloud)
         {
             if (costs.FindPrice(info) is null)
@@ -82,7 +81,7 @@ internal static class HybridChatClientFactory
         Apply(chain.Chat, spine);
         var client = spine
             .UseCostMeter(options.Routing.RequestTimeout, options.Observability.CaptureMessageContent)
-            .UseTaskClassifier(options.Classification, options.Privacy, configure: null, Limits(options, localPool.GetService<BackendPoolChatClient>(), tokenizers))
+            .UseTaskClassifier(options.Classification, options.Privacy, configure: null, options.Routing, tokenizers)
             .UseHybridRouter(cloudLane, services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit, localWindows))
             .Build(services);
 
@@ -91,27 +90,6 @@ internal static class HybridChatClientFactory
         components.LocalCircuit = localLane.GetService<CircuitBreaker.LaneCircuit>();
         components.CloudCircuit = cloudLane?.GetService<CircuitBreaker.LaneCircuit>();
         return client;
-    }
-
-    /// <summary>
-    /// The limits the classifier reads to count a prompt exactly near them: <c>Routing:LocalContextLimit</c>, the local
-    /// windows, the local backends that have an exact counter, and <c>Routing:DefaultOutputTokens</c>.
-    /// </summary>
-    private static PromptLimits Limits(HybridInferenceOptions options, BackendPoolChatClient? localPool, ITokenCounterProvider? tokenizers)
-    {
-        var counters = new List<(BackendInfo, ITokenCounter)>();
-        if (localPool is not null && tokenizers is not null)
-        {
-            foreach (var backend in localPool.Backends)
-            {
-                if (tokenizers.TryGetExactCounter(backend.Info.Name, out var counter))
-                {
-                    counters.Add((backend.Info, counter));
-                }
-            }
-        }
-
-        return new PromptLimits(options.Routing.LocalContextLimit, localPool?.Windows, counters, options.Routing.DefaultOutputTokens);
     }
 
     private static void Apply(List<Action<ChatClientBuilder>> actions, ChatClientBuilder builder)

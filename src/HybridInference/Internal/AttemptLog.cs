@@ -6,10 +6,10 @@ namespace HybridInference.Internal;
 /// <param name="InputTokens">The input tokens reported (or estimated).</param>
 /// <param name="OutputTokens">The output tokens reported (or estimated).</param>
 /// <param name="CostUsd">What the call cost, from the price table.</param>
-/// <param name="CloudBaselineCostUsd">What the call's tokens would have cost on the cheapest cloud model.</param>
+/// <param name="CloudBaseline">What the call's answer would have cost on the cheapest cloud model, and the tokens it was priced on.</param>
 /// <param name="Succeeded">Whether the call produced an answer.</param>
 internal readonly record struct BackendAttempt(
-    BackendInfo Backend, string? Model, long InputTokens, long OutputTokens, double CostUsd, double CloudBaselineCostUsd, bool Succeeded);
+    BackendInfo Backend, string? Model, long InputTokens, long OutputTokens, double CostUsd, Cost.BaselineCost CloudBaseline, bool Succeeded);
 
 /// <summary>
 /// The append-only log of a request's backend calls. Appends may come from two threads at once (the halves of a

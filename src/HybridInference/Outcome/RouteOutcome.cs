@@ -42,7 +42,8 @@ public sealed class RouteOutcome
 
     /// <summary>
     /// Gets a value indicating whether <see cref="EstimatedPromptTokens"/> is the exact count of the local backend's
-    /// tokenizer (the estimate was near a limit the request was routed on), not the estimate.
+    /// tokenizer, or of its server when it has no tokenizer (<see cref="IBackendTokenCounter"/>), because the estimate
+    /// was near a limit the request was routed on; false when it is the estimate (also when the server could not count).
     /// </summary>
     public bool PromptTokensExact { get; init; }
 
@@ -56,10 +57,27 @@ public sealed class RouteOutcome
     public required double CostUsd { get; init; }
 
     /// <summary>
-    /// Gets what the returned answer's tokens would have cost on the cheapest configured cloud model: the all-cloud
-    /// baseline that savings are measured against. Zero when no cloud model is priced.
+    /// Gets what the returned answer would have cost on the cheapest configured cloud model: the all-cloud baseline
+    /// that savings are measured against, priced on <see cref="CloudBaselineInputTokens"/> and
+    /// <see cref="CloudBaselineOutputTokens"/>, never on a local model's usage. Zero when no cloud model is priced.
     /// </summary>
     public required double CloudBaselineCostUsd { get; init; }
+
+    /// <summary>
+    /// Gets the prompt tokens the baseline was priced on: the cloud provider's reported usage when the answer came from
+    /// the cloud, else the priced cloud model's tokenizer count (with <c>AddTokenizers()</c>) or the estimate; 0 when no
+    /// cloud model is priced.
+    /// </summary>
+    public long CloudBaselineInputTokens { get; init; }
+
+    /// <summary>Gets the answer tokens the baseline was priced on, counted as <see cref="CloudBaselineInputTokens"/> are.</summary>
+    public long CloudBaselineOutputTokens { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether the baseline's tokens are exact (a cloud provider's reported usage or the priced
+    /// cloud model's tokenizer), not the estimate; for a sum of turns, whether every turn's are.
+    /// </summary>
+    public bool CloudBaselineTokensExact { get; init; }
 
     /// <summary>Gets when the request started (from the client's <see cref="TimeProvider"/>).</summary>
     public DateTimeOffset StartedAt { get; init; }

@@ -36,7 +36,10 @@ internal static class RouteOutcomes
             InputTokens = totals.InputTokens,
             OutputTokens = totals.OutputTokens,
             CostUsd = totals.CostUsd,
-            CloudBaselineCostUsd = answered?.CloudBaselineCostUsd ?? 0,
+            CloudBaselineCostUsd = answered?.CloudBaseline.CostUsd ?? 0,
+            CloudBaselineInputTokens = answered?.CloudBaseline.InputTokens ?? 0,
+            CloudBaselineOutputTokens = answered?.CloudBaseline.OutputTokens ?? 0,
+            CloudBaselineTokensExact = answered?.CloudBaseline.Exact ?? false,
             Duration = duration,
             OutputCommitted = committed,
             Failed = failed,
@@ -175,8 +178,9 @@ internal static class RouteOutcomes
     {
         var last = turns[^1];
         int attempts = 0, validationFailures = 0;
-        long input = 0, output = 0;
+        long input = 0, output = 0, baselineInput = 0, baselineOutput = 0;
         double cost = 0, baseline = 0;
+        var baselineExact = true;
         var duration = TimeSpan.Zero;
         var cached = true;
         foreach (var turn in turns)
@@ -187,6 +191,9 @@ internal static class RouteOutcomes
             output += turn.OutputTokens;
             cost += turn.CostUsd;
             baseline += turn.CloudBaselineCostUsd;
+            baselineInput += turn.CloudBaselineInputTokens;
+            baselineOutput += turn.CloudBaselineOutputTokens;
+            baselineExact &= turn.CloudBaselineTokensExact;
             duration += turn.Duration;
             cached &= turn.ServedFromCache;
         }
@@ -208,6 +215,9 @@ internal static class RouteOutcomes
             OutputTokens = output,
             CostUsd = cost,
             CloudBaselineCostUsd = baseline,
+            CloudBaselineInputTokens = baselineInput,
+            CloudBaselineOutputTokens = baselineOutput,
+            CloudBaselineTokensExact = baselineExact,
             Duration = duration,
             OutputCommitted = last.OutputCommitted,
             Failed = last.Failed,

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using System.Text;
+using HybridInference.Tokens;
 using HybridInference.Internal;
 using Microsoft.Extensions.AI;
 
@@ -49,6 +51,11 @@ internal sealed partial class BackendChatClient
             private ChatFinishReason? _finishReason;
             private int _outputChars;
             private bool _yieldedContent;
+
+            // Only for the all-cloud baseline, and only when a cloud model is priced: the answer's estimate, and its text
+            // when a priced cloud model has an exact counter to count it with.
+            private int _answerEstimate;
+            private StringBuilder? _answerText;
 
             public ChatResponseUpdate Current { get; private set; } = null!;
 
@@ -152,7 +159,8 @@ internal sealed partial class BackendChatClient
                         // Without reported usage, output is estimated from its length (about four characters a token).
                         _recorded = true;
                         client.Complete(
-                            _request, _activity, _usage ?? new UsageDetails { OutputTokenCount = (_outputChars + 3) / 4 }, _modelId, response: null, _startedAt, _finishReason, _yieldedContent);
+                            _request, _activity, _usage ?? new UsageDetails { OutputTokenCount = (_outputChars + 3) / 4 }, _modelId, _startedAt, _finishReason, _yieldedContent,
+                            new Answer(messages, options, Response: null, _answerText, _answerEstimate));
                     }
                 }
                 finally
@@ -172,6 +180,7 @@ internal sealed partial class BackendChatClient
                     _request = client.BeginAttempt(options);
                     _activity = client.StartActivity(_request);
                     _startedAt = client._timeProvider.GetTimestamp();
+                    _answerText = client._costs.NeedsAnswerText ? new StringBuilder() : null;
                     var timeout = client.Info.Timeout;
                     _firstTokenLimit = timeToFirstToken is { } limit && limit < timeout ? limit : null;
                     _silence = new SilenceWatch(client._timeProvider, _firstTokenLimit ?? timeout, timeout);
@@ -266,6 +275,12 @@ internal sealed partial class BackendChatClient
                         case TextContent text:
                             _outputChars += text.Text.Length;
                             _yieldedContent |= text.Text.Length > 0;
+                            if (client._costs.HasCloudBaseline)
+                            {
+                                _answerEstimate += HeuristicTokenCounter.CountText(text.Text);
+                                _answerText?.Append(text.Text);
+                            }
+
                             break;
                         case FunctionCallContent:
                             _yieldedContent = true;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using HybridInference.Cost;
 using HybridInference.Internal;
 using HybridInference.Telemetry;
@@ -79,13 +80,13 @@ internal sealed partial class BackendChatClient : DelegatingChatClient
 
         if (!answer.IsCompletedSuccessfully)
         {
-            return AwaitAsync(answer, request, activity, started, trial, cancellationToken);
+            return AwaitAsync(answer, messages, options, request, activity, started, trial, cancellationToken);
         }
 
         try
         {
             var response = answer.Result;
-            Complete(request, activity, response.Usage, response.ModelId, response, started, response.FinishReason, committed: true);
+            Complete(request, activity, response.Usage, response.ModelId, started, response.FinishReason, committed: true, new Answer(messages, options, response, null, 0));
             return answer;
         }
         finally
@@ -95,7 +96,8 @@ internal sealed partial class BackendChatClient : DelegatingChatClient
         }
     }
 
-    private async Task<ChatResponse> AwaitAsync(Task<ChatResponse> answer, RequestState? request, Activity? activity, long started, bool trial, CancellationToken cancellationToken)
+    private async Task<ChatResponse> AwaitAsync(
+        Task<ChatResponse> answer, IEnumerable<ChatMessage> messages, ChatOptions? options, RequestState? request, Activity? activity, long started, bool trial, CancellationToken cancellationToken)
     {
         try
         {
@@ -112,7 +114,7 @@ internal sealed partial class BackendChatClient : DelegatingChatClient
                     throw;
                 }
 
-                Complete(request, activity, response.Usage, response.ModelId, response, started, response.FinishReason, committed: true);
+                Complete(request, activity, response.Usage, response.ModelId, started, response.FinishReason, committed: true, new Answer(messages, options, response, null, 0));
                 return response;
             }
         }
@@ -193,7 +195,7 @@ internal sealed partial class BackendChatClient : DelegatingChatClient
 
     private void Fail(RequestState? request, Activity? activity, Exception exception, long started, CancellationToken cancellationToken)
     {
-        request?.Attempts.Append(new BackendAttempt(Info, Model: null, 0, 0, 0, 0, Succeeded: false));
+        request?.Attempts.Append(new BackendAttempt(Info, Model: null, 0, 0, 0, default, Succeeded: false));
         State.RecordFailure(exception, Errors.Failures.CountsAgainstHealth(exception, cancellationToken));
         var errorType = exception.GetType().FullName;
         activity?.SetStatus(ActivityStatusCode.Error, errorType);
@@ -202,8 +204,9 @@ internal sealed partial class BackendChatClient : DelegatingChatClient
     }
 
     private void Complete(
-        RequestState? request, Activity? activity, UsageDetails? usage, string? modelId, ChatResponse? response, long started, ChatFinishReason? finishReason, bool committed)
+        RequestState? request, Activity? activity, UsageDetails? usage, string? modelId, long started, ChatFinishReason? finishReason, bool committed, in Answer answer)
     {
+        var response = answer.Response;
         var elapsed = _timeProvider.GetElapsedTime(started);
         State.RecordSuccess(elapsed);
         var input = usage?.InputTokenCount ?? request?.Profile?.EstimatedPromptTokens ?? 0;
@@ -213,7 +216,7 @@ internal sealed partial class BackendChatClient : DelegatingChatClient
             : ReportedModelPrice(modelId);
         var cost = _costs.Cost(Info.Lane, price, input, output, elapsed);
 
-        request?.Attempts.Append(new BackendAttempt(Info, modelId ?? Info.Model, input, output, cost, _costs.CloudBaseline(input, output), Succeeded: true));
+        request?.Attempts.Append(new BackendAttempt(Info, modelId ?? Info.Model, input, output, cost, Baseline(request, usage, answer), Succeeded: true));
 
         // The server's model string is not a tag: only a configured model name is (bounded cardinality, no echoed secrets).
         var modelTag = Info.ResponseModelTag(modelId);
@@ -232,6 +235,41 @@ internal sealed partial class BackendChatClient : DelegatingChatClient
             activity.SetTag("hybrid.output_committed", committed);
         }
     }
+
+    /// <summary>
+    /// The all-cloud baseline of an answer: on a cloud provider's reported usage when this is a cloud backend that
+    /// reported it, else on the priced cloud model's counts of the prompt and the answer (the local model's usage is
+    /// never priced at cloud rates); nothing is counted when no cloud model is priced.
+    /// </summary>
+    private BaselineCost Baseline(RequestState? request, UsageDetails? usage, in Answer answer)
+    {
+        if (!_costs.HasCloudBaseline)
+        {
+            return default;
+        }
+
+        if (Info.Lane == BackendLane.Cloud && usage is { InputTokenCount: { } reportedInput, OutputTokenCount: { } reportedOutput })
+        {
+            return _costs.CloudBaseline(reportedInput, reportedOutput);
+        }
+
+        var profile = request?.Profile;
+        var response = answer.Response;
+        return _costs.CloudBaseline(
+            answer.Messages,
+            answer.Options,
+            profile is { PromptTokensExact: false } ? profile.EstimatedPromptTokens : null,
+            response?.Messages ?? (answer.Text is { } text ? [new ChatMessage(ChatRole.Assistant, text.ToString())] : null),
+            response is null ? answer.Estimate : CostCalculator.EstimateAnswer(response.Messages));
+    }
+
+    /// <summary>What an attempt was asked and answered, for the baseline.</summary>
+    /// <param name="Messages">The prompt sent.</param>
+    /// <param name="Options">The request's options.</param>
+    /// <param name="Response">The answer, when it was not streamed.</param>
+    /// <param name="Text">A streamed answer's text, when it was gathered (<see cref="CostCalculator.NeedsAnswerText"/>).</param>
+    /// <param name="Estimate">A streamed answer's estimate, summed per update.</param>
+    private readonly record struct Answer(IEnumerable<ChatMessage> Messages, ChatOptions? Options, ChatResponse? Response, StringBuilder? Text, int Estimate);
 
     /// <summary>A model name a server reported, with its price.</summary>
     private sealed record ReportedPrice(string Model, ModelPrice? Price);

@@ -37,6 +37,15 @@ public sealed class BackendOptions
     /// </summary>
     public string? Tokenizer { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether a local backend with no <see cref="Tokenizer"/> has its prompts counted by
+    /// its own server (llama.cpp, vLLM, TGI, LocalAI: an <see cref="IBackendTokenCounter"/> its client offers) when their
+    /// estimate is near a limit they are routed on. The count is asked only then, bounded by a short timeout and the
+    /// request's deadline, and falls back to the estimate when the server cannot answer. Default <see langword="true"/>;
+    /// <see langword="false"/> keeps the estimate for this backend.
+    /// </summary>
+    public bool ServerTokenCount { get; set; } = true;
+
     /// <summary>Gets or sets the backend's share of traffic relative to its lane's other backends. Default 1; 1 to 1000.</summary>
     [Range(1, Defaults.MaximumBackendWeight)]
     public int Weight { get; set; } = Defaults.BackendWeight;

@@ -96,7 +96,7 @@ public sealed class BackendPoolBuilder
             });
         }
 
-        var costs = Costs ?? new CostCalculator(_options, CloudBackends(infos));
+        var costs = Costs ?? new CostCalculator(_options, CloudBackends(infos), services.GetService(typeof(ITokenCounterProvider)) as ITokenCounterProvider);
         var clients = new List<BackendChatClient>(_backends.Count);
         for (var i = 0; i < _backends.Count; i++)
         {

@@ -70,4 +70,10 @@ internal static partial class Log
 
     [LoggerMessage(42, LogLevel.Warning, "HybridInference:Routing:LocalContextLimit ({Limit}) is larger than the largest local context window ({Window}) the servers report; requests between the two are routed locally and then escalated (or refused when they must stay local).")]
     public static partial void LocalContextLimitAboveWindows(ILogger logger, int limit, int window);
+
+    [LoggerMessage(43, LogLevel.Warning, "Backend {Backend}'s server has no tokenize endpoint (404): prompts near a limit are counted by the estimate for this backend from now on. Configure its Tokenizer for exact counts.")]
+    public static partial void ServerTokenCountUnavailable(ILogger logger, string backend);
+
+    [LoggerMessage(44, LogLevel.Debug, "Backend {Backend}'s server could not count a prompt's tokens ({Failure}); the request is routed on the estimate.")]
+    public static partial void ServerTokenCountFailed(ILogger logger, string backend, string failure);
 }

@@ -71,48 +71,8 @@ internal sealed partial class HeuristicTokenCounter : ITokenCounter
     /// <summary>Eighths of a token per other non-ASCII character (symbols, other scripts, marks, joiners).</summary>
     internal const int OtherEighths = 16;
 
-    public int CountPromptTokens(IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-
-        var total = TokensPerPrompt;
-        if (messages is IList<ChatMessage> list)
-        {
-            for (var i = 0; i < list.Count; i++)
-            {
-                total += CountMessage(list[i]);
-            }
-        }
-        else
-        {
-            foreach (var message in messages)
-            {
-                total += CountMessage(message);
-            }
-        }
-
-        if (options is not null)
-        {
-            if (options.Instructions is { } instructions)
-            {
-                total += TokensPerMessage + CountText(instructions);
-            }
-
-            if (options.Tools is { Count: > 0 } tools)
-            {
-                for (var i = 0; i < tools.Count; i++)
-                {
-                    total += CountText(tools[i].Name) + CountText(tools[i].Description);
-                    if (tools[i] is AIFunctionDeclaration function)
-                    {
-                        total += CountText(function.JsonSchema.GetRawText());
-                    }
-                }
-            }
-        }
-
-        return total;
-    }
+    public int CountPromptTokens(IEnumerable<ChatMessage> messages, ChatOptions? options) =>
+        ChatFormat.CountPromptTokens(default(Format), messages, options);
 
     /// <summary>Estimates the tokens of one piece of text.</summary>
     /// <param name="text">The text.</param>
@@ -208,29 +168,21 @@ internal sealed partial class HeuristicTokenCounter : ITokenCounter
         }
     }
 
-    private static int CountMessage(ChatMessage message)
+    /// <summary>The estimate's costs of the chat format: a fixed overhead per message, and the text's estimate.</summary>
+    private readonly struct Format : IChatFormatCounter
     {
-        var total = TokensPerMessage;
-        var contents = message.Contents;
-        for (var i = 0; i < contents.Count; i++)
-        {
-            switch (contents[i])
-            {
-                case TextContent text:
-                    total += CountText(text.Text);
-                    break;
-                case TextReasoningContent reasoning:
-                    total += CountText(reasoning.Text);
-                    break;
-                case FunctionCallContent call:
-                    total += CountText(call.Name) + (call.Arguments?.Count ?? 0) * 4;
-                    break;
-                case FunctionResultContent result:
-                    total += CountText(result.Result?.ToString());
-                    break;
-            }
-        }
+        public int Priming => TokensPerPrompt;
 
-        return total;
+        public int InstructionsOverhead => TokensPerMessage;
+
+        public int Message(ChatMessage message) => TokensPerMessage;
+
+        public int Text(string? text) => CountText(text);
+
+        public int Call(FunctionCallContent call) => CountText(call.Name) + ((call.Arguments?.Count ?? 0) * 4);
+
+        public int Result(FunctionResultContent result) => CountText(result.Result?.ToString());
+
+        public int Schema(string json) => CountText(json);
     }
 }

@@ -9,8 +9,9 @@ namespace HybridInference;
 /// </summary>
 /// <remarks>
 /// Tokenizers are loaded once, when the provider is built, never per request; the counters are thread-safe and cache
-/// counts per message text, so a chat that resends its history is counted once per new message. Where a backend has
-/// no exact counter, the <see cref="ITokenCounter"/> in the services (the built-in estimate by default) is the count.
+/// counts per message text, so a chat that resends its history is counted once per new message. Where a local backend
+/// has no exact counter but its client offers its server's count (<see cref="IBackendTokenCounter"/>), that count is
+/// asked near a limit; otherwise the <see cref="ITokenCounter"/> in the services (the built-in estimate by default) is the count.
 /// </remarks>
 public interface ITokenCounterProvider
 {

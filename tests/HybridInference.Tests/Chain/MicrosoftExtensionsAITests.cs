@@ -59,7 +59,12 @@ public sealed class MicrosoftExtensionsAITests
         Assert.Equal(ValidPerson, response.Text);
         Assert.Equal(("vllm", "local-model", BackendLane.Local, 2, 1), (outcome.Backend, outcome.Model, outcome.Target, outcome.Attempts, outcome.ValidationFailures));
         Assert.Equal((50L, 13L), (outcome.InputTokens, outcome.OutputTokens));
-        Assert.Equal(((30 * 10.0) + (8 * 30.0)) / 1_000_000, outcome.CloudBaselineCostUsd, 12);
+        // The baseline prices the answer on the cloud model's counts (here, with no tokenizer, the estimate), not the local usage.
+        var input = outcome.CloudBaselineInputTokens;
+        var output = HybridInference.Tokens.HeuristicTokenCounter.CountText(ValidPerson);
+        Assert.Equal((output, false), (outcome.CloudBaselineOutputTokens, outcome.CloudBaselineTokensExact));
+        Assert.True(input > 0);
+        Assert.Equal(((input * 10.0) + (output * 30.0)) / 1_000_000, outcome.CloudBaselineCostUsd, 12);
         Assert.Empty(cloud.Requests);
     }
 

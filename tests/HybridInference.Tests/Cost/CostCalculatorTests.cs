@@ -48,7 +48,7 @@ public sealed class CostCalculatorTests
         var costs = Create();
 
         // Claude: 1000*3 + 500*15 = 10500 / 1M; GPT: 1000*10 + 500*30 = 25000 / 1M.
-        Assert.Equal(0.0105, costs.CloudBaseline(1000, 500), 12);
+        Assert.Equal(0.0105, costs.CloudBaseline(1000, 500).CostUsd, 12);
         Assert.True(costs.HasCloudBaseline);
     }
 
@@ -57,7 +57,7 @@ public sealed class CostCalculatorTests
     {
         var costs = new CostCalculator(new HybridInferenceOptions(), [Gpt]);
 
-        Assert.Equal(0, costs.CloudBaseline(1000, 500));
+        Assert.Equal(0, costs.CloudBaseline(1000, 500).CostUsd);
         Assert.False(costs.HasCloudBaseline);
     }
 
