@@ -27,6 +27,8 @@ public class RoutingOverheadBenchmarks
     private IChatClient _bare = null!;
     private IChatClient _chain = null!;
     private IChatClient _jsonChain = null!;
+    private IChatClient _tokenizedChain = null!;
+    private ServiceProvider _tokenizedServices = null!;
     private ServiceProvider _services = null!;
     private ServiceProvider _jsonServices = null!;
 
@@ -36,6 +38,7 @@ public class RoutingOverheadBenchmarks
         _bare = new NoOpChatClient("The meeting is now on Thursday at 10.");
         (_services, _chain) = Build(_bare);
         (_jsonServices, _jsonChain) = Build(new NoOpChatClient(PersonJson));
+        (_tokenizedServices, _tokenizedChain) = Build(_bare, tokenizer: "o200k_base");
     }
 
     [GlobalCleanup]
@@ -43,6 +46,7 @@ public class RoutingOverheadBenchmarks
     {
         _services.Dispose();
         _jsonServices.Dispose();
+        _tokenizedServices.Dispose();
     }
 
     [Benchmark(Baseline = true)]
@@ -54,12 +58,30 @@ public class RoutingOverheadBenchmarks
     [Benchmark]
     public Task<ChatResponse> FullChainJson() => _jsonChain.GetResponseAsync(Prompt, _jsonOptions);
 
-    private static (ServiceProvider, IChatClient) Build(IChatClient local)
+    /// <summary>
+    /// The same request through a chain whose local backend has an exact counter (o200k_base, <c>AddTokenizers()</c>):
+    /// far from every limit, the prompt is decided on the estimate, so this should cost what <see cref="FullChain"/> does.
+    /// </summary>
+    [Benchmark]
+    public Task<ChatResponse> FullChainWithTokenizer() => _tokenizedChain.GetResponseAsync(Prompt);
+
+    private static (ServiceProvider, IChatClient) Build(IChatClient local, string? tokenizer = null)
     {
         var services = new ServiceCollection();
-        services.AddHybridInference(o => { })
+        var builder = services.AddHybridInference(o =>
+            {
+                if (tokenizer is not null)
+                {
+                    o.Local.Backends.Add(new BackendOptions { Name = "local", Tokenizer = tokenizer });
+                }
+            })
             .AddLocalBackend("local", _ => local)
             .AddCloudBackend("cloud", _ => new NoOpChatClient("cloud"));
+        if (tokenizer is not null)
+        {
+            builder.AddTokenizers();
+        }
+
         var provider = services.BuildServiceProvider();
         return (provider, provider.GetRequiredService<IChatClient>());
     }
