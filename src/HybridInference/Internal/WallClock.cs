@@ -15,10 +15,11 @@ internal sealed class WallClock(TimeProvider timeProvider)
     public DateTimeOffset UtcAt(long timestamp)
     {
         var origin = Volatile.Read(ref _origin);
-        if (origin is not null && timestamp >= origin.Timestamp)
+        if (origin is not null)
         {
+            // A timestamp read just before another thread moved the origin lies a little before it: told all the same.
             var elapsed = timeProvider.GetElapsedTime(origin.Timestamp, timestamp);
-            if (elapsed < Rebase)
+            if (elapsed < Rebase && elapsed > -Rebase)
             {
                 return origin.Utc + elapsed;
             }
