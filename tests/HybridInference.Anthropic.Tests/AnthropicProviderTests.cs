@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using HybridInference.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,7 +27,7 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
                                            "Endpoint": "{{_server.BaseAddress}}", "AllowInsecureHttp": true } ] },
                 "Pricing": { "claude-3-sonnet": { "InputPerMillionTokens": 3, "OutputPerMillionTokens": 15 } } } }
             """;
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var configuration = JsonSettings.Parse(json);
         _local = new FakeChatClient("local");
         var services = new ServiceCollection();
         services.AddHybridInference(configuration.GetSection("HybridInference"))
@@ -114,7 +113,7 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
         services.ConfigureHttpClientDefaults(http => http.RedactLoggedHeaders(["X-Request-Secret"]));
-        services.AddHybridInference(new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().GetSection("HybridInference"))
+        services.AddHybridInference(JsonSettings.Parse(json).GetSection("HybridInference"))
             .AddLocalBackend("local", _ => new FakeChatClient())
             .AddAnthropicProvider();
         await using var provider = services.BuildServiceProvider();
@@ -133,7 +132,7 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
         const string Json = """
             { "HybridInference": { "Cloud": { "Backends": [ { "Name": "claude", "Provider": "anthropic", "Endpoint": "http://api.example.invalid" } ] } } }
             """;
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Json))).Build();
+        var configuration = JsonSettings.Parse(Json);
         var services = new ServiceCollection();
         services.AddHybridInference(configuration.GetSection("HybridInference")).AddLocalBackend("local", _ => new FakeChatClient()).AddAnthropicProvider();
         using var provider = services.BuildServiceProvider();

@@ -1,6 +1,4 @@
-using System.Text;
 using HybridInference.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -32,7 +30,7 @@ public sealed class AnthropicSecretsTests : IAsyncLifetime
             """;
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_logs));
-        services.AddHybridInference(new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().GetSection("HybridInference"))
+        services.AddHybridInference(JsonSettings.Parse(json).GetSection("HybridInference"))
             .AddLocalBackend("local", _ => new FakeChatClient("local"))
             .AddAnthropicProvider();
         _services = services.BuildServiceProvider();

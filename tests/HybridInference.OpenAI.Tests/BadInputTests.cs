@@ -1,6 +1,4 @@
-using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridInference.OpenAI.Tests;
@@ -48,7 +46,7 @@ public sealed class BadInputTests : IAsyncLifetime
               }
             }
             """;
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var configuration = JsonSettings.Parse(json);
         var services = new ServiceCollection();
         services.AddHybridInference(configuration.GetSection("HybridInference")).AddOpenAIProviders();
         _services = services.BuildServiceProvider();

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Polly.CircuitBreaker;
 using Xunit.Abstractions;
@@ -41,7 +39,7 @@ public sealed class BreakerOverHttpTests(ITestOutputHelper output) : IAsyncLifet
               }
             }
             """;
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var configuration = JsonSettings.Parse(json);
         var services = new ServiceCollection();
         services.AddHybridInference(configuration.GetSection("HybridInference")).AddOpenAIProviders();
         _services = services.BuildServiceProvider();

@@ -1,6 +1,4 @@
-using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -111,7 +109,7 @@ public sealed class ContextWindowOverHttpTests
               }
             }
             """;
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var configuration = JsonSettings.Parse(json);
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(logs));
         services.AddHybridInference(configuration.GetSection("HybridInference")).AddOpenAIProviders();

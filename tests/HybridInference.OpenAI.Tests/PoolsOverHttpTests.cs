@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -46,7 +45,7 @@ public sealed partial class PoolsOverHttpTests : IAsyncLifetime
                 "Local": { {{laneSettings}} "Backends": {{localJson}} },
                 "Cloud": { "Backends": {{cloudJson}} } } }
             """;
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var configuration = JsonSettings.Parse(json);
         var services = new ServiceCollection();
         services.AddHybridInference(configuration.GetSection("HybridInference")).AddOpenAIProviders();
         if (healthChecks)

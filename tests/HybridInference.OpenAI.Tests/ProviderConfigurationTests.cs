@@ -1,5 +1,3 @@
-using System.Text;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +9,7 @@ public sealed class ProviderConfigurationTests
     private static IReadOnlyList<string> Failures(string backendsJson)
     {
         var json = $$"""{ "HybridInference": { {{backendsJson}} } }""";
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var configuration = JsonSettings.Parse(json);
         var services = new ServiceCollection();
         services.AddHybridInference(configuration.GetSection("HybridInference")).AddOpenAIProviders();
         using var provider = services.BuildServiceProvider();

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Text;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -42,7 +40,7 @@ public sealed partial class SecretsTests
             var services = new ServiceCollection();
             services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_logs));
             configureApp?.Invoke(services);
-            services.AddHybridInference(new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().GetSection("HybridInference"))
+            services.AddHybridInference(JsonSettings.Parse(json).GetSection("HybridInference"))
                 .AddOpenAIProviders();
             _services = services.BuildServiceProvider();
             Chat = _services.GetRequiredService<IChatClient>();

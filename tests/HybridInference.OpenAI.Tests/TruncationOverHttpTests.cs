@@ -1,6 +1,4 @@
-using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridInference.OpenAI.Tests;
@@ -131,7 +129,7 @@ public sealed class TruncationOverHttpTests
               }
             }
             """;
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var configuration = JsonSettings.Parse(json);
         var services = new ServiceCollection();
         services.AddHybridInference(configuration.GetSection("HybridInference")).AddOpenAIProviders();
         return services.BuildServiceProvider();

@@ -4,7 +4,6 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using System.Text.Json;
 using HybridInference.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
@@ -64,7 +63,7 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
         {
             var services = new ServiceCollection();
             services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(sentinels));
-            var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Json(locals, clouds, folder)))).Build();
+            var configuration = JsonSettings.Parse(Json(locals, clouds, folder));
             services.AddHybridInference(configuration.GetSection("HybridInference"))
                 .AddOpenAIProviders()
                 .AddSqliteCostLedger(configuration.GetSection("HybridInference:Observability:Ledger"));

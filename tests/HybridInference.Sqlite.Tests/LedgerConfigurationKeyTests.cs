@@ -1,6 +1,4 @@
-using System.Text;
 using HybridInference.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -43,7 +41,7 @@ public sealed class LedgerConfigurationKeyTests
               }
             }
             """;
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Json))).Build();
+        var configuration = JsonSettings.Parse(Json);
         var services = new ServiceCollection();
         services.AddHybridInference(configuration.GetSection("HybridInference")).AddLocalBackend("local", _ => new FakeChatClient("local-model"));
         using var provider = services.BuildServiceProvider();

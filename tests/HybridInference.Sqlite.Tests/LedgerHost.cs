@@ -1,7 +1,5 @@
-using System.Text;
 using HybridInference.Testing;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridInference.Sqlite.Tests;
@@ -53,7 +51,7 @@ internal sealed class LedgerHost : IAsyncDisposable
               }
             }
             """;
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var configuration = JsonSettings.Parse(json);
         var time = new FakeTimeProvider(LedgerUnderTest.Start); // The rows' times are checked against 2026-01-01 (Microsoft's fake starts at 2000-01-01).
         var local = new FakeChatClient("local-model") { TimeProvider = time };
         var cloud = new FakeChatClient("cloud-model") { TimeProvider = time };

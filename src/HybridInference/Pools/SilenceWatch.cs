@@ -1,3 +1,5 @@
+using HybridInference.Internal;
+
 namespace HybridInference.Pools;
 
 /// <summary>
@@ -9,7 +11,7 @@ namespace HybridInference.Pools;
 /// <remarks>
 /// Lazy: the stream marks the start and end of each wait with a timestamp (no timer is touched per update); one timer
 /// checks the account when the limit could first pass, and reschedules itself for the remainder when it has not.
-/// On the system clock the timestamp is <see cref="Environment.TickCount64"/> (the coarse clock: a few nanoseconds,
+/// On the system clock the timestamp is the <see cref="CoarseClock"/> (<see cref="Environment.TickCount64"/>: a few nanoseconds,
 /// millisecond resolution, ample for limits of seconds) instead of the precise one (about 50 ns a reading on a VM);
 /// any other <see cref="TimeProvider"/> (a fake one in tests) is read as it is. One writer (the stream), one reader
 /// (the timer): plain volatile reads and writes, no interlocked instruction per update.
@@ -36,7 +38,7 @@ internal sealed class SilenceWatch : IDisposable
         _timeProvider = timeProvider;
         _firstTokenLimit = firstTokenLimit;
         _limit = limit;
-        _coarse = ReferenceEquals(timeProvider, TimeProvider.System);
+        _coarse = CoarseClock.CanReplace(timeProvider);
         _ticksPerTimestamp = (double)TimeSpan.TicksPerSecond / timeProvider.TimestampFrequency;
         _timer = timeProvider.CreateTimer(static state => ((SilenceWatch)state!).Check(), this, firstTokenLimit, Timeout.InfiniteTimeSpan);
     }
@@ -117,7 +119,7 @@ internal sealed class SilenceWatch : IDisposable
     private long Now()
     {
         var ticks = _coarse
-            ? Environment.TickCount64 * TimeSpan.TicksPerMillisecond
+            ? CoarseClock.UtcTicks
             : (long)(_timeProvider.GetTimestamp() * _ticksPerTimestamp);
         return ticks == 0 ? 1 : ticks;
     }

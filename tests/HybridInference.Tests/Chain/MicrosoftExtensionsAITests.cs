@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,7 +17,7 @@ public sealed class MicrosoftExtensionsAITests
 
     private static ServiceProvider Build(FakeChatClient local, FakeChatClient cloud, Action<HybridInferenceBuilder>? configure = null, Action<IServiceCollection>? after = null)
     {
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(HybridHost.DefaultJson))).Build();
+        var configuration = JsonSettings.Parse(HybridHost.DefaultJson);
         var services = new ServiceCollection();
         var builder = services.AddHybridInference(configuration.GetSection("HybridInference"))
             .AddLocalBackend("local", _ => local)
@@ -75,7 +74,7 @@ public sealed class MicrosoftExtensionsAITests
         var calls = 0;
         var tool = AIFunctionFactory.Create(() => { calls++; return "sunny"; }, "weather");
         var toolCalling = new ToolCallingClient();
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(HybridHost.DefaultJson))).Build();
+        var configuration = JsonSettings.Parse(HybridHost.DefaultJson);
         var collection = new ServiceCollection();
         collection.AddHybridInference(configuration.GetSection("HybridInference"))
             .AddLocalBackend("local", _ => toolCalling)
@@ -104,7 +103,7 @@ public sealed class MicrosoftExtensionsAITests
         var cloud = new FakeChatClient("cloud-model");
         var calls = 0;
         var tool = AIFunctionFactory.Create(() => { calls++; return "sunny"; }, "weather");
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(HybridHost.DefaultJson))).Build();
+        var configuration = JsonSettings.Parse(HybridHost.DefaultJson);
         var collection = new ServiceCollection();
         collection.AddHybridInference(configuration.GetSection("HybridInference"))
             .AddLocalBackend("local", _ => new ToolCallingClient(toolTurns))
@@ -232,7 +231,7 @@ public sealed class MicrosoftExtensionsAITests
     {
         var mine = new FakeChatClient("mine").Reply("mine");
         var local = new FakeChatClient("local-model").Reply("local");
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(HybridHost.DefaultJson))).Build();
+        var configuration = JsonSettings.Parse(HybridHost.DefaultJson);
         var collection = new ServiceCollection();
         collection.AddChatClient(mine);
         collection.AddHybridInference(configuration.GetSection("HybridInference")).AddLocalBackend("local", _ => local).AddCloudBackend("cloud", _ => new FakeChatClient("c"));

@@ -1,7 +1,5 @@
-using System.Text;
 using HybridInference.DependencyInjection;
 using HybridInference.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +13,7 @@ public sealed class BackendEndpointValidationTests
 {
     private static IReadOnlyList<string> Failures(string json)
     {
-        var section = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().GetSection("HybridInference");
+        var section = JsonSettings.Parse(json).GetSection("HybridInference");
         var services = new ServiceCollection();
         services.AddHybridInference(section)
             .AddLocalBackend("local", _ => new FakeChatClient("local"))

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -19,7 +18,7 @@ public sealed class ConfigurationValueCheckTests
         new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(Prefix);
 
     internal static IConfigurationSection FromJson(string json) =>
-        new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().GetSection(Prefix);
+        JsonSettings.Parse(json).GetSection(Prefix);
 
     /// <summary>A valid configuration: one local and one cloud backend, by code, each also listed in configuration.</summary>
     internal static Dictionary<string, string?> Valid() => new()

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -9,7 +8,7 @@ namespace HybridInference.Tests.DependencyInjection;
 public sealed class HybridInferenceConfigurationTests
 {
     private static IConfiguration Section(string json) =>
-        new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().GetSection("HybridInference");
+        JsonSettings.Parse(json).GetSection("HybridInference");
 
     private static OptionsValidationException StartupFailure(string json, Action<HybridInferenceBuilder>? backends = null)
     {

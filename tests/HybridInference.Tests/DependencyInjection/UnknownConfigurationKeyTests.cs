@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using HybridInference.DependencyInjection;
@@ -208,7 +207,7 @@ public sealed partial class UnknownConfigurationKeyTests
             }
         }
 
-        return new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build().GetSection(HybridInferenceOptions.SectionName);
+        return JsonSettings.Parse(json).GetSection(HybridInferenceOptions.SectionName);
     }
 
     [GeneratedRegex(@"^```json\s*\n(.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]

@@ -1,7 +1,5 @@
-using System.Text;
 using System.Text.Json;
 using HybridInference.Tests.Chain;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using static HybridInference.Tests.Chain.Requests;
 
@@ -44,7 +42,7 @@ public sealed class ValidationDeadlineTests
     private static ServiceProvider Build(FakeTimeProvider time, IChatClient local, IChatClient cloud)
     {
         var json = HybridHost.DefaultJsonWith("Routing", "\"RequestTimeout\": \"00:00:05\"");
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var configuration = JsonSettings.Parse(json);
         var collection = new ServiceCollection();
         collection.AddSingleton<TimeProvider>(time);
         collection.AddHybridInference(configuration.GetSection("HybridInference"))

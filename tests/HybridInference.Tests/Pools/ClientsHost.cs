@@ -1,6 +1,4 @@
-using System.Text;
 using HybridInference.Tests.Chain;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridInference.Tests.Pools;
@@ -13,7 +11,7 @@ internal sealed class ClientsHost : IDisposable
     /// <summary>Builds the chain from <paramref name="json"/> (a whole configuration, like <see cref="HybridHost.DefaultJson"/>) with backends <c>local</c> and <c>cloud</c>.</summary>
     public ClientsHost(string json, IChatClient local, IChatClient? cloud)
     {
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var configuration = JsonSettings.Parse(json);
         var collection = new ServiceCollection();
         collection.AddSingleton<TimeProvider>(Time);
         var builder = collection.AddHybridInference(configuration.GetSection("HybridInference")).AddLocalBackend("local", _ => local);

@@ -1,7 +1,5 @@
-using System.Text;
 using HybridInference.Internal;
 using HybridInference.Pools;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -133,7 +131,7 @@ public sealed class LocalContextLimitTests
               }
             }
             """;
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var configuration = JsonSettings.Parse(json);
         var services = new ServiceCollection();
         var builder = services.AddHybridInference(configuration.GetSection("HybridInference"))
             .AddCloudBackend("cloud", _ => new FakeChatClient("cloud-model") { DefaultReply = _ => "cloud" });

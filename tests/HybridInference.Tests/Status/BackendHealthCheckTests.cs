@@ -1,5 +1,3 @@
-using System.Text;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -57,7 +55,7 @@ public sealed class BackendHealthCheckTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<TimeProvider>(new FakeTimeProvider());
-        services.AddHybridInference(new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Json))).Build().GetSection("HybridInference"))
+        services.AddHybridInference(JsonSettings.Parse(Json).GetSection("HybridInference"))
             .AddLocalBackend("local", _ => local)
             .AddCloudBackend("cloud", _ => new FakeChatClient("cloud") { DefaultReply = _ => "from the cloud" });
         services.AddHealthChecks().AddHybridInferenceBackends();
