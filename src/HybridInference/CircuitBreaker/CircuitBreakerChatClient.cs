@@ -130,6 +130,11 @@ internal sealed partial class CircuitBreakerChatClient : DelegatingChatClient
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_circuit.State == CircuitState.Closed)
+        {
+            return CallClosed(messages, options, cancellationToken);
+        }
+
         EndBreakIfProbePassed();
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         ValueTask<Outcome<Task<ChatResponse>?>> execution;
