@@ -23,8 +23,9 @@ internal sealed partial class CircuitBreakerChatClient
             private ResilienceContext? _context;
             private Task<Outcome<Task<ChatResponse>?>>? _execution;
             private bool _started;
+            private IAsyncEnumerator<ChatResponseUpdate>? _next;
 
-            public ChatResponseUpdate Current => attempt.Updates!.Current;
+            public ChatResponseUpdate Current => (_next ?? attempt.Updates!).Current;
 
             public ValueTask<bool> MoveNextAsync()
             {
@@ -36,7 +37,8 @@ internal sealed partial class CircuitBreakerChatClient
                 ValueTask<bool> next;
                 try
                 {
-                    next = attempt.Updates!.MoveNextAsync();
+                    // Read past the layers below that only pass updates on (the same updates, failures and end).
+                    next = (_next = Forwarding.Resolve(_next ?? attempt.Updates!)).MoveNextAsync();
                 }
                 catch (Exception ex)
                 {

@@ -38,6 +38,7 @@ internal sealed partial class CostMeterChatClient
             private CancellationTokenSource? _deadline;
             private CancellationTokenSource? _linked;
             private IAsyncEnumerator<ChatResponseUpdate>? _updates;
+            private IAsyncEnumerator<ChatResponseUpdate>? _next;
 
             private enum Phase
             {
@@ -75,7 +76,8 @@ internal sealed partial class CostMeterChatClient
                 ValueTask<bool> next;
                 try
                 {
-                    next = _updates!.MoveNextAsync();
+                    // Read past the layers below that only pass updates on (the same updates, failures and end).
+                    next = (_next = Forwarding.Resolve(_next!)).MoveNextAsync();
                 }
                 catch (Exception ex)
                 {
@@ -112,7 +114,7 @@ internal sealed partial class CostMeterChatClient
                 _deadline = meter._requestTimeout is { } timeout ? new CancellationTokenSource(timeout, meter._timeProvider) : null;
                 _linked = _deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(Token, _deadline.Token);
                 var token = _linked?.Token ?? Token;
-                _updates = meter.InnerClient.GetStreamingResponseAsync(messages, requestOptions, token).GetAsyncEnumerator(token);
+                _next = _updates = meter.InnerClient.GetStreamingResponseAsync(messages, requestOptions, token).GetAsyncEnumerator(token);
             }
 
             private async ValueTask<bool> AwaitAsync(ValueTask<bool> next)
@@ -135,7 +137,7 @@ internal sealed partial class CostMeterChatClient
             {
                 if (moved)
                 {
-                    var update = _updates!.Current;
+                    var update = _next!.Current;
                     _committed = true;
                     _finishReason = update.FinishReason ?? _finishReason;
                     _asksForTool = _asksForTool || RouteOutcomes.AsksForTool(update);

@@ -26,13 +26,16 @@ internal sealed class DeferredStream : IAsyncEnumerable<ChatResponseUpdate>
         new Enumerator(_start, StreamCancellation.Combine(_cancellationToken, cancellationToken));
 
     private sealed class Enumerator(Func<CancellationToken, ValueTask<IAsyncEnumerator<ChatResponseUpdate>>> start, StreamCancellation cancellation)
-        : IAsyncEnumerator<ChatResponseUpdate>
+        : IAsyncEnumerator<ChatResponseUpdate>, IForwardingEnumerator
     {
         private IAsyncEnumerator<ChatResponseUpdate>? _inner;
+        private IAsyncEnumerator<ChatResponseUpdate>? _next;
 
-        public ChatResponseUpdate Current => _inner!.Current;
+        public ChatResponseUpdate Current => _next!.Current;
 
-        public ValueTask<bool> MoveNextAsync() => _inner is { } inner ? inner.MoveNextAsync() : StartAsync();
+        public IAsyncEnumerator<ChatResponseUpdate>? ForwardTo => _inner;
+
+        public ValueTask<bool> MoveNextAsync() => _next is { } next ? (_next = Forwarding.Resolve(next)).MoveNextAsync() : StartAsync();
 
         public async ValueTask DisposeAsync()
         {
@@ -46,7 +49,7 @@ internal sealed class DeferredStream : IAsyncEnumerable<ChatResponseUpdate>
 
         private async ValueTask<bool> StartAsync()
         {
-            _inner = await start(cancellation.Token).ConfigureAwait(false);
+            _next = _inner = await start(cancellation.Token).ConfigureAwait(false);
             return await _inner.MoveNextAsync().ConfigureAwait(false);
         }
     }

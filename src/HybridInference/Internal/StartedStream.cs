@@ -113,13 +113,15 @@ internal sealed class StartedStream
     /// a backend that streams it is working, not stalled; abandoning it would throw its work away.
     /// </remarks>
     /// <summary>The enumerator of <see cref="Replay"/>.</summary>
-    private sealed class Replaying(StartedStream stream) : IAsyncEnumerator<ChatResponseUpdate>
+    private sealed class Replaying(StartedStream stream) : IAsyncEnumerator<ChatResponseUpdate>, IForwardingEnumerator
     {
         private int _heldBack = -1;
         private bool _pastFirst;
         private ChatResponseUpdate? _current;
 
         public ChatResponseUpdate Current => _current ?? stream._updates.Current;
+
+        public IAsyncEnumerator<ChatResponseUpdate>? ForwardTo => _pastFirst && stream._hasFirst ? stream._updates : null;
 
         public ValueTask<bool> MoveNextAsync()
         {
