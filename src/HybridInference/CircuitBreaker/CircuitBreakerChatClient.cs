@@ -33,6 +33,7 @@ internal sealed partial class CircuitBreakerChatClient : DelegatingChatClient
     private readonly CircuitBreakerStateProvider _ratio;
     private readonly ILogger _logger;
     private readonly int _failuresBeforeBreak;
+    private readonly LaneClock _clock;
     private int _failuresInARow;
     private volatile bool _disposed;
 
@@ -49,7 +50,7 @@ internal sealed partial class CircuitBreakerChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
 
-        var clock = new LaneClock(timeProvider);
+        var clock = _clock = new LaneClock(timeProvider);
         var circuit = _circuit = new LaneCircuit(
             lane, clock, lane == BackendLane.Local ? options.RecoveryRamp : TimeSpan.Zero, innerClient.GetService<LaneHealthSignal>());
         _logger = logger;
@@ -106,6 +107,7 @@ internal sealed partial class CircuitBreakerChatClient : DelegatingChatClient
                 OnClosed = _ =>
                 {
                     Volatile.Write(ref _failuresInARow, 0);
+                    Volatile.Write(ref _successHandedAtTicks, 0);
                     circuit.Closed();
                     Log.CircuitClosed(logger, lane);
                     return new ValueTask(ratioControl.CloseAsync());

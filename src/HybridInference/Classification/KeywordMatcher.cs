@@ -12,6 +12,9 @@ internal sealed class KeywordMatcher
     private readonly SearchValues<string> _values;
     private readonly (string Word, bool Prefix, string Keyword)[] _keywords;
 
+    /// <summary>For each ASCII character, the keywords whose first character equals it ignoring case, in order: a match is told from the few that can start there.</summary>
+    private readonly (string Word, bool Prefix, string Keyword)[][] _byFirstAscii;
+
     public KeywordMatcher(IEnumerable<string> keywords)
     {
         _keywords = keywords
@@ -21,6 +24,9 @@ internal sealed class KeywordMatcher
             .DistinctBy(k => (k.Item1, k.Item2))
             .ToArray();
         _values = SearchValues.Create(_keywords.Select(k => k.Word).ToArray(), StringComparison.OrdinalIgnoreCase);
+        _byFirstAscii = Enumerable.Range(0, 128)
+            .Select(c => _keywords.Where(k => string.Equals(((char)c).ToString(), k.Word[..1], StringComparison.OrdinalIgnoreCase)).ToArray())
+            .ToArray();
     }
 
     public bool IsEmpty => _keywords.Length == 0;
@@ -48,7 +54,8 @@ internal sealed class KeywordMatcher
             var start = offset + found;
             if (start == 0 || !char.IsLetterOrDigit(text[start - 1]))
             {
-                foreach (var (word, prefix, keyword) in _keywords)
+                var first = text[start];
+                foreach (var (word, prefix, keyword) in first < 128 ? _byFirstAscii[first] : _keywords)
                 {
                     var rest = text[start..];
                     if (rest.StartsWith(word, StringComparison.OrdinalIgnoreCase)

@@ -238,4 +238,32 @@ public sealed class FailuresInARowTests
         _time.Advance(TimeSpan.FromSeconds(30));
         Assert.False(circuit.IsRejecting);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(500)]
+    public async Task TheRatio_OpensTheCircuit_OnTheFirstFailure_AfterADayOfSuccesses(int successesEachTime)
+    {
+        // The lane's breaker needs two calls in its day-long window to open when the ratio breaker opens: the successes
+        // it was told of must still be there after a day, however many came in the same second.
+        var local = new FakeChatClient { DefaultReply = _ => "ok" };
+        var (chat, circuit) = Create(local, new RoutingOptions { MinimumThroughput = 2, EscalationThreshold = 0.5, SamplingWindow = TimeSpan.FromSeconds(30) });
+        for (var i = 0; i < successesEachTime; i++)
+        {
+            await CallAsync(chat);
+        }
+
+        _time.Advance(TimeSpan.FromDays(2));
+        for (var i = 0; i < successesEachTime; i++)
+        {
+            await CallAsync(chat);
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(31));
+        await CallAsync(chat);
+        local.Throw(new BackendException(BackendErrorKind.Timeout, "slow"));
+        await CallAsync(chat); // 1 of 2 in the ratio's window failed
+
+        Assert.Equal(CircuitState.Open, circuit.State);
+    }
 }
