@@ -79,11 +79,18 @@ internal sealed partial class HeuristicTokenCounter : ITokenCounter
     /// <returns>The estimated number of tokens.</returns>
     /// <remarks>
     /// It runs over every prompt, so it takes 64 characters at a time as bit masks (one per class of character) and
-    /// weighs the non-ASCII characters eight at a time in vector lanes; a block of ASCII skips the latter. The last
+    /// weighs the non-ASCII characters eight at a time in vector lanes (the masks are made 16 characters at a time
+    /// where 256-bit vectors are accelerated, else 8); a block of ASCII skips the latter. The last
     /// block, shorter, is copied into one of 64, masked to its length and read only as far as it goes. Where
     /// vectors are not accelerated, it is counted one character at a time by the same rules.
     /// </remarks>
-    public static int CountText(ReadOnlySpan<char> text)
+    public static int CountText(ReadOnlySpan<char> text) => CountText(text, Vector256.IsHardwareAccelerated);
+
+    /// <summary>The estimate, with the block masks made 16 characters at a time (<paramref name="wide"/>) or 8.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="wide">Whether to read 256-bit vectors (where they are accelerated) instead of 128-bit ones.</param>
+    /// <returns>The estimated number of tokens: the same either way.</returns>
+    internal static int CountText(ReadOnlySpan<char> text, bool wide)
     {
         var state = default(EstimateState);
         if (!Vector128.IsHardwareAccelerated)
@@ -95,7 +102,7 @@ internal sealed partial class HeuristicTokenCounter : ITokenCounter
         var i = 0;
         for (; i <= text.Length - BlockLength; i += BlockLength)
         {
-            CountBlock(text.Slice(i, BlockLength), ref state, ulong.MaxValue);
+            CountBlock(text.Slice(i, BlockLength), ref state, ulong.MaxValue, wide);
         }
 
         var rest = text.Length - i;
@@ -104,13 +111,13 @@ internal sealed partial class HeuristicTokenCounter : ITokenCounter
             Span<char> last = stackalloc char[BlockLength];
             text[i..].CopyTo(last);
             last[rest..].Clear();
-            CountBlock(last, ref state, (1UL << rest) - 1, (rest + 7) & ~7);
+            CountBlock(last, ref state, (1UL << rest) - 1, wide, (rest + 15) & ~15);
         }
 
         return state.Total;
     }
 
-    /// <summary>The same rules one character at a time: the tail of <see cref="CountText"/>, and all of it where vectors are not accelerated.</summary>
+    /// <summary>The same rules one character at a time: the tail of <see cref="CountText(ReadOnlySpan{char})"/>, and all of it where vectors are not accelerated.</summary>
     /// <param name="text">The text.</param>
     /// <param name="state">What the text continues (runs, the two characters before); on return, what it ends with, and the counts added.</param>
     internal static void CountPerCharacter(ReadOnlySpan<char> text, ref EstimateState state)

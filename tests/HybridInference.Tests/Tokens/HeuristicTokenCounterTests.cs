@@ -45,6 +45,8 @@ public sealed class HeuristicTokenCounterTests
             var state = default(EstimateState);
             HeuristicTokenCounter.CountPerCharacter(text, ref state); // the path without vectors
             Assert.Equal(CountAsDocumented(text), HeuristicTokenCounter.CountText(text));
+            Assert.Equal(CountAsDocumented(text), HeuristicTokenCounter.CountText(text, wide: false)); // 8 characters a vector
+            Assert.Equal(CountAsDocumented(text), HeuristicTokenCounter.CountText(text, wide: true)); // 16
             Assert.Equal(CountAsDocumented(text), state.Total);
         }
     }
