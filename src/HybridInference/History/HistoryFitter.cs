@@ -1,4 +1,3 @@
-using HybridInference.Privacy;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
