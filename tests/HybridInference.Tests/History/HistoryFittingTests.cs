@@ -81,6 +81,7 @@ public sealed class HistoryFittingTests
         var outcomes = await ChatAsync(host.Chat, turns: 40);
 
         var reduced = outcomes.Count(o => o.History is not null);
+        Assert.True(reduced > 0 && outcomes.Any(o => o.History is { SummaryFromCache: true }) && outcomes.Any(o => o.History is { Summarized: true, SummaryFromCache: false }));
         Assert.Equal(reduced, host.Metrics.Sum(HybridInferenceTelemetry.HistoryReductions, ("mode", "summarize"), ("result", "fitted")));
         Assert.Equal(outcomes.Count(o => o.History is { SummaryFromCache: true }), host.Metrics.Sum(HybridInferenceTelemetry.HistorySummaries, ("source", "cache")));
         Assert.Equal(outcomes.Count(o => o.History is { Summarized: true, SummaryFromCache: false }), host.Metrics.Sum(HybridInferenceTelemetry.HistorySummaries, ("source", "model")));
