@@ -3,12 +3,13 @@ using Microsoft.Extensions.AI;
 
 namespace HybridInference.Demo;
 
-/// <summary>One task of the demo batch: what a caller would send.</summary>
-internal sealed record DemoTask(string Kind, string Prompt, ChatOptions Options);
+/// <summary>One task of the demo batch: what a caller would send (after the conversation so far, if any).</summary>
+internal sealed record DemoTask(string Kind, string Prompt, ChatOptions Options, IReadOnlyList<ChatMessage>? Earlier = null);
 
 /// <summary>
 /// A mixed batch shaped like the decision matrix of the hybrid inference pattern: mostly routine work, some complex
-/// and safety-critical questions, long documents, structured extraction and private records.
+/// and safety-critical questions, long documents, structured extraction, private records, and a long support chat
+/// that outgrows the local limit (fitted to it: <c>Local:History:Mode</c>).
 /// </summary>
 internal static class DemoBatch
 {
@@ -54,11 +55,28 @@ internal static class DemoBatch
                 15 => new DemoTask("safety-critical", SafetyCritical[i % SafetyCritical.Length], new ChatOptions()),
                 16 => new DemoTask("long-context", "Summarize this contract:\n" + string.Join(' ', Enumerable.Repeat("The supplier shall deliver the goods on time.", 450)), new ChatOptions()),
                 17 => new DemoTask("local-only", "Summarize this patient record: J. Doe, born 1970, diagnosis pending.", new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly)),
+                18 => LongConversation(i / 20),
                 _ => new DemoTask("routine", Routine[(i / 3) % Routine.Length], new ChatOptions()),
             });
         }
 
         return tasks;
+    }
+
+    /// <summary>
+    /// A support chat at turn 60 + <paramref name="growth"/>: the same chat, longer each time, as a chat app resends it.
+    /// Past the local limit it is fitted to it; its later turns reuse the summary of its earlier ones.
+    /// </summary>
+    private static DemoTask LongConversation(int growth)
+    {
+        var earlier = new List<ChatMessage> { new(ChatRole.System, "You are the support assistant of a parcel carrier.") };
+        for (var turn = 0; turn < 60 + growth; turn++)
+        {
+            earlier.Add(new ChatMessage(ChatRole.User, $"Parcel {1000 + turn} to depot {turn % 7} was scanned on day {turn % 28 + 1}; is it on the van for tomorrow, and what is its delivery window?"));
+            earlier.Add(new ChatMessage(ChatRole.Assistant, $"Parcel {1000 + turn} is on van {turn % 11} for tomorrow; its delivery window is {8 + (turn % 9)}:00 to {10 + (turn % 9)}:00, and the driver calls ahead."));
+        }
+
+        return new DemoTask("long-conversation", "And the parcel I asked about first: where is it now?", new ChatOptions(), earlier);
     }
 
     private static ChatOptions Json(JsonElement schema, string name) => new() { ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, name) };

@@ -99,7 +99,7 @@ await Parallel.ForAsync(0, batch.Count, new ParallelOptions { MaxDegreeOfParalle
     var started = Stopwatch.GetTimestamp();
     try
     {
-        var response = await chat.GetResponseAsync([new ChatMessage(ChatRole.User, task.Prompt)], task.Options, ct);
+        var response = await chat.GetResponseAsync([.. task.Earlier ?? [], new ChatMessage(ChatRole.User, task.Prompt)], task.Options, ct);
         results[i] = new TaskResult(task, response.GetRouteOutcome(), null, Stopwatch.GetElapsedTime(started));
     }
     catch (HybridInferenceException ex)

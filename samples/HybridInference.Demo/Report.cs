@@ -51,6 +51,23 @@ internal static class Report
         }
 
         sb.AppendLine();
+        sb.AppendLine("History fitting (Local:History; conversations over the local limit)");
+        foreach (var kind in ok.Where(r => r.Outcome!.History is not null).GroupBy(r => r.Task.Kind).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var fitted = kind.Where(r => r.Outcome!.History!.Fitted).ToList();
+            var reductions = fitted.Select(r => r.Outcome!.History!).ToList();
+            sb.AppendLine(c, $"  {kind.Key}: {kind.Count()} over the local limit; fitted {fitted.Count} (answered locally {fitted.Count(r => r.Outcome!.Target == BackendLane.Local)}, "
+                + $"by the cloud {fitted.Count(r => r.Outcome!.Target == BackendLane.Cloud)} for another reason: {string.Join(", ", fitted.Where(r => r.Outcome!.Target == BackendLane.Cloud).Select(r => r.Outcome!.EscalationReason).Distinct())}); "
+                + $"not fitted, its last turn alone too long: {kind.Count() - fitted.Count} (to the cloud)");
+            if (reductions.Count > 0)
+            {
+                sb.AppendLine(c, $"    messages {reductions.Average(h => h.MessagesBefore):F0} -> {reductions.Average(h => h.MessagesAfter):F0}, prompt tokens {reductions.Average(h => h.PromptTokensBefore):F0} -> {reductions.Average(h => h.PromptTokensAfter):F0} (averages); "
+                    + $"summaries written {reductions.Count(h => h.Summarized && !h.SummaryFromCache)}, from the cache {reductions.Count(h => h.SummaryFromCache)}, trimmed only {reductions.Count(h => !h.Summarized)}; "
+                    + $"summarizing calls {reductions.Sum(h => h.SummaryCalls)} ({reductions.Sum(h => h.SummaryInputTokens + h.SummaryOutputTokens)} tokens, ${reductions.Sum(h => h.SummaryCostUsd):F4})");
+            }
+        }
+
+        sb.AppendLine();
         sb.AppendLine("Latency by route (ms)     p50     p95     p99");
         foreach (var lane in new[] { BackendLane.Local, BackendLane.Cloud })
         {

@@ -34,6 +34,8 @@ public sealed class ClassificationOptions
 
     /// <summary>
     /// Gets or sets the number of messages above which a conversation counts as complex. Default 20; 0 turns the rule off.
+    /// It applies only while history fitting is off (<c>Local:History:Mode</c> <see cref="HistoryMode.Off"/>): with it on,
+    /// a long conversation is fitted to the local window instead of being sent to the cloud for its length.
     /// </summary>
     [Range(0, int.MaxValue)]
     public int ComplexConversationMessages { get; set; } = Defaults.ComplexConversationMessages;

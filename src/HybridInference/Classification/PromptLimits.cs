@@ -86,6 +86,28 @@ internal sealed class PromptLimits
         return new PromptLimits(routing.LocalContextLimit, localPool?.Windows, counters, routing.DefaultOutputTokens, servers);
     }
 
+    /// <summary>
+    /// The tokenizer's exact counter of the local backend with the largest window, of those that have one (the counter
+    /// <see cref="TryCountNearLimit"/> prefers); null when none has. History fitting counts its candidates with it.
+    /// </summary>
+    /// <param name="localPool">The local lane's pool, if the chain has one.</param>
+    /// <param name="tokenCounters">The exact counters per backend, if any.</param>
+    /// <returns>The counter, or null.</returns>
+    public static ITokenCounter? TokenizerOfLargestWindow(BackendPoolChatClient? localPool, ITokenCounterProvider? tokenCounters)
+    {
+        ITokenCounter? best = null;
+        var bestWindow = -1;
+        foreach (var backend in localPool?.Backends ?? [])
+        {
+            if (tokenCounters is not null && tokenCounters.TryGetExactCounter(backend.Info.Name, out var counter) && (backend.Info.Window ?? 0) > bestWindow)
+            {
+                (best, bestWindow) = (counter, backend.Info.Window ?? 0);
+            }
+        }
+
+        return best;
+    }
+
     /// <summary>Whether a local backend's configuration leaves its server's token count on (<c>ServerTokenCount</c>, on by default).</summary>
     private static bool ServerCountAllowed(IList<BackendOptions>? configured, string name)
     {

@@ -20,6 +20,7 @@ internal sealed class TaskClassifier
     private readonly ClassificationOptions _options;
     private readonly ITokenCounter _tokenCounter;
     private readonly PromptLimits? _limits;
+    private readonly bool _conversationLengthRule;
     private readonly (TaskCategory Category, KeywordMatcher? Keywords, Regex? Pattern)[] _rules;
 
     /// <summary>Initializes a new instance of the <see cref="TaskClassifier"/> class.</summary>
@@ -29,13 +30,18 @@ internal sealed class TaskClassifier
     /// The limits requests are routed on, the exact counters of the local backends and the output reserve; null for
     /// the estimate alone and no reserve (a chain built by hand).
     /// </param>
-    public TaskClassifier(ClassificationOptions options, ITokenCounter tokenCounter, PromptLimits? limits = null)
+    /// <param name="historyFitting">
+    /// Whether history fitting (<c>Local:History:Mode</c>) is on: then a long conversation is fitted to the local window,
+    /// not made Complex, and <see cref="ClassificationOptions.ComplexConversationMessages"/> does not apply.
+    /// </param>
+    public TaskClassifier(ClassificationOptions options, ITokenCounter tokenCounter, PromptLimits? limits = null, bool historyFitting = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(tokenCounter);
         _options = options;
         _tokenCounter = tokenCounter;
         _limits = limits;
+        _conversationLengthRule = !historyFitting && options.ComplexConversationMessages > 0;
         _rules = MostDemandingFirst
             .Select(category => Compile(category, options))
             .Where(rule => rule.Keywords is not null || rule.Pattern is not null)
@@ -116,7 +122,7 @@ internal sealed class TaskClassifier
             best = (toolsCategory, CategorySource.Tools);
         }
 
-        if (_options.ComplexConversationMessages > 0
+        if (_conversationLengthRule
             && (best is null || best.Value.Item1 < TaskCategory.Complex)
             && CountExceeds(messages, _options.ComplexConversationMessages))
         {

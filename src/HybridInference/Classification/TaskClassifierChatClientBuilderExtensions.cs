@@ -61,6 +61,22 @@ public static class TaskClassifierChatClientBuilderExtensions
         });
     }
 
+    /// <summary>
+    /// Adds the task classifier as <c>AddHybridInference</c> builds it: with the limits requests are routed on, and, when
+    /// history fitting is on (<c>Local:History:Mode</c>), without the conversation-length rule.
+    /// </summary>
+    internal static ChatClientBuilder UseTaskClassifier(
+        this ChatClientBuilder builder, ClassificationOptions options, PrivacyOptions privacy, RoutingOptions routing, ITokenCounterProvider? tokenCounters, bool historyFitting)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Use((inner, services) =>
+        {
+            var pool = inner.GetService<BackendPoolChatClient>() is { Lane: BackendLane.Local } local ? local : null;
+            var counters = tokenCounters ?? services.GetService(typeof(ITokenCounterProvider)) as ITokenCounterProvider;
+            return Create(inner, services, options, privacy, configure: null, PromptLimits.For(routing, pool, counters, services), historyFitting);
+        });
+    }
+
     /// <summary>Adds the task classifier with the limits requests are routed on (exact counts near them, the output reserve).</summary>
     /// <param name="builder">The spine's pipeline.</param>
     /// <param name="options">The classification rules; the defaults when <see langword="null"/>.</param>
@@ -75,13 +91,14 @@ public static class TaskClassifierChatClientBuilderExtensions
     }
 
     private static TaskClassifierChatClient Create(
-        IChatClient inner, IServiceProvider services, ClassificationOptions? options, PrivacyOptions? privacy, Action<ClassificationOptions>? configure, PromptLimits? limits)
+        IChatClient inner, IServiceProvider services, ClassificationOptions? options, PrivacyOptions? privacy, Action<ClassificationOptions>? configure, PromptLimits? limits,
+        bool historyFitting = false)
     {
         var rules = options ?? new ClassificationOptions();
         configure?.Invoke(rules);
         return new TaskClassifierChatClient(
             inner,
-            new TaskClassifier(rules, ChainServices.TokenCounter(services), limits),
+            new TaskClassifier(rules, ChainServices.TokenCounter(services), limits, historyFitting),
             privacy?.Action ?? PiiAction.None,
             privacy is { Action: not PiiAction.None } ? services.GetService(typeof(IPiiDetector)) as IPiiDetector ?? new PiiDetector(privacy) : null,
             ChainServices.Logger<TaskClassifierChatClient>(services),

@@ -76,13 +76,28 @@ internal static class HybridChatClientFactory
             localWindows.ConfiguredLimit = options.Routing.LocalContextLimit;
         }
 
-        // The spine: the user's middleware around it all, then meter, classifier, router.
+        // The spine: the user's middleware around it all, then meter, classifier, history fitting (when on), router.
+        var policy = services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit, localWindows);
+        var history = options.Local.History;
+        var reducer = services.GetService<IChatReducer>();
+        if (history.Mode == HistoryMode.Off && reducer is not null)
+        {
+            Log.HistoryReducerUnused(logger);
+        }
+
         var spine = new ChatClientBuilder(localLane);
         Apply(chain.Chat, spine);
-        var client = spine
+        spine
             .UseCostMeter(options.Routing.RequestTimeout, options.Observability.CaptureMessageContent)
-            .UseTaskClassifier(options.Classification, options.Privacy, configure: null, options.Routing, tokenizers)
-            .UseHybridRouter(cloudLane, services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit, localWindows))
+            .UseTaskClassifier(options.Classification, options.Privacy, options.Routing, tokenizers, historyFitting: history.Mode != HistoryMode.Off);
+        if (history.Mode != HistoryMode.Off)
+        {
+            // The summarizer is the local pool itself: summaries of the history never leave the machine, nor escalate.
+            spine.UseHistoryFitting(history, localPool, reducer, options.Routing, policy);
+        }
+
+        var client = spine
+            .UseHybridRouter(cloudLane, policy)
             .Build(services);
 
         var components = services.GetRequiredService<ChainComponents>();

@@ -62,6 +62,18 @@ internal static class Defaults
     public const int RetentionDays = 90;
     public const int ComplexConversationMessages = 20;
 
+    /// <summary>The most tokens a history summary may take (<c>Local:History:SummaryMaxTokens</c>), and its range.</summary>
+    public const int SummaryMaxTokens = 256;
+    public const int MinimumSummaryMaxTokens = 16;
+    public const int MaximumSummaryMaxTokens = 65536;
+
+    /// <summary>The latest turns a new history summary leaves verbatim at most (<c>Local:History:KeepLastTurns</c>), and the most allowed.</summary>
+    public const int KeepLastTurns = 8;
+    public const int MaximumKeepLastTurns = 1000;
+
+    /// <summary>How many history summaries are kept, by the hash of the turns they summarize.</summary>
+    public const int SummaryCacheEntries = 1024;
+
     /// <summary>How many validation errors a retry prompt quotes at most.</summary>
     public const int RetryPromptMaxErrors = 8;
 }

@@ -5,7 +5,8 @@ namespace HybridInference.Internal;
 /// <summary>
 /// The typed state of one request as it moves through the chain. Each piece has one writer: the cost meter starts
 /// it (<see cref="StartedAt"/>, <see cref="Sequence"/>), the classifier writes the <see cref="Profile"/> and the
-/// privacy verdict (<see cref="RedactWith"/>), the router the <see cref="Decision"/>, the fallback the
+/// privacy verdict (<see cref="RedactWith"/>), history fitting the <see cref="History"/> (and, when it reduced the
+/// conversation, the profile's prompt size: the classifier's count of what is no longer sent would be wrong), the router the <see cref="Decision"/>, the fallback the
 /// <see cref="Escalation"/>, JSON validation the <see cref="ValidationFailures"/>, hedging the <see cref="Hedge"/>,
 /// and backends append to the <see cref="Attempts"/> log. The cost meter folds the outcome from it.
 /// </summary>
@@ -36,6 +37,9 @@ internal sealed class RequestState
     /// nothing is to be redacted.
     /// </summary>
     public IPiiDetector? RedactWith { get; set; }
+
+    /// <summary>Gets or sets how the conversation was fitted to the local window (history fitting); <see langword="null"/> when it was not.</summary>
+    public HistoryReduction? History { get; set; }
 
     /// <summary>Gets or sets the routing decision (router).</summary>
     public RouteDecision? Decision { get; set; }

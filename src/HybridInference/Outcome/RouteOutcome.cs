@@ -53,7 +53,7 @@ public sealed class RouteOutcome
     /// <summary>Gets the output tokens of every attempt, as the backends reported them.</summary>
     public required long OutputTokens { get; init; }
 
-    /// <summary>Gets the cost of every attempt in US dollars, from the configured price table.</summary>
+    /// <summary>Gets the cost of every attempt in US dollars, from the configured price table, the history's summarizing calls included (<see cref="History"/>).</summary>
     public required double CostUsd { get; init; }
 
     /// <summary>
@@ -88,6 +88,13 @@ public sealed class RouteOutcome
     /// the text that matched.
     /// </summary>
     public string? SensitiveTopic { get; init; }
+
+    /// <summary>
+    /// Gets how the conversation was fitted to the local window before the router decided (<c>Local:History:Mode</c>):
+    /// messages and tokens before and after, and the summarizing calls; <see langword="null"/> when it was sent as it came.
+    /// <see cref="EstimatedPromptTokens"/> is then the reduced prompt's size.
+    /// </summary>
+    public HistoryReduction? History { get; init; }
 
     /// <summary>Gets a value indicating whether the request asked for JSON output (a JSON response format), so its answers were validated.</summary>
     public bool JsonRequired { get; init; }

@@ -35,7 +35,7 @@ internal static class RouteOutcomes
             PromptTokensExact = profile?.PromptTokensExact ?? false,
             InputTokens = totals.InputTokens,
             OutputTokens = totals.OutputTokens,
-            CostUsd = totals.CostUsd,
+            CostUsd = totals.CostUsd + (request.History?.SummaryCostUsd ?? 0),
             CloudBaselineCostUsd = answered?.CloudBaseline.CostUsd ?? 0,
             CloudBaselineInputTokens = answered?.CloudBaseline.InputTokens ?? 0,
             CloudBaselineOutputTokens = answered?.CloudBaseline.OutputTokens ?? 0,
@@ -46,6 +46,7 @@ internal static class RouteOutcomes
             StartedAt = request.StartedAt,
             JsonRequired = profile?.RequiresJson ?? false,
             SensitiveTopic = profile?.SensitiveTopic,
+            History = request.History,
         };
     }
 
@@ -224,6 +225,7 @@ internal static class RouteOutcomes
             StartedAt = turns[0].StartedAt,
             JsonRequired = last.JsonRequired,
             SensitiveTopic = last.SensitiveTopic,
+            History = last.History,
             ServedFromCache = cached,
             Turns = [.. turns],
         };

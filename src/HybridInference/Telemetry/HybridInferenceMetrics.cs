@@ -15,6 +15,9 @@ internal sealed class HybridInferenceMetrics
     private readonly Counter<long> _jsonExtractions;
     private readonly Counter<long> _hedges;
     private readonly Histogram<double> _taskCost;
+    private readonly Counter<long> _historyReductions;
+    private readonly Histogram<int> _historyTokensRemoved;
+    private readonly Counter<long> _historySummaries;
     private readonly Histogram<int> _tokenUsage;
     private readonly Histogram<double> _operationDuration;
     private readonly Meter _meter;
@@ -32,6 +35,12 @@ internal sealed class HybridInferenceMetrics
         _hedges = _meter.CreateCounter<long>(HybridInferenceTelemetry.Hedges, description: "Hedged cloud requests started because the local answer was late, by the lane that answered first.");
         _jsonExtractions = _meter.CreateCounter<long>(HybridInferenceTelemetry.JsonExtractions, description: "JSON answers extracted from a code fence or prose around them, by backend.");
         _taskCost = _meter.CreateHistogram<double>(HybridInferenceTelemetry.TaskCost, HybridInferenceTelemetry.UnitUsd, "Cost of each request, every attempt included, by the lane that answered.");
+        _historyReductions = _meter.CreateCounter<long>(
+            HybridInferenceTelemetry.HistoryReductions, description: "Conversations fitted to the local window, by mode and result (fitted, not_fitted).");
+        _historyTokensRemoved = _meter.CreateHistogram<int>(
+            HybridInferenceTelemetry.HistoryTokensRemoved, HybridInferenceTelemetry.UnitTokens, "Prompt tokens a fitted conversation no longer sends, by mode.");
+        _historySummaries = _meter.CreateCounter<long>(
+            HybridInferenceTelemetry.HistorySummaries, description: "History summaries used, by source (cache, or model: written by a local model now).");
         _tokenUsage = _meter.CreateHistogram<int>(
             HybridInferenceTelemetry.TokenUsage,
             HybridInferenceTelemetry.UnitTokens,
@@ -116,6 +125,30 @@ internal sealed class HybridInferenceMetrics
         if (_jsonExtractions.Enabled)
         {
             _jsonExtractions.Add(1, new KeyValuePair<string, object?>(HybridInferenceTelemetry.BackendTag, backend));
+        }
+    }
+
+    /// <summary>Records a conversation fitted (or found too long even reduced) to the local window, and its summary's source.</summary>
+    public void RecordHistoryReduction(HistoryReduction reduction)
+    {
+        var mode = HybridInferenceTelemetry.ToTag(reduction.Mode);
+        if (_historyReductions.Enabled)
+        {
+            _historyReductions.Add(
+                1,
+                new KeyValuePair<string, object?>(HybridInferenceTelemetry.ModeTag, mode),
+                new KeyValuePair<string, object?>(HybridInferenceTelemetry.ResultTag, reduction.Fitted ? "fitted" : "not_fitted"));
+        }
+
+        if (reduction.Fitted && _historyTokensRemoved.Enabled)
+        {
+            _historyTokensRemoved.Record(
+                Math.Max(0, reduction.PromptTokensBefore - reduction.PromptTokensAfter), new KeyValuePair<string, object?>(HybridInferenceTelemetry.ModeTag, mode));
+        }
+
+        if (reduction.Summarized && _historySummaries.Enabled)
+        {
+            _historySummaries.Add(1, new KeyValuePair<string, object?>(HybridInferenceTelemetry.SourceTag, reduction.SummaryFromCache ? "cache" : "model"));
         }
     }
 

@@ -18,6 +18,12 @@ internal static class HybridInferenceTelemetry
     public const string JsonExtractions = "hybrid_inference.json_extractions";
     public const string Hedges = "hybrid_inference.hedges";
     public const string WinnerTag = "winner";
+    public const string HistoryReductions = "hybrid_inference.history.reductions";
+    public const string HistoryTokensRemoved = "hybrid_inference.history.tokens_removed";
+    public const string HistorySummaries = "hybrid_inference.history.summaries";
+    public const string ModeTag = "mode";
+    public const string ResultTag = "result";
+    public const string SourceTag = "source";
     public const string TaskCost = "hybrid_inference.task.cost";
     public const string CircuitState = "hybrid_inference.circuit.state";
     public const string ActiveRequests = "hybrid_inference.backend.active_requests";
@@ -104,6 +110,15 @@ internal static class HybridInferenceTelemetry
         : reason == ChatFinishReason.ToolCalls ? ToolCallsReason
         : reason == ChatFinishReason.ContentFilter ? ContentFilterReason
         : OtherReason;
+
+    /// <summary>The <c>mode</c> tag of a history reduction: <c>trim</c>, <c>summarize</c>, or <c>custom</c> for a reducer the user plugged in.</summary>
+    public static string ToTag(HistoryMode? mode) => mode switch
+    {
+        HistoryMode.Trim => "trim",
+        HistoryMode.Summarize => "summarize",
+        null => "custom",
+        _ => "off",
+    };
 
     public static string ToTag(BackendLane lane) => lane == BackendLane.Local ? "local" : "cloud";
 

@@ -76,4 +76,19 @@ internal static partial class Log
 
     [LoggerMessage(44, LogLevel.Debug, "Backend {Backend}'s server could not count a prompt's tokens ({Failure}); the request is routed on the estimate.")]
     public static partial void ServerTokenCountFailed(ILogger logger, string backend, string failure);
+
+    [LoggerMessage(170, LogLevel.Debug, "A conversation of {Messages} messages ({Before} prompt tokens) was fitted to the local window of {Window} tokens by {Mode}: {After} prompt tokens, {TurnsRemoved} turn(s) left out, {SummaryCalls} summarizing call(s).")]
+    public static partial void HistoryFitted(ILogger logger, int messages, int before, int window, string mode, int after, int turnsRemoved, int summaryCalls);
+
+    [LoggerMessage(171, LogLevel.Debug, "A conversation of {Messages} messages ({Before} prompt tokens) does not fit the local window of {Window} tokens even reduced to its last turn; it is routed as it came.")]
+    public static partial void HistoryDoesNotFit(ILogger logger, int messages, int before, int window);
+
+    [LoggerMessage(172, LogLevel.Warning, "Summarizing a conversation's earlier turns failed ({Failure}); they are dropped instead (trim).")]
+    public static partial void HistorySummaryFailed(ILogger logger, string failure);
+
+    [LoggerMessage(173, LogLevel.Warning, "The history reducer {Reducer} left out the last user message; the built-in trim is used instead, which always keeps it.")]
+    public static partial void HistoryReducerDroppedLastTurn(ILogger logger, string reducer);
+
+    [LoggerMessage(174, LogLevel.Warning, "An IChatReducer is registered, but HybridInference:Local:History:Mode is Off: history fitting is off and the reducer is not used. Set Mode to Trim or Summarize to use it.")]
+    public static partial void HistoryReducerUnused(ILogger logger);
 }

@@ -108,6 +108,8 @@ public sealed class HybridInferenceConfigurationTests
     [InlineData("""{"Local":{"FailuresBeforeEjection":0}}""", "The field HybridInference:Local:FailuresBeforeEjection must be between 1 and 100.")]
     [InlineData("""{"Cloud":{"EjectionDuration":"00:00:00.1"}}""", "The field HybridInference:Cloud:EjectionDuration must be between 00:00:00.5000000 and 1.00:00:00.")]
     [InlineData("""{"Local":{"Backends":[{"Name":"a","MaxConcurrentRequests":0}]}}""", "The field HybridInference:Local:Backends:0:MaxConcurrentRequests must be between 1 and 2147483647.")]
+    [InlineData("""{"Local":{"History":{"SummaryMaxTokens":8}}}""", "The field HybridInference:Local:History:SummaryMaxTokens must be between 16 and 65536.")]
+    [InlineData("""{"Local":{"History":{"KeepLastTurns":0}}}""", "The field HybridInference:Local:History:KeepLastTurns must be between 1 and 1000.")]
     [InlineData("""{"Observability":{"RetentionDays":0}}""", "The field HybridInference:Observability:RetentionDays must be between 1 and 36500.")]
     [InlineData("""{"Pricing":{"gpt-4":{"InputPerMillionTokens":-1}}}""", "HybridInference:Pricing:gpt-4:InputPerMillionTokens: prices must not be negative.")]
     [InlineData("""{"Classification":{"Rules":[{"Category":"Complex","Pattern":"("}]}}""", "HybridInference:Classification:Rules:0:Pattern is not a valid regular expression")]
