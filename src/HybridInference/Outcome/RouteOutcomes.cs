@@ -46,6 +46,7 @@ internal static class RouteOutcomes
             StartedAt = request.StartedAt,
             JsonRequired = profile?.RequiresJson ?? false,
             SensitiveTopic = profile?.SensitiveTopic,
+            DataPolicy = profile?.DataPolicy,
         };
     }
 
@@ -224,6 +225,7 @@ internal static class RouteOutcomes
             StartedAt = turns[0].StartedAt,
             JsonRequired = last.JsonRequired,
             SensitiveTopic = last.SensitiveTopic,
+            DataPolicy = last.DataPolicy,
             ServedFromCache = cached,
             Turns = [.. turns],
         };
