@@ -40,11 +40,7 @@ public static class SqliteOutboxServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
-        builder.Services.AddOptions<SqliteOutboxOptions>().Bind(section);
-        builder.DeclareConfigurationSection(section, typeof(SqliteOutboxOptions));
-        return Register(builder, section is IConfigurationSection { Path: { Length: > 0 } path }
-            ? path + ":" + nameof(SqliteOutboxOptions.DatabasePath)
-            : DefaultKey);
+        return Register(builder, SqliteSection.Bind<SqliteOutboxOptions>(builder, section, DefaultKey));
     }
 
     private static HybridInferenceBuilder Register(HybridInferenceBuilder builder, string pathKey)
