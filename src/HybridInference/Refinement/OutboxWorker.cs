@@ -17,6 +17,11 @@ internal sealed class OutboxWorker(IServiceProvider services, RefinementCoordina
     {
         // Builds the chain, which gives the coordinator its cloud sender.
         _ = services.GetRequiredKeyedService<IChatClient>(HybridInferenceServiceCollectionExtensions.ChatClientKey);
+        if (!coordinator.CanSend)
+        {
+            return; // No cloud lane: nothing is ever refined, so nothing waits.
+        }
+
         try
         {
             while (!stoppingToken.IsCancellationRequested)

@@ -85,6 +85,9 @@ internal sealed partial class RefinementCoordinator
     /// <summary>Gets a value indicating whether some category is refined by default (<c>Refinement:Categories</c>).</summary>
     public bool HasCategoryDefaults { get; }
 
+    /// <summary>Gets a value indicating whether the chain has a cloud lane to send refinements to (<see cref="Attach"/> was called).</summary>
+    public bool CanSend => _cloud is not null;
+
     /// <summary>Gets a value indicating whether the outbox survives the process.</summary>
     public bool Durable => _store.Durable;
 
