@@ -43,6 +43,9 @@ public sealed class SimulatedServer : IAsyncDisposable
         _random = new Random(behaviour.Seed);
     }
 
+    /// <summary>Gets or sets a value indicating whether the server is unplugged: while it is, every request is answered 503, as in an outage.</summary>
+    public bool Unplugged { get; set; }
+
     /// <summary>Gets the server's OpenAI-compatible base address (<c>http://127.0.0.1:PORT/v1</c>).</summary>
     public Uri Endpoint { get; private set; } = null!;
 
@@ -83,7 +86,7 @@ public sealed class SimulatedServer : IAsyncDisposable
         await Task.Delay(_behaviour.BaseLatency * (0.6 + jitter) + TimeSpan.FromMilliseconds(promptTokens / 50.0), context.RequestAborted);
 
         var now = Stopwatch.GetElapsedTime(_started);
-        if ((now >= _behaviour.Outage.From && now < _behaviour.Outage.To) || roll < _behaviour.FailureRate)
+        if (Unplugged || (now >= _behaviour.Outage.From && now < _behaviour.Outage.To) || roll < _behaviour.FailureRate)
         {
             context.Response.StatusCode = 503;
             await context.Response.WriteAsJsonAsync(new { error = new { message = "server busy, please try again (simulated)", type = "api_error", code = 503 } });

@@ -41,11 +41,7 @@ public static class CostLedgerServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
-        builder.Services.AddOptions<CostLedgerOptions>().Bind(section);
-        builder.DeclareConfigurationSection(section, typeof(CostLedgerOptions));
-        return Register(builder, section is IConfigurationSection { Path: { Length: > 0 } path }
-            ? path + ":" + nameof(CostLedgerOptions.DatabasePath)
-            : CostLedgerDatabaseValidator.DefaultKey);
+        return Register(builder, SqliteSection.Bind<CostLedgerOptions>(builder, section, CostLedgerDatabaseValidator.DefaultKey));
     }
 
     private static HybridInferenceBuilder Register(HybridInferenceBuilder builder, string pathKey)

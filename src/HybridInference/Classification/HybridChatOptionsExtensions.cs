@@ -12,6 +12,9 @@ public static class HybridChatOptionsExtensions
     /// <summary>The key of the data policy in <see cref="ChatOptions.AdditionalProperties"/>.</summary>
     public const string DataPolicyKey = "HybridInference.DataPolicy";
 
+    /// <summary>The key of the refinement request in <see cref="ChatOptions.AdditionalProperties"/>.</summary>
+    public const string RefinementKey = "HybridInference.Refinement";
+
     /// <summary>Sets the task category, which then wins over the classifier's rules.</summary>
     /// <param name="options">The request's options; changed in place.</param>
     /// <param name="category">The category.</param>
@@ -42,6 +45,47 @@ public static class HybridChatOptionsExtensions
 
         (options.AdditionalProperties ??= [])[DataPolicyKey] = policy;
         return options;
+    }
+
+    /// <summary>
+    /// Asks for "local first pass, cloud refinement": the caller gets the local answer at once, and a cloud refinement
+    /// of it (the original prompt, the local draft and <c>Refinement:Instruction</c>) is queued in the outbox and sent
+    /// when the cloud is reachable. Read it with <see cref="RefinementExtensions.GetRefinement(ChatResponse)"/>; every
+    /// <see cref="IRefinementListener"/> hears how it ended. LocalOnly data is never refined in the cloud nor written
+    /// to the outbox (the outcome says <see cref="RefinementStatus.LocalOnly"/>); an answer that came from the cloud
+    /// needs none (<see cref="RefinementStatus.NotNeeded"/>).
+    /// </summary>
+    /// <param name="options">The request's options; changed in place.</param>
+    /// <param name="enabled"><see langword="false"/> turns off a <c>Refinement:Categories</c> default for this request.</param>
+    /// <returns><paramref name="options"/>, for chaining.</returns>
+    public static ChatOptions WithRefinement(this ChatOptions options, bool enabled = true)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        (options.AdditionalProperties ??= [])[RefinementKey] = enabled;
+        return options;
+    }
+
+    /// <summary>Gets whether the request asked for a refinement, if it said.</summary>
+    /// <param name="options">The request's options.</param>
+    /// <returns>The request's choice, or <see langword="null"/> when it made none (the category's default applies).</returns>
+    /// <exception cref="ArgumentException">The value under <see cref="RefinementKey"/> is not a <see cref="bool"/> (nor <c>true</c>/<c>false</c> as text or JSON).</exception>
+    public static bool? GetRefinement(this ChatOptions? options)
+    {
+        if (options?.AdditionalProperties is not { } properties || !properties.TryGetValue(RefinementKey, out var value) || value is null)
+        {
+            return null;
+        }
+
+        return value switch
+        {
+            bool enabled => enabled,
+            string text when bool.TryParse(text, out var parsed) => parsed,
+            System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.True } => true,
+            System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.False } => false,
+            System.Text.Json.Nodes.JsonValue json when json.TryGetValue<bool>(out var parsed) => parsed,
+            _ => throw new ArgumentException(
+                $"The request setting {RefinementKey} must be true or false; it is a {value.GetType().Name}.", nameof(options)),
+        };
     }
 
     /// <summary>Gets the task category set on the request, if any.</summary>

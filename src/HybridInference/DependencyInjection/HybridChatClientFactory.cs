@@ -1,6 +1,7 @@
 using HybridInference.Cost;
 using HybridInference.Internal;
 using HybridInference.Pools;
+using HybridInference.Refinement;
 using HybridInference.Status;
 using HybridInference.Telemetry;
 using Microsoft.Extensions.AI;
@@ -76,7 +77,8 @@ internal static class HybridChatClientFactory
             localWindows.ConfiguredLimit = options.Routing.LocalContextLimit;
         }
 
-        // The spine: the user's middleware around it all, then meter, classifier, history fitting (when on), router.
+        // The spine: the user's middleware around it all, then refinement (with a cloud lane), meter, classifier, history
+        // fitting (when on), router.
         var policy = services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit, localWindows);
         var history = options.Local.History;
         var reducer = services.GetService<IChatReducer>();
@@ -87,6 +89,12 @@ internal static class HybridChatClientFactory
 
         var spine = new ChatClientBuilder(localLane);
         Apply(chain.Chat, spine);
+        var refinements = cloudLane is null ? null : services.GetRequiredService<RefinementCoordinator>();
+        if (refinements is not null)
+        {
+            spine.UseRefinement(refinements);
+        }
+
         spine
             .UseCostMeter(options.Routing.RequestTimeout, options.Observability.CaptureMessageContent)
             .UseTaskClassifier(options.Classification, options.Privacy, options.Routing, tokenizers, historyFitting: history.Mode != HistoryMode.Off);
@@ -104,6 +112,19 @@ internal static class HybridChatClientFactory
         components.SetPools(localPool.GetService<BackendPoolChatClient>(), cloudPool?.GetService<BackendPoolChatClient>());
         components.LocalCircuit = localLane.GetService<CircuitBreaker.LaneCircuit>();
         components.CloudCircuit = cloudLane?.GetService<CircuitBreaker.LaneCircuit>();
+        if (refinements is not null)
+        {
+            // The chain that sends refinements: metered and classified like any request (its cost is recorded, its
+            // personal data redacted), always routed to the cloud lane, never answered locally.
+            var sender = new ChatClientBuilder(new RefinementRouting.NoLocalLane())
+                .UseCostMeter(options.Routing.RequestTimeout, options.Observability.CaptureMessageContent)
+                .UseTaskClassifier(options.Classification, options.Privacy, configure: null, options.Routing, tokenizers)
+                .UseHybridRouter(cloudLane, RefinementRouting.Instance)
+                .Build(services);
+            refinements.Attach(sender, components.CloudCircuit, cloudLane!.GetService<RateLimiting.CloudRateLimiter>());
+            components.Refines = true;
+        }
+
         return client;
     }
 

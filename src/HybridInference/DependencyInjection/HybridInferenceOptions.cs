@@ -46,6 +46,10 @@ public sealed class HybridInferenceOptions
     /// <summary>Gets what happens to requests that contain personal data.</summary>
     public PrivacyOptions Privacy { get; } = new();
 
+    /// <summary>Gets the settings of "local first pass, cloud refinement" and its outbox.</summary>
+    [ValidateObjectMembers]
+    public RefinementOptions Refinement { get; } = new();
+
     /// <summary>Gets the telemetry and record-keeping settings.</summary>
     [ValidateObjectMembers]
     public ObservabilityOptions Observability { get; } = new();

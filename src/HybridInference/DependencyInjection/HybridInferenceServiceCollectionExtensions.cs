@@ -2,11 +2,14 @@ using HybridInference;
 using HybridInference.DependencyInjection;
 using HybridInference.Internal;
 using HybridInference.JsonSchema;
+using HybridInference.Refinement;
 using HybridInference.Status;
 using HybridInference.Telemetry;
 using HybridInference.Tokens;
 using Microsoft.Extensions.AI;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -75,6 +78,20 @@ public static class HybridInferenceServiceCollectionExtensions
         services.TryAddSingleton<IJsonSchemaValidator>(static provider => new JsonSchemaValidator(provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value.Validation.AssertFormats));
         services.TryAddSingleton<ChainComponents>();
         services.TryAddSingleton<IHybridInferenceStatus, HybridInferenceStatusProvider>();
+
+        // The outbox of cloud refinements: in memory unless a durable store is added (AddSqliteOutbox); its worker sends
+        // what waits when the host runs. Nothing runs per request unless a request or a category asks for a refinement.
+        services.TryAddSingleton<IOutboxStore, InMemoryOutboxStore>();
+        services.TryAddSingleton(static provider => provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value.Refinement);
+        services.TryAddSingleton(static provider => new RefinementCoordinator(
+            provider.GetRequiredService<IOutboxStore>(),
+            provider.GetRequiredService<RefinementOptions>(),
+            provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value.Observability.RetentionDays,
+            ChainServices.Time(provider),
+            ChainServices.Logger<RefinementCoordinator>(provider),
+            provider.GetRequiredService<IMeterFactory>(),
+            provider));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboxWorker>());
 
         // The hybrid client is always reachable by its key; the unkeyed IChatClient is it unless the app registered
         // one of its own first (an AddChatClient before this call keeps the app's, and the hybrid client stays here).

@@ -42,6 +42,15 @@ internal static class Failures
         Classify(exception, cancellationToken) is FailureKind.LaneFailure or FailureKind.InvalidAnswer or FailureKind.Verdict;
 
     /// <summary>
+    /// Whether a failed send of an outbox item (a cloud refinement) is the item's own fault, so that it counts towards
+    /// <c>Refinement:Outbox:MaxAttempts</c>: a caller's fault, a prompt too long, an invalid answer. Every other kind
+    /// says the cloud is away or busy (unreachable, timing out, 5xx, 429, its breaker open, its budget full): the item
+    /// waits and is sent again, bounded only by its age.
+    /// </summary>
+    public static bool CountsAgainstOutboxItem(Exception exception, CancellationToken cancellationToken) =>
+        Classify(exception, cancellationToken) is FailureKind.CallerFault or FailureKind.TooLong or FailureKind.InvalidAnswer;
+
+    /// <summary>
     /// Why the lane's circuit breaker counts the failure, for the status: the second column of the table, keyed on the
     /// error kind (<see cref="BackendException.Kind"/>), every kind listed. A failure another one wraps (a stream
     /// interrupted after output was passed on) is counted by the failure inside.

@@ -96,6 +96,13 @@ public sealed class RouteOutcome
     /// </summary>
     public HistoryReduction? History { get; init; }
 
+    /// <summary>
+    /// Gets the request's data policy as the classifier decided it (the request's setting, a sensitive topic, or data
+    /// that was LocalOnly in an earlier turn); <see langword="null"/> when the request failed before it was classified.
+    /// A refinement (<see cref="HybridChatOptionsExtensions.WithRefinement"/>) reads it: LocalOnly work is never refined in the cloud.
+    /// </summary>
+    public DataPolicy? DataPolicy { get; init; }
+
     /// <summary>Gets a value indicating whether the request asked for JSON output (a JSON response format), so its answers were validated.</summary>
     public bool JsonRequired { get; init; }
 

@@ -47,6 +47,7 @@ internal static class RouteOutcomes
             JsonRequired = profile?.RequiresJson ?? false,
             SensitiveTopic = profile?.SensitiveTopic,
             History = request.History,
+            DataPolicy = profile?.DataPolicy,
         };
     }
 
@@ -226,6 +227,7 @@ internal static class RouteOutcomes
             JsonRequired = last.JsonRequired,
             SensitiveTopic = last.SensitiveTopic,
             History = last.History,
+            DataPolicy = last.DataPolicy,
             ServedFromCache = cached,
             Turns = [.. turns],
         };

@@ -35,4 +35,7 @@ public enum RouteReason
 
     /// <summary>The policy chose the cloud, but the cloud circuit breaker is open after repeated cloud failures: local instead.</summary>
     CloudCircuitOpen = 10,
+
+    /// <summary>A cloud refinement of a local draft (<see cref="HybridChatOptionsExtensions.WithRefinement"/>): cloud only, never answered locally.</summary>
+    Refinement = 11,
 }

@@ -22,4 +22,7 @@ public sealed record HybridInferenceStatus
 
     /// <summary>Gets the cloud attempts the cloud circuit breaker counted as failures since start, by reason.</summary>
     public IReadOnlyDictionary<CircuitFailureReason, long> CloudCircuitFailures { get; init; } = new Dictionary<CircuitFailureReason, long>();
+
+    /// <summary>Gets the outbox of cloud refinements; <see langword="null"/> when the chain has no cloud lane (nothing is refined).</summary>
+    public OutboxStatus? Outbox { get; init; }
 }

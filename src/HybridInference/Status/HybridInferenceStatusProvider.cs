@@ -20,12 +20,15 @@ internal sealed class ChainComponents
     /// <summary>Gets or sets the cloud lane's circuit breaker.</summary>
     public LaneCircuit? CloudCircuit { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether the chain refines local answers in the cloud (it has a cloud lane).</summary>
+    public bool Refines { get; set; }
+
     /// <summary>Records the pools of the chain just built.</summary>
     public void SetPools(params BackendPoolChatClient?[] pools) => _pools = [.. pools.OfType<BackendPoolChatClient>()];
 }
 
 /// <summary>Takes <see cref="HybridInferenceStatus"/> snapshots of the hybrid client in the services (building it if it was not yet).</summary>
-internal sealed class HybridInferenceStatusProvider(IServiceProvider services, ChainComponents components, TimeProvider timeProvider) : IHybridInferenceStatus
+internal sealed class HybridInferenceStatusProvider(IServiceProvider services, ChainComponents components, TimeProvider timeProvider, Refinement.RefinementCoordinator refinements) : IHybridInferenceStatus
 {
     public HybridInferenceStatus GetStatus()
     {
@@ -47,6 +50,7 @@ internal sealed class HybridInferenceStatusProvider(IServiceProvider services, C
             LocalCircuitFailures = components.LocalCircuit?.Failures ?? new Dictionary<CircuitFailureReason, long>(),
             CloudCircuit = components.CloudCircuit?.State ?? CircuitState.Closed,
             CloudCircuitFailures = components.CloudCircuit?.Failures ?? new Dictionary<CircuitFailureReason, long>(),
+            Outbox = components.Refines ? refinements.Snapshot() : null,
         };
     }
 }

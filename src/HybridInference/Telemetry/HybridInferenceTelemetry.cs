@@ -27,6 +27,14 @@ internal static class HybridInferenceTelemetry
     public const string TaskCost = "hybrid_inference.task.cost";
     public const string CircuitState = "hybrid_inference.circuit.state";
     public const string ActiveRequests = "hybrid_inference.backend.active_requests";
+    public const string OutboxQueued = "hybrid_inference.outbox.queued";
+    public const string OutboxDelivered = "hybrid_inference.outbox.delivered";
+    public const string OutboxExpired = "hybrid_inference.outbox.expired";
+    public const string OutboxFailed = "hybrid_inference.outbox.failed";
+    public const string OutboxRetries = "hybrid_inference.outbox.retries";
+    public const string OutboxPending = "hybrid_inference.outbox.pending";
+    public const string RefinementsNotSent = "hybrid_inference.refinement.not_sent";
+    public const string UnitItems = "{item}";
     public const string TokenUsage = "gen_ai.client.token.usage";
     public const string OperationDuration = "gen_ai.client.operation.duration";
 
@@ -142,6 +150,7 @@ internal static class HybridInferenceTelemetry
         RouteReason.CloudRateLimited => "cloud_rate_limited",
         RouteReason.CircuitRecovering => "circuit_recovering",
         RouteReason.CloudCircuitOpen => "cloud_circuit_open",
+        RouteReason.Refinement => "refinement",
         _ => "unknown",
     };
 }

@@ -35,6 +35,8 @@ public sealed partial class UnknownConfigurationKeyTests
         { "Privacy:Topics:BuiltInn:0", "Privacy:Topics:BuiltIn" },
         { "Privacy:Topics:Custom:deals:Keyword:0", "Privacy:Topics:Custom:deals:Keywords" },
         { "Observability:RetentionDay", "Observability:RetentionDays" },
+        { "Refinement:Instructon", "Refinement:Instruction" },
+        { "Refinement:Outbox:MaxAttemps", "Refinement:Outbox:MaxAttempts" },
     };
 
     [Theory]
