@@ -6,7 +6,7 @@ namespace HybridInference.Benchmarks.Tokens;
 
 /// <summary>
 /// The token estimate that runs over every prompt: the rules one character at a time (baseline: the estimate before
-/// the bit masks, and still its tail) against <see cref="HeuristicTokenCounter.CountText"/>, which takes 64
+/// the bit masks, and still its tail) against <see cref="HeuristicTokenCounter.CountText(ReadOnlySpan{char})"/>, which takes 64
 /// characters at a time. Both give the same count (a unit test checks it on random text).
 /// </summary>
 [MemoryDiagnoser]
