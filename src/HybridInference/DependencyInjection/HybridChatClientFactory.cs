@@ -105,7 +105,7 @@ internal static class HybridChatClientFactory
         }
 
         var client = spine
-            .UseHybridRouter(cloudLane, policy)
+            .UseHybridRouter(cloudLane, policy, options.Routing.OnCloudUnavailable)
             .Build(services);
 
         var components = services.GetRequiredService<ChainComponents>();

@@ -6,14 +6,14 @@ namespace HybridInference.Errors;
 /// </summary>
 /// <remarks>
 /// <code>
-/// kind           health  breaker  escalates
-/// Cancelled      no      no       no
-/// CallerFault    no      no       no
-/// TooLong        no      no       yes (context_limit)
-/// Refused        no      no       yes
-/// InvalidAnswer  no      yes      yes, after the constrained retries
-/// Verdict        no      yes      no
-/// LaneFailure    yes     yes      yes
+/// kind           health  breaker  escalates                           cloud unavailable (degrades)
+/// Cancelled      no      no       no                                  no
+/// CallerFault    no      no       no                                  no
+/// TooLong        no      no       yes (context_limit)                 no
+/// Refused        no      no       yes                                 yes
+/// InvalidAnswer  no      yes      yes, after the constrained retries  no
+/// Verdict        no      yes      no                                  only the cloud budget's refusal
+/// LaneFailure    yes     yes      yes                                 yes
 /// </code>
 /// A pool fails over to its next backend on every kind but <see cref="FailureKind.Cancelled"/>, before the first
 /// streamed token only.
@@ -92,4 +92,18 @@ internal static class Failures
     /// <summary>Whether the local lane sends the request on to the cloud after this failure (when its data may leave the machine).</summary>
     public static bool Escalates(Exception exception, CancellationToken cancellationToken) =>
         Classify(exception, cancellationToken) is FailureKind.LaneFailure or FailureKind.TooLong or FailureKind.Refused or FailureKind.InvalidAnswer;
+
+    /// <summary>
+    /// Whether a failure of the cloud lane says the cloud could not answer (the last column of the table): it could
+    /// not be reached, timed out, failed (5xx, a malformed answer), limited the rate (429), its breaker refused the
+    /// call or its budget had no room. Not the caller's cancellation or fault, a prompt too long, or an invalid answer:
+    /// those are not the cloud being away, and a local answer would not mend them.
+    /// </summary>
+    public static bool MeansCloudUnavailable(Exception exception, CancellationToken cancellationToken) =>
+        exception is CloudRateLimitExceededException
+        || Classify(exception, cancellationToken) is FailureKind.LaneFailure or FailureKind.Refused;
+
+    /// <summary>The <c>reason</c> tag of a degradation after <paramref name="exception"/> (one that <see cref="MeansCloudUnavailable"/>).</summary>
+    public static string DegradationReason(Exception exception) =>
+        exception is CloudRateLimitExceededException ? Telemetry.HybridInferenceTelemetry.BudgetReason : Telemetry.HybridInferenceTelemetry.ToTag(CircuitReason(exception));
 }

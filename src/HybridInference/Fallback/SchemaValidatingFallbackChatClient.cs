@@ -162,7 +162,8 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient
 
         if (!MayEscalate(state, options) || HedgeOwnsCloud(state))
         {
-            var why = MayEscalate(state, options) ? "the hedged cloud attempt already running is its escalation" : "the request may not leave the machine";
+            var why = MayEscalate(state, options) ? "the hedged cloud attempt already running is its escalation"
+                : Degraded(state) ? "the cloud, which it went to first, could not answer it" : "the request may not leave the machine";
             throw new OutputValidationException(
                 $"The local answer failed JSON Schema validation ({ResponseValidation.Describe(invalid.Reason)}) after {state.ValidationFailures} attempt(s) and {why}: {ResponseValidation.Describe(invalid.Errors)}",
                 invalid.Errors,
@@ -198,7 +199,8 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient
                 ExceptionDispatchInfo.Throw(tooLong);
             }
 
-            var why = _escalation is null ? "no cloud backend is configured" : "the request is local-only";
+            var why = _escalation is null ? "no cloud backend is configured"
+                : Degraded(state) ? "the cloud, which it went to first, could not answer it" : "the request is local-only";
             var what = reason switch
             {
                 EscalationReason.CircuitOpen => "the local circuit breaker is open",
@@ -220,5 +222,9 @@ internal sealed class SchemaValidatingFallbackChatClient : DelegatingChatClient
     private static bool HedgeOwnsCloud(RequestState state) => state.Hedge is { } hedge && !hedge.TryClaimForLocal();
 
     private bool MayEscalate(RequestState state, ChatOptions options) =>
-        _escalation is not null && (state.Profile?.DataPolicy ?? options.GetDataPolicy()) != DataPolicy.LocalOnly;
+        _escalation is not null && (state.Profile?.DataPolicy ?? options.GetDataPolicy()) != DataPolicy.LocalOnly
+        && !Degraded(state);
+
+    /// <summary>Whether the request runs locally because the cloud could not answer it (the router degraded it): it is not sent back there.</summary>
+    private static bool Degraded(RequestState state) => state.Decision is { Reason: RouteReason.CloudUnavailable };
 }

@@ -26,6 +26,8 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     private readonly LaneCircuit? _cloudCircuit;
     private readonly CloudRateLimiter? _cloudBudget;
     private readonly LaneContextWindows? _localWindows;
+    private readonly CloudDegradation? _degrading;
+    private readonly bool[] _degrades;
     private readonly ILogger _logger;
     private volatile bool _disposed;
 
@@ -36,7 +38,11 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     /// <param name="localWindows">The local backends' context windows (configured or reported), or <see langword="null"/> when the local lane has no pool.</param>
     /// <param name="classifier">Classifies requests that arrive without a profile (the router used on its own).</param>
     /// <param name="logger">The logger for decisions.</param>
-    public HybridRouterChatClient(IChatClient localLane, IChatClient? cloudLane, IRoutingPolicy policy, LaneContextWindows? localWindows, TaskClassifier? classifier, ILogger logger)
+    /// <param name="onCloudUnavailable">Which categories run locally when the cloud cannot answer them.</param>
+    /// <param name="metrics">Where degradations are counted.</param>
+    public HybridRouterChatClient(
+        IChatClient localLane, IChatClient? cloudLane, IRoutingPolicy policy, LaneContextWindows? localWindows, TaskClassifier? classifier, ILogger logger,
+        CloudUnavailableOptions onCloudUnavailable, HybridInferenceMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(localLane);
         ArgumentNullException.ThrowIfNull(policy);
@@ -51,6 +57,8 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         _localCircuit = localLane.GetService<LaneCircuit>() is { Lane: BackendLane.Local } local ? local : null;
         _cloudCircuit = cloudLane?.GetService<LaneCircuit>() is { Lane: BackendLane.Cloud } cloud ? cloud : null;
         _cloudBudget = cloudLane?.GetService<CloudRateLimiter>();
+        _degrades = onCloudUnavailable.DegradingCategories();
+        _degrading = cloudLane is null ? null : new CloudDegradation(cloudLane, localLane, _degrades, _localCircuit, localWindows, metrics, logger);
     }
 
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -126,7 +134,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             "The request has no task profile: put the task classifier in front of the router, or give the router a classifier.")).Classify(messages, options);
         var preferred = _policy.Decide(profile);
         var waitForBudget = _cloudBudget is not null && preferred is { Target: RouteTarget.Cloud, Reason: RouteReason.Category or RouteReason.Policy }
-            && !_cloudBudget.HasRoomNow(profile.BudgetTokens);
+            && Degrades(profile) && !_cloudBudget.HasRoomNow(profile.BudgetTokens);
         return waitForBudget
             ? DecideAfterBudgetAsync(profile, preferred, state, cancellationToken)
             : new ValueTask<IChatClient>(Commit(profile, preferred, States(cloudHasRoom: true), state));
@@ -140,11 +148,19 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
     private IChatClient Commit(TaskProfile profile, RouteDecision preferred, in LaneStates lanes, RequestState state)
     {
-        var decision = RouteConstraints.Decide(profile, preferred, lanes, state.Sequence);
+        var decision = RouteConstraints.Decide(profile, preferred, lanes, state.Sequence, Degrades(profile));
         state.Decision = decision;
         Log.Routed(_logger, profile.Category, profile.EstimatedPromptTokens, decision.Target, decision.Reason);
-        return decision.Target == RouteTarget.Cloud ? _cloudLane! : _localLane;
+
+        // Work that may run locally goes through the degradation, which answers it locally when the cloud cannot (or
+        // fails it with a typed error when its category may not degrade); work the cloud alone may do goes straight.
+        return decision.Target != RouteTarget.Cloud ? _localLane
+            : decision.Reason is RouteReason.Category or RouteReason.Policy or RouteReason.CircuitRecovering ? _degrading!
+            : _cloudLane!;
     }
+
+    /// <summary>Whether <c>Routing:OnCloudUnavailable</c> lets the request's category run locally when the cloud cannot take it.</summary>
+    private bool Degrades(TaskProfile profile) => (uint)profile.Category < (uint)_degrades.Length && _degrades[(int)profile.Category];
 
     private static async Task<ChatResponse> AfterSelectionAsync(
         ValueTask<IChatClient> selection, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)

@@ -21,8 +21,14 @@ public static class HybridRouterChatClientBuilderExtensions
     /// The routing rules; the <see cref="IRoutingPolicy"/> in the services, or <see cref="DefaultRoutingPolicy"/> with
     /// the local context limit the local windows allow (the largest known one; 4096 while none is known), when <see langword="null"/>.
     /// </param>
+    /// <param name="onCloudUnavailable">
+    /// What a request that may run locally (sent to the cloud by its category or the policy) does when the cloud cannot
+    /// answer it (<c>Routing:OnCloudUnavailable</c>): answered by the local lane at once (route reason
+    /// <see cref="RouteReason.CloudUnavailable"/>) or failed with <see cref="CloudUnavailableException"/>, per category;
+    /// the defaults (routine and complex work degrade, safety-critical work fails) when <see langword="null"/>.
+    /// </param>
     /// <returns><paramref name="builder"/>.</returns>
-    public static ChatClientBuilder UseHybridRouter(this ChatClientBuilder builder, IChatClient? cloudLane, IRoutingPolicy? policy = null)
+    public static ChatClientBuilder UseHybridRouter(this ChatClientBuilder builder, IChatClient? cloudLane, IRoutingPolicy? policy = null, CloudUnavailableOptions? onCloudUnavailable = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Use((inner, services) =>
@@ -34,7 +40,9 @@ public static class HybridRouterChatClientBuilderExtensions
                 policy ?? services.GetService(typeof(IRoutingPolicy)) as IRoutingPolicy ?? new DefaultRoutingPolicy(localContextLimit: null, windows),
                 windows,
                 new TaskClassifier(new ClassificationOptions(), ChainServices.TokenCounter(services)),
-                ChainServices.Logger<HybridRouterChatClient>(services));
+                ChainServices.Logger<HybridRouterChatClient>(services),
+                onCloudUnavailable ?? new CloudUnavailableOptions(),
+                ChainServices.Metrics(services));
         });
     }
 }

@@ -38,4 +38,11 @@ public enum RouteReason
 
     /// <summary>A cloud refinement of a local draft (<see cref="HybridChatOptionsExtensions.WithRefinement"/>): cloud only, never answered locally.</summary>
     Refinement = 11,
+
+    /// <summary>
+    /// The request went to the cloud, the cloud failed it (unreachable, timing out, 5xx, 429, its budget full, its
+    /// breaker open) before any output, and <c>Routing:OnCloudUnavailable</c> lets its category run locally: answered
+    /// by the local lane instead.
+    /// </summary>
+    CloudUnavailable = 15,
 }

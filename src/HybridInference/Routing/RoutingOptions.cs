@@ -93,4 +93,14 @@ public sealed class RoutingOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", Defaults.MaximumDurationText)]
     public TimeSpan? HedgeDelay { get; set; }
+
+    /// <summary>
+    /// Gets what a request that went to the cloud for its category or a policy does when the cloud fails it before any
+    /// output (unreachable, timing out, 5xx, 429, its budget full, its breaker open): answered locally at once
+    /// (<see cref="CloudUnavailableAction.Degrade"/>, route reason <see cref="RouteReason.CloudUnavailable"/>), or failed
+    /// with <see cref="CloudUnavailableException"/> (<see cref="CloudUnavailableAction.Fail"/>), per category
+    /// (<c>Routing:OnCloudUnavailable:Routine</c>, <c>:Complex</c>, <c>:SafetyCritical</c>). Defaults: routine and
+    /// complex work degrade, safety-critical work fails.
+    /// </summary>
+    public CloudUnavailableOptions OnCloudUnavailable { get; } = new();
 }

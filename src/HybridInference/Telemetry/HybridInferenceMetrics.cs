@@ -24,6 +24,7 @@ internal sealed class HybridInferenceMetrics
     private CircuitBreakerStateProvider? _localCircuit;
     private CircuitBreakerStateProvider? _cloudCircuit;
     private volatile Pools.BackendChatClient[] _backends = [];
+    private readonly Counter<long> _degradations;
 
     public HybridInferenceMetrics(IMeterFactory meterFactory)
     {
@@ -63,6 +64,8 @@ internal sealed class HybridInferenceMetrics
             ObserveActiveRequests,
             unit: "{request}",
             description: "Requests in flight at each backend, by backend and lane.");
+        _degradations = _meter.CreateCounter<long>(
+            HybridInferenceTelemetry.Degradations, description: "Requests the cloud failed that were answered locally instead, by category and the cloud's failure.");
     }
 
     /// <summary>Adds the backends of a pool to the active-requests instrument.</summary>
@@ -239,5 +242,17 @@ internal sealed class HybridInferenceMetrics
             _ => 1, // Open and Isolated both keep traffic away.
         };
         return new Measurement<int>(state, new KeyValuePair<string, object?>(HybridInferenceTelemetry.LaneTag, lane));
+    }
+
+    /// <summary>Counts a request the cloud failed that is answered locally instead; <paramref name="reason"/> is a tag value (<see cref="HybridInferenceTelemetry.ToTag(CircuitFailureReason)"/>, or <c>budget</c>).</summary>
+    public void RecordDegradation(TaskCategory category, string reason)
+    {
+        if (_degradations.Enabled)
+        {
+            _degradations.Add(
+                1,
+                new KeyValuePair<string, object?>(HybridInferenceTelemetry.CategoryTag, HybridInferenceTelemetry.ToTag(category)),
+                new KeyValuePair<string, object?>(HybridInferenceTelemetry.ReasonTag, reason));
+        }
     }
 }

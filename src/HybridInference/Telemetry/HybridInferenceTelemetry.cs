@@ -151,6 +151,29 @@ internal static class HybridInferenceTelemetry
         RouteReason.CircuitRecovering => "circuit_recovering",
         RouteReason.CloudCircuitOpen => "cloud_circuit_open",
         RouteReason.Refinement => "refinement",
+        RouteReason.CloudUnavailable => "cloud_unavailable",
         _ => "unknown",
+    };
+
+    /// <summary>
+    /// Requests the cloud failed that were answered locally instead (<see cref="RouteReason.CloudUnavailable"/>), by
+    /// <c>category</c> and <c>reason</c> (the cloud's failure: timeout, server_error, refused, rate_limited, budget...).
+    /// </summary>
+    public const string Degradations = "hybrid_inference.degradations";
+
+    /// <summary>The <c>reason</c> tag of a degradation whose cloud call the cloud budget refused.</summary>
+    public const string BudgetReason = "budget";
+
+    /// <summary>The <c>reason</c> tag of a degradation or a failure the cloud lane's breaker counts.</summary>
+    public static string ToTag(CircuitFailureReason reason) => reason switch
+    {
+        CircuitFailureReason.Timeout => "timeout",
+        CircuitFailureReason.ServerError => "server_error",
+        CircuitFailureReason.Refused => "refused",
+        CircuitFailureReason.Validation => "validation",
+        CircuitFailureReason.Disconnected => "disconnected",
+        CircuitFailureReason.RateLimited => "rate_limited",
+        CircuitFailureReason.Misconfigured => "misconfigured",
+        _ => "other",
     };
 }

@@ -17,15 +17,21 @@ public sealed class CloudCircuitTests
 
     private static readonly ChatOptions Complex = new ChatOptions().WithTaskCategory(TaskCategory.Complex);
 
+    private static readonly ChatOptions SafetyCritical = new ChatOptions().WithTaskCategory(TaskCategory.SafetyCritical);
+
     private static BackendException ServerError() => new(BackendErrorKind.ServerError, "The backend 'cloud' answered 500.", 500);
 
+    /// <summary>Two cloud failures of safety-critical work, which fails rather than degrades (Routing:OnCloudUnavailable's default).</summary>
     private static async Task TripAsync(HybridHost host)
     {
         host.Cloud!.Throw(ServerError()).Throw(ServerError());
         for (var i = 0; i < 2; i++)
         {
-            await Assert.ThrowsAsync<BackendException>(() => host.Chat.GetResponseAsync(User("Plan the migration."), Complex));
+            var error = await Assert.ThrowsAsync<CloudUnavailableException>(() => host.Chat.GetResponseAsync(User("Check the dosage."), SafetyCritical));
+            Assert.IsType<BackendException>(error.InnerException);
         }
+
+        Assert.Empty(host.Local.Requests);
     }
 
     [Fact]
