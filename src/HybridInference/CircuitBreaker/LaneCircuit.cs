@@ -72,6 +72,9 @@ internal sealed class LaneCircuit
         }
     }
 
+    /// <summary>Gets how many health probes of the lane's backends have passed since the pool was built (0 when it has no probes).</summary>
+    public long ProbePasses => _health?.Passes ?? 0;
+
     /// <summary>Gets a value indicating whether a health probe of the lane passed after the circuit last opened.</summary>
     private bool ProbePassedSinceOpened => _health is { } health && health.Passes > Interlocked.Read(ref _passesAtOpen);
 

@@ -11,11 +11,17 @@ internal sealed partial class RefinementCoordinator
     private readonly SemaphoreSlim _pass = new(1, 1);
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
 
+    /// <summary>The cloud lane's passed health probes when a send last failed: a pass after it ends the backoff.</summary>
+    private long _probePassesAtFailure;
+
     /// <summary>
     /// Runs one pass: ends as expired (and logs once) every item older than <c>Refinement:Outbox:MaxAge</c> and the
     /// refinements that found the outbox full since the last pass; then, unless the cloud's breaker is open, sends the
     /// waiting items oldest first while the cloud budget has room. A failed send makes the oldest item wait
     /// (<c>RetryDelay</c>, doubling, up to <c>MaxRetryDelay</c>) and the items after it wait with it, so they leave in order.
+    /// A health probe of a cloud backend that passes after the last failed send ends that wait: the cloud is back, and
+    /// the first refinement goes out at the next pass after the probe (as the breaker's break ends on it), not a
+    /// backoff later.
     /// </summary>
     /// <returns>How many items were delivered.</returns>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
@@ -66,7 +72,8 @@ internal sealed partial class RefinementCoordinator
         foreach (var item in _store.ReadWaiting(RefinementDefaults.BatchSize))
         {
             var now = _time.GetUtcNow();
-            if (item.NextAttemptAt > now || cloud.Circuit is { IsRejecting: true } || cloud.Budget?.HasRoomNow(1) == false)
+            var probedSinceFailure = cloud.Circuit is { } circuit && circuit.ProbePasses > Interlocked.Read(ref _probePassesAtFailure);
+            if ((item.NextAttemptAt > now && !probedSinceFailure) || cloud.Circuit is { IsRejecting: true } || cloud.Budget?.HasRoomNow(1) == false)
             {
                 break; // Waiting out its backoff, the breaker or the budget; the items after it wait too.
             }
@@ -121,6 +128,7 @@ internal sealed partial class RefinementCoordinator
             return true;
         }
 
+        Interlocked.Exchange(ref _probePassesAtFailure, _cloud?.Circuit?.ProbePasses ?? 0);
         var exponent = Math.Min(sent.Sends - 1, 30);
         var delay = TimeSpan.FromTicks((long)Math.Min(_options.Outbox.RetryDelay.Ticks * Math.Pow(2, exponent), _options.Outbox.MaxRetryDelay.Ticks));
         _store.Reschedule(item.Id, sent.Sends, sent.Refusals, _time.GetUtcNow() + delay);

@@ -36,7 +36,9 @@ internal sealed class HybridHost : IDisposable
     /// <param name="withCloud">Whether a cloud backend is registered.</param>
     /// <param name="services">More services, registered before the chain.</param>
     /// <param name="wrapLocal">What the chain gets as its local backend around the fake (for example one that answers health probes).</param>
-    public static HybridHost Create(string? json = null, bool withCloud = true, Action<IServiceCollection>? services = null, Func<FakeChatClient, IChatClient>? wrapLocal = null)
+    /// <param name="wrapCloud">What the chain gets as its cloud backend around the fake.</param>
+    public static HybridHost Create(
+        string? json = null, bool withCloud = true, Action<IServiceCollection>? services = null, Func<FakeChatClient, IChatClient>? wrapLocal = null, Func<FakeChatClient, IChatClient>? wrapCloud = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json ?? DefaultJson)))
@@ -52,7 +54,7 @@ internal sealed class HybridHost : IDisposable
             .AddLocalBackend("local", _ => wrapLocal?.Invoke(local) ?? local);
         if (cloud is not null)
         {
-            builder.AddCloudBackend("cloud", _ => cloud);
+            builder.AddCloudBackend("cloud", _ => wrapCloud?.Invoke(cloud) ?? cloud);
         }
 
         return new HybridHost(collection.BuildServiceProvider(), local, cloud, time);
