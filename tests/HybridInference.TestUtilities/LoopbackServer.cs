@@ -63,11 +63,14 @@ public sealed class LoopbackServer : IAsyncDisposable
     /// <summary>Gets the number of requests whose connection the client closed before the answer was complete.</summary>
     public int ClientAborts => Volatile.Read(ref _aborted);
 
-    public static async Task<LoopbackServer> StartAsync()
+    public static Task<LoopbackServer> StartAsync() => StartAsync(port: 0);
+
+    /// <summary>Starts a server on <paramref name="port"/> of 127.0.0.1 (0: any free port): the port of one disposed before, to plug a stopped server back in.</summary>
+    public static async Task<LoopbackServer> StartAsync(int port)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseKestrel().UseUrls($"http://127.0.0.1:{port}");
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.AllowSynchronousIO = false);
         var app = builder.Build();
         var server = new LoopbackServer(app);
