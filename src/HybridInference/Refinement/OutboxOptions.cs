@@ -24,7 +24,10 @@ public sealed class OutboxOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan PollInterval { get; set; } = RefinementDefaults.PollInterval;
 
-    /// <summary>Gets or sets the wait after an item's first failed send; it doubles with each failure up to <see cref="MaxRetryDelay"/>. Default 1 second; 10 ms to 1 hour.</summary>
+    /// <summary>
+    /// Gets or sets the wait after an item's first failed send; it doubles with each failure up to <see cref="MaxRetryDelay"/>.
+    /// A health probe of a cloud backend that passes after the failed send ends the wait. Default 1 second; 10 ms to 1 hour.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan RetryDelay { get; set; } = RefinementDefaults.RetryDelay;
 
