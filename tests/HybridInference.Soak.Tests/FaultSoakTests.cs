@@ -13,7 +13,8 @@ namespace HybridInference.Soak.Tests;
 /// <summary>
 /// The fault soak: 20,000 requests at concurrency 64 through the whole chain built from configuration, over real HTTP
 /// to two local and two cloud servers on 127.0.0.1 that inject faults at random from a fixed seed, with a local
-/// outage in the middle, and hedging on. Every promise the library makes about failures and data is checked at the end.
+/// outage in the middle, then a cloud outage (degradable work answered locally), hedging on, and a share of requests
+/// refined in the cloud through the outbox. Every promise the library makes about failures and data is checked at the end.
 /// </summary>
 public sealed class FaultSoakTests(ITestOutputHelper output)
 {
@@ -40,15 +41,23 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
         {
             InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == "HybridInference" && instrument.Name is "hybrid_inference.task.cost" or "hybrid_inference.hedges")
+                if (instrument.Meter.Name == "HybridInference" && instrument.Name is "hybrid_inference.task.cost" or "hybrid_inference.hedges" or "hybrid_inference.degradations"
+                    || instrument.Name.StartsWith("hybrid_inference.outbox.", StringComparison.Ordinal) || instrument.Name == "hybrid_inference.refinement.not_sent")
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
             },
         };
         taskCost.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref tasksMeasured));
-        taskCost.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        var counted = new ConcurrentDictionary<string, long>();
+        taskCost.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
+            if (instrument.Name != "hybrid_inference.hedges")
+            {
+                counted.AddOrUpdate(instrument.Name["hybrid_inference.".Length..], value, (_, n) => n + value);
+                return;
+            }
+
             foreach (var tag in tags)
             {
                 if (tag.Key == "winner")
@@ -69,18 +78,37 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
                 .AddSqliteCostLedger(configuration.GetSection("HybridInference:Observability:Ledger"));
             await using var provider = services.BuildServiceProvider();
             var chat = provider.GetRequiredService<IChatClient>();
+            var hosted = provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().ToList(); // the outbox's worker
+            foreach (var service in hosted)
+            {
+                await service.StartAsync(CancellationToken.None);
+            }
+
             var ledger = provider.GetRequiredService<ICostLedger>();
             var outcomes = new ConcurrentDictionary<string, int>();
             var wrong = new ConcurrentQueue<string>();
 
             // Warm up (connections, JIT, pools), then take the memory baseline.
-            await RunAsync(chat, 0, Warmup, outcomes, wrong, sentinels, locals);
+            await RunAsync(chat, 0, Warmup, outcomes, wrong, sentinels, locals, clouds);
             var before = SettledMemory();
             var clock = Stopwatch.StartNew();
 
-            await RunAsync(chat, Warmup, Warmup + Requests, outcomes, wrong, sentinels, locals);
+            await RunAsync(chat, Warmup, Warmup + Requests, outcomes, wrong, sentinels, locals, clouds);
 
             var elapsed = clock.Elapsed;
+
+            // The refinements still waiting go out (the clouds are back); each ends delivered, expired or failed.
+            var drain = Stopwatch.StartNew();
+            while (provider.GetRequiredService<IHybridInferenceStatus>().GetStatus().Outbox!.Waiting > 0 && drain.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(100);
+            }
+
+            foreach (var service in hosted)
+            {
+                await service.StopAsync(CancellationToken.None);
+            }
+
             await ledger.FlushAsync();
             var after = SettledMemory();
             var status = provider.GetRequiredService<IHybridInferenceStatus>().GetStatus();
@@ -93,7 +121,11 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
             output.WriteLine("outcomes: " + Describe(outcomes));
             output.WriteLine($"local breaker: {string.Join(", ", sentinels.BreakerEvents)}; at the end {status.LocalCircuit}");
             output.WriteLine("hedges (Routing:HedgeDelay 0.25 s): " + Describe(hedges));
-            output.WriteLine($"ledger rows {recorded}, dropped {ledger.DroppedRecords}; task.cost measurements {Interlocked.Read(ref tasksMeasured)}; requests {total}");
+            var outbox = status.Outbox!;
+            var refinements = counted.GetValueOrDefault("outbox.queued");
+            output.WriteLine($"cloud outage (requests 12,000 to 13,499): degraded to local {counted.GetValueOrDefault("degradations")} ({100.0 * counted.GetValueOrDefault("degradations") / total:F1}% of requests); cloud breaker: {string.Join(", ", sentinels.BreakerEvents.Where(e => e.EndsWith("cloud", StringComparison.Ordinal)).GroupBy(e => e).Select(g => $"{g.Key} {g.Count()}"))}");
+            output.WriteLine($"refinements queued {refinements} ({100.0 * refinements / total:F1}% of requests): delivered {outbox.Delivered}, expired {outbox.Expired}, failed {outbox.Failed}, waiting {outbox.Waiting}; retries {counted.GetValueOrDefault("outbox.retries")}; not sent {counted.GetValueOrDefault("refinement.not_sent")} (local-only or answered by the cloud)");
+            output.WriteLine($"ledger rows {recorded}, dropped {ledger.DroppedRecords}; task.cost measurements {Interlocked.Read(ref tasksMeasured)}; requests {total} and refinement sends");
             output.WriteLine($"managed memory after a full GC: {before / 1024.0 / 1024:F1} MB before, {after / 1024.0 / 1024:F1} MB after");
             output.WriteLine($"sentinels checked in {sentinels.LogLines} log lines, {sentinels.SpanTags} span attributes, {sentinels.MetricTags} metric tags and every exception");
 
@@ -103,8 +135,11 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
             Assert.Contains("opened local", sentinels.BreakerEvents);
             Assert.Contains("closed local", sentinels.BreakerEvents);
             Assert.Equal(Polly.CircuitBreaker.CircuitState.Closed, status.LocalCircuit);
-            Assert.Equal((total, 0L), (recorded, ledger.DroppedRecords));
-            Assert.Equal(total, Interlocked.Read(ref tasksMeasured));
+            Assert.Equal((Interlocked.Read(ref tasksMeasured), 0L), (recorded, ledger.DroppedRecords)); // callers' requests and refinement sends alike
+            Assert.True(Interlocked.Read(ref tasksMeasured) >= total + outbox.Delivered, "a request or a delivered refinement was not measured");
+            Assert.True(counted.GetValueOrDefault("degradations") > 0, "the cloud outage degraded nothing");
+            Assert.True(refinements > 0, "nothing was refined");
+            Assert.Equal((0L, refinements), (outbox.Waiting, outbox.Delivered + outbox.Expired + outbox.Failed));
             Assert.True(after - before < 6 * 1024 * 1024, $"managed memory grew by {(after - before) / 1024.0 / 1024:F1} MB");
             Assert.True(outcomes.GetValueOrDefault("answer") > Requests * 0.8, "fewer than 80% of the requests were answered");
         }
@@ -127,11 +162,11 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Sends requests <paramref name="from"/> to <paramref name="to"/>: plain, streamed, JSON, complex (cloud) and
-    /// local-only, chosen from a fixed seed; the local servers go down for a stretch in the middle.
+    /// Sends requests <paramref name="from"/> to <paramref name="to"/>: plain, streamed, JSON, complex (cloud), refined
+    /// and local-only, chosen from a fixed seed; the local servers go down for a stretch in the middle, then the clouds.
     /// </summary>
     private static Task RunAsync(
-        IChatClient chat, int from, int to, ConcurrentDictionary<string, int> outcomes, ConcurrentQueue<string> wrong, Sentinels sentinels, FaultyServer[] locals) =>
+        IChatClient chat, int from, int to, ConcurrentDictionary<string, int> outcomes, ConcurrentQueue<string> wrong, Sentinels sentinels, FaultyServer[] locals, FaultyServer[] clouds) =>
         Parallel.ForAsync(from, to, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (i, cancellationToken) =>
         {
             if (i is 8_000 or 10_000)
@@ -142,6 +177,14 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
                 }
             }
 
+            if (i is 12_000 or 13_500)
+            {
+                foreach (var cloud in clouds)
+                {
+                    cloud.Outage = i == 12_000;
+                }
+            }
+
             var kind = new Random(i).Next(100);
             var localOnly = kind >= 90;
             var prompt = (localOnly ? FaultyServer.LocalOnlyMarker + " " : string.Empty) + $"Summarize note {i}: {Sentinels.PromptText} the meeting moved.";
@@ -149,6 +192,8 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
             {
                 < 15 => new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(PersonSchema, "person") },
                 < 30 => new ChatOptions().WithTaskCategory(TaskCategory.Complex),
+                < 36 => new ChatOptions().WithRefinement(),
+                >= 95 => new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly).WithRefinement(), // never refined: its data stays here
                 >= 90 => new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly),
                 _ => new ChatOptions(),
             };
