@@ -12,6 +12,11 @@ namespace HybridInference.OpenAI.Tests;
 /// the cloud breaker opens within seconds, and once the cloud is back its first passed health probe ends the break
 /// (set to ten minutes) and the waiting refinements go out.
 /// </summary>
+/// <remarks>
+/// Runs alone (<see cref="CloudOutageCollection"/>): while the cloud's port is free, a server another test starts
+/// could be given it, and would then get this chain's probes and refinements.
+/// </remarks>
+[Collection(CloudOutageCollection.Name)]
 public sealed class CloudOutageOverHttpTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
@@ -124,4 +129,12 @@ public sealed class CloudOutageOverHttpTests(ITestOutputHelper output) : IAsyncL
         Assert.Equal("cloud", complexAgain);
         Assert.Equal(CircuitState.Closed, circuit());
     }
+}
+
+/// <summary>The collection of tests that free a port and take it again: run with no other test in parallel.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class CloudOutageCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "cloud outage (a port freed and taken again)";
 }
