@@ -94,12 +94,12 @@ internal static class RouteOutcomes
     public const string TurnKeyPrefix = RequestState.OutcomePropertyKey + ".Turn.";
 
     /// <summary>Whether an update asks for a tool to be called.</summary>
+    /// <remarks>Text, the usual content, is told apart first by its exact (sealed) type, before the costlier check of an open class.</remarks>
     public static bool AsksForTool(ChatResponseUpdate update)
     {
-        var contents = update.Contents;
-        for (var i = 0; i < contents.Count; i++)
+        foreach (var content in UpdateContents.Of(update))
         {
-            if (contents[i] is FunctionCallContent)
+            if (content is not TextContent and FunctionCallContent)
             {
                 return true;
             }
