@@ -7,21 +7,19 @@ namespace HybridInference.ToolLoops;
 /// recorded, on the chain's <see cref="TimeProvider"/>).
 /// </summary>
 /// <remarks>
-/// Thread-safe: one lock guards the map and the order of arrival, and only turns of tool loops take it; whether
-/// anything is remembered at all is one field read (<see cref="IsEmpty"/>), so a request without tools never locks.
-/// Every remembered call has exactly one entry in the order queue (stamped); an entry replaced or removed leaves a stale
-/// one behind, skipped when it reaches the front. The queue is kept within the bound too, so memory stays bounded
-/// even when the same id is recorded over and over.
+/// Thread-safe: one lock guards the map and the list of calls in the order they were recorded (a call recorded again
+/// moves to the end), and only turns of tool loops take it; whether anything is remembered at all is one field read
+/// (<see cref="IsEmpty"/>), so a request without tools never locks. All calls live equally long, so the expired ones are
+/// always at the front of the list, where the bound takes from too.
 /// </remarks>
 internal sealed class ToolCallRegistry
 {
-    private readonly Dictionary<string, Entry> _calls = new(StringComparer.Ordinal);
-    private readonly Queue<(string CallId, long Stamp)> _order = new();
+    private readonly Dictionary<string, LinkedListNode<Entry>> _calls = new(StringComparer.Ordinal);
+    private readonly LinkedList<Entry> _order = new();
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private readonly long _expiryTicks;
     private readonly int _capacity;
-    private long _stamp;
     private int _count;
 
     /// <summary>Initializes a new instance of the <see cref="ToolCallRegistry"/> class.</summary>
@@ -35,7 +33,7 @@ internal sealed class ToolCallRegistry
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
         _capacity = capacity;
-        _expiryTicks = (long)Math.Min(expiry.TotalSeconds * time.TimestampFrequency, long.MaxValue / 2);
+        _expiryTicks = (long)Math.Min(expiry.TotalSeconds * time.TimestampFrequency, long.MaxValue / 4);
     }
 
     /// <summary>Gets a value indicating whether no call is remembered (expired ones may still count until the next record or lookup).</summary>
@@ -44,7 +42,7 @@ internal sealed class ToolCallRegistry
     /// <summary>Gets the number of calls remembered, expired ones not yet forgotten included.</summary>
     public int Count => Volatile.Read(ref _count);
 
-    /// <summary>Remembers where the turn that made the call <paramref name="callId"/> ran; a call recorded again is replaced.</summary>
+    /// <summary>Remembers where the turn that made the call <paramref name="callId"/> ran; a call recorded again is replaced, its time started again.</summary>
     public void Record(string callId, ToolLoopLane lane)
     {
         ArgumentException.ThrowIfNullOrEmpty(callId);
@@ -53,12 +51,16 @@ internal sealed class ToolCallRegistry
         {
             var now = _time.GetTimestamp();
             ForgetExpired(now);
-            var stamp = ++_stamp;
-            _calls[callId] = new Entry(lane, now + _expiryTicks, stamp);
-            _order.Enqueue((callId, stamp));
-            while (_order.Count > _capacity)
+            if (_calls.Remove(callId, out var known))
             {
-                ForgetOldest();
+                _order.Remove(known);
+            }
+
+            _calls[callId] = _order.AddLast(new Entry(callId, lane, now + _expiryTicks));
+            while (_calls.Count > _capacity)
+            {
+                _calls.Remove(_order.First!.Value.CallId);
+                _order.RemoveFirst();
             }
 
             Volatile.Write(ref _count, _calls.Count);
@@ -70,42 +72,27 @@ internal sealed class ToolCallRegistry
     {
         lock (_gate)
         {
-            var now = _time.GetTimestamp();
-            ForgetExpired(now);
-            return _calls.TryGetValue(callId, out var entry) && entry.Expires > now ? entry.Lane : null;
+            ForgetExpired(_time.GetTimestamp());
+            return _calls.TryGetValue(callId, out var node) ? node.Value.Lane : null;
         }
     }
 
     private void ForgetExpired(long now)
     {
-        // Calls arrive in time order and all live equally long: the expired ones are at the front.
-        var changed = false;
-        while (_order.TryPeek(out var oldest))
+        if (_order.First is not { } oldest || oldest.Value.Expires > now)
         {
-            if (_calls.TryGetValue(oldest.CallId, out var entry) && entry.Stamp == oldest.Stamp && entry.Expires > now)
-            {
-                break;
-            }
-
-            ForgetOldest();
-            changed = true;
+            return;
         }
 
-        if (changed)
+        while (_order.First is { } first && first.Value.Expires <= now)
         {
-            Volatile.Write(ref _count, _calls.Count);
+            _calls.Remove(first.Value.CallId);
+            _order.RemoveFirst();
         }
+
+        Volatile.Write(ref _count, _calls.Count);
     }
 
-    private void ForgetOldest()
-    {
-        var (callId, stamp) = _order.Dequeue();
-        if (_calls.TryGetValue(callId, out var entry) && entry.Stamp == stamp)
-        {
-            _calls.Remove(callId);
-        }
-    }
-
-    /// <summary>A remembered call: where it ran, when it expires (a <see cref="TimeProvider"/> timestamp), and its stamp in the order queue.</summary>
-    private readonly record struct Entry(ToolLoopLane Lane, long Expires, long Stamp);
+    /// <summary>A remembered call: its id, where it ran, and when it expires (a <see cref="TimeProvider"/> timestamp).</summary>
+    private readonly record struct Entry(string CallId, ToolLoopLane Lane, long Expires);
 }
