@@ -11,9 +11,15 @@ namespace HybridInference.Tests.ToolLoops;
 public sealed class ToolLoopChainTests : IDisposable
 {
     private readonly FakeTimeProvider _time = new();
-    private readonly ToolCallingBackend _local = new("local-model");
-    private readonly ToolCallingBackend _cloud = new("cloud-model");
+    private readonly ToolCallingBackend _local;
+    private readonly ToolCallingBackend _cloud;
     private readonly List<ServiceProvider> _providers = [];
+
+    public ToolLoopChainTests()
+    {
+        _local = new("local-model", _time);
+        _cloud = new("cloud-model", _time);
+    }
 
     private static ChatOptions Tools => new() { Tools = [AIFunctionFactory.Create((int step) => $"part {step}", "lookup_part")] };
 
@@ -111,6 +117,24 @@ public sealed class ToolLoopChainTests : IDisposable
         Assert.Equal((BackendLane.Cloud, "local"), (third.Target, third.ToolLoopMovedFrom));
         Assert.Equal((BackendLane.Cloud, RouteReason.ToolLoop, "local"), (fourth.Target, fourth.DecisionReason, fourth.ToolLoopMovedFrom));
         Assert.Equal(BackendLane.Local, first.Target);
+    }
+
+    [Fact]
+    public async Task TurnOfALocalLoop_AnsweringLate_IsNotHedgedToTheCloud()
+    {
+        var chat = Chain(settings: "\"Routing\": { \"HedgeDelay\": \"00:00:02\" },");
+        var loop = new Loop(chat, Tools);
+        await loop.NextTurnAsync();
+        _local.Delay = TimeSpan.FromSeconds(10);
+
+        var turn = loop.NextTurnAsync();
+        _time.Advance(TimeSpan.FromSeconds(2)); // a routable local request would start its cloud hedge now
+        Assert.Equal(0, _cloud.Calls);
+        _time.Advance(TimeSpan.FromSeconds(8));
+        var outcome = await turn;
+
+        Assert.Equal((BackendLane.Local, RouteReason.ToolLoop, 1), (outcome.Target, outcome.DecisionReason, outcome.Attempts));
+        Assert.Equal(0, _cloud.Calls);
     }
 
     [Fact]
