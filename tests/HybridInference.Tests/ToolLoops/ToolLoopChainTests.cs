@@ -138,6 +138,39 @@ public sealed class ToolLoopChainTests : IDisposable
     }
 
     [Fact]
+    public async Task HandBuiltChain_WithUseToolLoopAffinity_KeepsTheLoopOnItsBackend()
+    {
+        var options = new HybridInferenceOptions();
+        options.Classification.ToolsCategory = null;
+        var other = new ToolCallingBackend("local-model");
+        IChatClient cloudLane = new ChatClientBuilder(new BackendPoolBuilder(BackendLane.Cloud, options).AddBackend(new BackendOptions { Name = "cloud" }, _cloud).Build()).Build();
+        IChatClient localLane = new ChatClientBuilder(new BackendPoolBuilder(BackendLane.Local, options)
+                .AddBackend(new BackendOptions { Name = "local" }, _local)
+                .AddBackend(new BackendOptions { Name = "other" }, other)
+                .Build())
+            .UseSchemaValidatingFallback(cloudLane)
+            .Build();
+        using IChatClient chat = new ChatClientBuilder(localLane)
+            .UseCostMeter()
+            .UseTaskClassifier(options.Classification)
+            .UseToolLoopAffinity(configure: o => o.CallExpiry = TimeSpan.FromMinutes(1))
+            .UseHybridRouter(cloudLane)
+            .Build();
+        var loop = new Loop(chat, Tools);
+
+        var turns = new List<RouteOutcome>();
+        for (var turn = 1; turn <= 5; turn++)
+        {
+            turns.Add(await loop.NextTurnAsync());
+        }
+
+        Assert.Single(turns.Select(t => t.Backend).Distinct()); // the pool's round robin alone would alternate
+        Assert.Equal(5, _local.Calls + other.Calls);
+        Assert.True(_local.Calls == 0 || other.Calls == 0);
+        Assert.Equal(0, _cloud.Calls);
+    }
+
+    [Fact]
     public void Chain_WithToolLoopsOff_HasNoToolLoopAffinity()
     {
         Assert.NotNull(Chain().GetService<ToolCallRegistry>());
