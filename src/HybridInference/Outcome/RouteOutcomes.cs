@@ -48,6 +48,7 @@ internal static class RouteOutcomes
             SensitiveTopic = profile?.SensitiveTopic,
             History = request.History,
             DataPolicy = profile?.DataPolicy,
+            ToolLoopMovedFrom = request.ToolLoop?.MovedFromAfter(answered?.Backend),
         };
     }
 
@@ -228,6 +229,7 @@ internal static class RouteOutcomes
             SensitiveTopic = last.SensitiveTopic,
             History = last.History,
             DataPolicy = last.DataPolicy,
+            ToolLoopMovedFrom = last.ToolLoopMovedFrom,
             ServedFromCache = cached,
             Turns = [.. turns],
         };
@@ -238,6 +240,7 @@ internal static class RouteOutcomes
         RouteReason.Category => EscalationReason.Category,
         RouteReason.ContextLimit => EscalationReason.ContextLimit,
         RouteReason.CircuitOpen or RouteReason.CircuitRecovering => EscalationReason.CircuitOpen,
+        RouteReason.ToolLoop => EscalationReason.ToolLoop,
         _ => EscalationReason.Policy,
     };
 }

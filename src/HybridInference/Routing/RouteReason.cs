@@ -38,4 +38,10 @@ public enum RouteReason
 
     /// <summary>A cloud refinement of a local draft (<see cref="HybridChatOptionsExtensions.WithRefinement"/>): cloud only, never answered locally.</summary>
     Refinement = 11,
+
+    /// <summary>
+    /// The request continues a tool loop (it sends back the results of tool calls an earlier turn made): the lane that
+    /// made the calls, so the loop keeps its lane and backend (<c>ToolLoops</c>).
+    /// </summary>
+    ToolLoop = 14,
 }

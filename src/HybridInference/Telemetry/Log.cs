@@ -91,4 +91,7 @@ internal static partial class Log
 
     [LoggerMessage(174, LogLevel.Warning, "An IChatReducer is registered, but HybridInference:Local:History:Mode is Off: history fitting is off and the reducer is not used. Set Mode to Trim or Summarize to use it.")]
     public static partial void HistoryReducerUnused(ILogger logger);
+
+    [LoggerMessage(180, LogLevel.Information, "A tool loop on backend {Backend} ({Lane}) moved to backend {NewBackend} ({NewLane}) after its backend failed; the rest of the loop stays there.")]
+    public static partial void ToolLoopMoved(ILogger logger, string backend, BackendLane lane, string newBackend, BackendLane newLane);
 }
