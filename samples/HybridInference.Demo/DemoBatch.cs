@@ -8,8 +8,9 @@ internal sealed record DemoTask(string Kind, string Prompt, ChatOptions Options,
 
 /// <summary>
 /// A mixed batch shaped like the decision matrix of the hybrid inference pattern: mostly routine work, some complex
-/// and safety-critical questions, long documents, structured extraction, private records, and a long support chat
-/// that outgrows the local limit (fitted to it: <c>Local:History:Mode</c>).
+/// and safety-critical questions, long documents, structured extraction, private records, a long support chat
+/// that outgrows the local limit (fitted to it: <c>Local:History:Mode</c>), and an agent that calls a tool over a few
+/// turns (a function-invocation loop, kept on its lane: <c>ToolLoops</c>).
 /// </summary>
 internal static class DemoBatch
 {
@@ -56,7 +57,7 @@ internal static class DemoBatch
                 16 => new DemoTask("long-context", "Summarize this contract:\n" + string.Join(' ', Enumerable.Repeat("The supplier shall deliver the goods on time.", 450)), new ChatOptions()),
                 17 => new DemoTask("local-only", "Summarize this patient record: J. Doe, born 1970, diagnosis pending.", new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly)),
                 18 => LongConversation(i / 20),
-                _ => new DemoTask("routine", Routine[(i / 3) % Routine.Length], new ChatOptions()),
+                _ => AgentLoop(i / 20),
             });
         }
 
@@ -77,6 +78,20 @@ internal static class DemoBatch
         }
 
         return new DemoTask("long-conversation", "And the parcel I asked about first: where is it now?", new ChatOptions(), earlier);
+    }
+
+    /// <summary>
+    /// An agent's task: the model calls the parcel-tracking tool (the stand-in calls it twice, then answers), so the
+    /// task takes three turns; tools do not make it Complex here (<c>Classification:ToolsCategory</c>), so it starts
+    /// locally, and each turn after the first goes where the loop runs.
+    /// </summary>
+    private static DemoTask AgentLoop(int number)
+    {
+        var track = AIFunctionFactory.Create(
+            (int step) => $"Parcel {2000 + number}: scan {step} at depot {(number + step) % 7}, on time.",
+            "track_parcel",
+            "Returns the next tracking scan of the customer's parcel.");
+        return new DemoTask("agent-loop", $"Track parcel {2000 + number} through its scans and tell me when it arrives.", new ChatOptions { Tools = [track] });
     }
 
     private static ChatOptions Json(JsonElement schema, string name) => new() { ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, name) };

@@ -48,7 +48,8 @@ if (standIns.LocalServer is not null)
 var configuration = standIns.BuildConfiguration(args, switches);
 
 var services = new ServiceCollection();
-services.AddHybridInference(configuration.GetSection(HybridInferenceOptions.SectionName)).AddOpenAIProviders();
+services.AddHybridInference(configuration.GetSection(HybridInferenceOptions.SectionName)).AddOpenAIProviders()
+    .ConfigureChat(builder => builder.UseFunctionInvocation()); // agents: the tools a task offers are called, turn by turn
 await using var provider = services.BuildServiceProvider();
 var chat = provider.GetRequiredService<IChatClient>();
 var breaker = chat.GetService<CircuitBreakerStateProvider>();

@@ -67,6 +67,8 @@ internal static class Report
             }
         }
 
+        AgentLoops(sb, ok, c);
+
         sb.AppendLine();
         sb.AppendLine("Latency by route (ms)     p50     p95     p99");
         foreach (var lane in new[] { BackendLane.Local, BackendLane.Cloud })
@@ -95,6 +97,27 @@ internal static class Report
         sb.AppendLine(c, $"  all-cloud baseline:     ${baseline:F4}  (${1000 * baseline / Math.Max(1, ok.Count):F3} per 1,000 tasks)");
         sb.AppendLine(c, $"  saved:                  ${baseline - cost:F4}  ({(baseline == 0 ? 0 : 100 * (baseline - cost) / baseline):F1}%)");
         return sb.ToString();
+    }
+
+    /// <summary>Where each turn of each agent loop went (ToolLoops keeps a loop on its backend; a failure moves the rest of it).</summary>
+    private static void AgentLoops(StringBuilder sb, List<TaskResult> ok, CultureInfo c)
+    {
+        var loops = ok.Where(r => r.Outcome!.Turns.Count > 1).ToList();
+        if (loops.Count == 0)
+        {
+            return;
+        }
+
+        sb.AppendLine();
+        sb.AppendLine(c, $"Agent loops (ToolLoops; FunctionInvokingChatClient, one request per turn): {loops.Count}, {loops.Sum(r => r.Outcome!.Turns.Count)} turns; "
+            + $"every turn on one backend: {loops.Count(r => r.Outcome!.Turns.Select(t => t.Backend).Distinct().Count() == 1)}; moved after a failure: {loops.Count(r => r.Outcome!.ToolLoopMovedFrom is not null)}");
+        for (var i = 0; i < loops.Count; i++)
+        {
+            var outcome = loops[i].Outcome!;
+            var turns = string.Join(" -> ", outcome.Turns.Select(t => $"{t.Backend} ({t.DecisionReason})"));
+            var moved = outcome.ToolLoopMovedFrom is { } from ? $"; moved from {from}" : string.Empty;
+            sb.AppendLine(c, $"  loop {i + 1,2}: {turns}{moved}; ${outcome.CostUsd:F4}");
+        }
     }
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];

@@ -26,7 +26,8 @@ public sealed record ServerBehaviour(string Model, TimeSpan BaseLatency, double 
 /// <summary>
 /// An OpenAI-compatible server on 127.0.0.1 that stands in for an inference engine or a cloud API: it answers
 /// <c>/v1/chat/completions</c> (plain and streamed) in vLLM's wire format, with realistic latency, token usage,
-/// occasional malformed JSON and failures. It never reaches past loopback.
+/// occasional malformed JSON and failures. Offered tools, it plays a tool-calling model: it calls the first tool
+/// <see cref="ToolCallsPerTask"/> times after the last user message, then answers. It never reaches past loopback.
 /// </summary>
 public sealed class SimulatedServer : IAsyncDisposable
 {
@@ -45,6 +46,9 @@ public sealed class SimulatedServer : IAsyncDisposable
 
     /// <summary>Gets or sets a value indicating whether the server is unplugged: while it is, every request is answered 503, as in an outage.</summary>
     public bool Unplugged { get; set; }
+
+    /// <summary>The tool calls the server makes after a user message, when tools are offered, before it answers.</summary>
+    public const int ToolCallsPerTask = 2;
 
     /// <summary>Gets the server's OpenAI-compatible base address (<c>http://127.0.0.1:PORT/v1</c>).</summary>
     public Uri Endpoint { get; private set; } = null!;
@@ -93,13 +97,20 @@ public sealed class SimulatedServer : IAsyncDisposable
             return;
         }
 
+        var streamed = root.TryGetProperty("stream", out var stream) && stream.GetBoolean();
+        if (ToolToCall(root) is { } tool)
+        {
+            await CallToolAsync(context, tool, streamed, promptTokens);
+            return;
+        }
+
         var text = !root.TryGetProperty("response_format", out var format) ? $"[{_behaviour.Model}] {LastUserText(root)}"
             : jsonRoll < _behaviour.MalformedJsonRate ? "Sure! Here is the JSON: {\"name\": \"Ada\""
             : jsonRoll < 2 * _behaviour.MalformedJsonRate ? $"Here is the extracted data:\n```json\n{AnswerFor(format)}\n```"
             : AnswerFor(format);
         var completionTokens = (text.Length / 4) + 20;
 
-        if (root.TryGetProperty("stream", out var stream) && stream.GetBoolean())
+        if (streamed)
         {
             await StreamAsync(context, text, promptTokens, completionTokens);
             return;
@@ -130,6 +141,49 @@ public sealed class SimulatedServer : IAsyncDisposable
         var finish = JsonSerializer.Serialize(new { id, @object = "chat.completion.chunk", model = _behaviour.Model, choices = new[] { new { index = 0, delta = new { }, finish_reason = "stop" } } });
         var usage = JsonSerializer.Serialize(new { id, @object = "chat.completion.chunk", model = _behaviour.Model, choices = Array.Empty<object>(), usage = new { prompt_tokens = promptTokens, completion_tokens = completionTokens, total_tokens = promptTokens + completionTokens } });
         await context.Response.WriteAsync($"data: {finish}\n\ndata: {usage}\n\ndata: [DONE]\n\n", Encoding.UTF8);
+    }
+
+    /// <summary>The offered tool to call now (fewer than <see cref="ToolCallsPerTask"/> results since the last user message), or none.</summary>
+    private static (string Name, int Step)? ToolToCall(JsonElement root)
+    {
+        if (!root.TryGetProperty("tools", out var tools) || tools.ValueKind != JsonValueKind.Array || tools.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        var results = 0;
+        foreach (var message in root.GetProperty("messages").EnumerateArray())
+        {
+            var role = message.TryGetProperty("role", out var r) ? r.GetString() : null;
+            results = role == "user" ? 0 : role == "tool" ? results + 1 : results;
+        }
+
+        return results < ToolCallsPerTask ? (tools[0].GetProperty("function").GetProperty("name").GetString() ?? "tool", results + 1) : null;
+    }
+
+    private async Task CallToolAsync(HttpContext context, (string Name, int Step) tool, bool streamed, int promptTokens)
+    {
+        var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
+        var call = new { id = "call_" + Guid.NewGuid().ToString("N")[..16], type = "function", function = new { name = tool.Name, arguments = JsonSerializer.Serialize(new { step = tool.Step }) } };
+        var usage = new { prompt_tokens = promptTokens, completion_tokens = 18, total_tokens = promptTokens + 18 };
+        if (!streamed)
+        {
+            await context.Response.WriteAsJsonAsync(new
+            {
+                id,
+                @object = "chat.completion",
+                created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                model = _behaviour.Model,
+                choices = new[] { new { index = 0, message = new { role = "assistant", content = (string?)null, tool_calls = new[] { call } }, finish_reason = "tool_calls" } },
+                usage,
+            });
+            return;
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        var delta = JsonSerializer.Serialize(new { id, @object = "chat.completion.chunk", model = _behaviour.Model, choices = new[] { new { index = 0, delta = new { role = "assistant", tool_calls = new[] { new { index = 0, call.id, call.type, call.function } } }, finish_reason = (string?)null } } });
+        var finish = JsonSerializer.Serialize(new { id, @object = "chat.completion.chunk", model = _behaviour.Model, choices = new[] { new { index = 0, delta = new { }, finish_reason = "tool_calls" } }, usage });
+        await context.Response.WriteAsync($"data: {delta}\n\ndata: {finish}\n\ndata: [DONE]\n\n", Encoding.UTF8);
     }
 
     private static string LastUserText(JsonElement root)

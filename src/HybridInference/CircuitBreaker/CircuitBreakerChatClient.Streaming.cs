@@ -10,7 +10,8 @@ internal sealed partial class CircuitBreakerChatClient
     /// <summary>
     /// A stream run inside the breaker's pipeline: the pipeline's callback starts the stream, reports the first
     /// update, and completes only when the caller has finished reading, with the stream's outcome. Past the first
-    /// update, each one comes straight from the lane below; only a failure takes a slower path, to be recorded.
+    /// update, each one comes straight from the lane below: the enumerator forwards (<see cref="IForwardingEnumerator"/>),
+    /// so a layer above reads the lane directly and tells this one of a failure, which the breaker records.
     /// </summary>
     private sealed class GuardedStream(CircuitBreakerChatClient client, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken requestCancellation)
         : IAsyncEnumerable<ChatResponseUpdate>
@@ -18,14 +19,19 @@ internal sealed partial class CircuitBreakerChatClient
         public IAsyncEnumerator<ChatResponseUpdate> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
             new Enumerator(client, new StreamingAttempt(client.InnerClient, messages, options), StreamCancellation.Combine(requestCancellation, cancellationToken));
 
-        private sealed class Enumerator(CircuitBreakerChatClient client, StreamingAttempt attempt, StreamCancellation cancellation) : IAsyncEnumerator<ChatResponseUpdate>
+        private sealed class Enumerator(CircuitBreakerChatClient client, StreamingAttempt attempt, StreamCancellation cancellation)
+            : IAsyncEnumerator<ChatResponseUpdate>, IForwardingEnumerator
         {
             private ResilienceContext? _context;
             private Task<Outcome<Task<ChatResponse>?>>? _execution;
             private bool _started;
+            private bool _forwarding;
             private IAsyncEnumerator<ChatResponseUpdate>? _next;
+            private bool _resolved;
 
             public ChatResponseUpdate Current => (_next ?? attempt.Updates!).Current;
+
+            public IAsyncEnumerator<ChatResponseUpdate>? ForwardTo => _forwarding ? attempt.Updates : null;
 
             public ValueTask<bool> MoveNextAsync()
             {
@@ -34,20 +40,25 @@ internal sealed partial class CircuitBreakerChatClient
                     return StartAsync();
                 }
 
+                _next ??= attempt.Updates!;
+                var below = Forwarding.Resolve(ref _next!, ref _resolved);
                 ValueTask<bool> next;
                 try
                 {
                     // Read past the layers below that only pass updates on (the same updates, failures and end).
-                    next = (_next = Forwarding.Resolve(_next ?? attempt.Updates!)).MoveNextAsync();
+                    next = below.MoveNextAsync();
                 }
                 catch (Exception ex)
                 {
-                    attempt.Finish(ex);
+                    Failed(below, ex);
                     throw;
                 }
 
-                return next.IsCompletedSuccessfully ? next : AwaitAsync(next);
+                return next.IsCompletedSuccessfully ? next : AwaitAsync(next, below);
             }
+
+            /// <summary>A read past this enumerator failed: the stream's outcome, for the breaker to record.</summary>
+            public void OnForwardedFailure(Exception exception) => attempt.Finish(exception);
 
             public async ValueTask DisposeAsync()
             {
@@ -88,10 +99,12 @@ internal sealed partial class CircuitBreakerChatClient
                     return false;
                 }
 
-                return await attempt.Started.ConfigureAwait(false);
+                var moved = await attempt.Started.ConfigureAwait(false);
+                _forwarding = true;
+                return moved;
             }
 
-            private async ValueTask<bool> AwaitAsync(ValueTask<bool> next)
+            private async ValueTask<bool> AwaitAsync(ValueTask<bool> next, IAsyncEnumerator<ChatResponseUpdate> below)
             {
                 try
                 {
@@ -99,9 +112,15 @@ internal sealed partial class CircuitBreakerChatClient
                 }
                 catch (Exception ex)
                 {
-                    attempt.Finish(ex);
+                    Failed(below, ex);
                     throw;
                 }
+            }
+
+            private void Failed(IAsyncEnumerator<ChatResponseUpdate> below, Exception exception)
+            {
+                Forwarding.ReportFailure(attempt.Updates, below, exception);
+                attempt.Finish(exception);
             }
         }
     }

@@ -33,12 +33,14 @@ internal sealed partial class CostMeterChatClient
             private bool _committed;
             private ChatFinishReason? _finishReason;
             private bool _asksForTool;
+            private bool _offersTools;
             private List<ChatResponseUpdate>? _answer;
             private RouteOutcome? _outcome;
             private CancellationTokenSource? _deadline;
             private CancellationTokenSource? _linked;
             private IAsyncEnumerator<ChatResponseUpdate>? _updates;
             private IAsyncEnumerator<ChatResponseUpdate>? _next;
+            private bool _resolved;
 
             private enum Phase
             {
@@ -77,7 +79,7 @@ internal sealed partial class CostMeterChatClient
                 try
                 {
                     // Read past the layers below that only pass updates on (the same updates, failures and end).
-                    next = (_next = Forwarding.Resolve(_next!)).MoveNextAsync();
+                    next = Forwarding.Resolve(ref _next!, ref _resolved).MoveNextAsync();
                 }
                 catch (Exception ex)
                 {
@@ -107,6 +109,7 @@ internal sealed partial class CostMeterChatClient
                 var requestOptions = options;
                 _request = meter.Begin(ref requestOptions, _started);
                 _activity = meter.StartActivity(messages, requestOptions);
+                _offersTools = requestOptions?.Tools is { Count: > 0 };
                 _answer = meter._captureContent && _activity is { IsAllDataRequested: true } ? [] : null;
                 _phase = Phase.Streaming;
 
@@ -139,8 +142,17 @@ internal sealed partial class CostMeterChatClient
                 {
                     var update = _next!.Current;
                     _committed = true;
-                    _finishReason = update.FinishReason ?? _finishReason;
-                    _asksForTool = _asksForTool || RouteOutcomes.AsksForTool(update);
+                    if (update.FinishReason is { } finishReason)
+                    {
+                        _finishReason = finishReason;
+                    }
+
+                    // Only a request that offers tools can be answered with a call of one.
+                    if (_offersTools && !_asksForTool)
+                    {
+                        _asksForTool = RouteOutcomes.AsksForTool(update);
+                    }
+
                     _answer?.Add(update);
                     Current = update;
                     return true;
@@ -160,6 +172,8 @@ internal sealed partial class CostMeterChatClient
             /// </summary>
             private async ValueTask<bool> FailAsync(Exception exception)
             {
+                // The layers read past (the breaker among them) hear of it as if it had passed through them.
+                Forwarding.ReportFailure(_updates, _next, exception);
                 var failure = exception;
                 if (!(exception is OperationCanceledException && Token.IsCancellationRequested))
                 {

@@ -78,7 +78,7 @@ internal static class HybridChatClientFactory
         }
 
         // The spine: the user's middleware around it all, then refinement (with a cloud lane), meter, classifier, history
-        // fitting (when on), router.
+        // fitting (when on), tool-loop affinity (when on), router.
         var policy = services.GetService<IRoutingPolicy>() ?? new DefaultRoutingPolicy(options.Routing.LocalContextLimit, localWindows);
         var history = options.Local.History;
         var reducer = services.GetService<IChatReducer>();
@@ -104,7 +104,9 @@ internal static class HybridChatClientFactory
             spine.UseHistoryFitting(history, localPool, reducer, options.Routing, policy);
         }
 
+        // Tool-loop affinity (when on): a turn that sends back tool results goes where the calls were made.
         var client = spine
+            .UseToolLoopAffinity(options.ToolLoops)
             .UseHybridRouter(cloudLane, policy, options.Routing.OnCloudUnavailable)
             .Build(services);
 

@@ -53,4 +53,8 @@ public sealed class HybridInferenceOptions
     /// <summary>Gets the telemetry and record-keeping settings.</summary>
     [ValidateObjectMembers]
     public ObservabilityOptions Observability { get; } = new();
+
+    /// <summary>Gets the settings of tool-loop affinity: the turns of a function-invocation loop keep their lane and backend.</summary>
+    [ValidateObjectMembers]
+    public ToolLoopOptions ToolLoops { get; } = new();
 }

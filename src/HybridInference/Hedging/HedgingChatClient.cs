@@ -79,9 +79,12 @@ internal sealed partial class HedgingChatClient : DelegatingChatClient
             ? HedgedStreamAsync(messages, (HybridChatOptions)options!, cancellationToken)
             : base.GetStreamingResponseAsync(messages, options, cancellationToken);
 
-    /// <summary>Whether a request may be hedged: the router sent it to the local lane, it may leave the machine, and the cloud is not failing.</summary>
+    /// <summary>
+    /// Whether a request may be hedged: the router sent it to the local lane, not as a turn of a tool loop running there
+    /// (the cloud would be handed the local model's half-done plan), it may leave the machine, and the cloud is not failing.
+    /// </summary>
     private bool MayHedge(ChatOptions? options) => RequestState.Find(options) is { } state
-        && state.Decision is { Target: RouteTarget.Local }
+        && state.Decision is { Target: RouteTarget.Local, Reason: not RouteReason.ToolLoop }
         && state.Profile is { DataPolicy: not DataPolicy.LocalOnly }
         && _cloudCircuit is not { IsRejecting: true };
 

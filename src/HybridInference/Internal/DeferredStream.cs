@@ -30,12 +30,38 @@ internal sealed class DeferredStream : IAsyncEnumerable<ChatResponseUpdate>
     {
         private IAsyncEnumerator<ChatResponseUpdate>? _inner;
         private IAsyncEnumerator<ChatResponseUpdate>? _next;
+        private bool _resolved;
 
         public ChatResponseUpdate Current => _next!.Current;
 
         public IAsyncEnumerator<ChatResponseUpdate>? ForwardTo => _inner;
 
-        public ValueTask<bool> MoveNextAsync() => _next is { } next ? (_next = Forwarding.Resolve(next)).MoveNextAsync() : StartAsync();
+        public ValueTask<bool> MoveNextAsync()
+        {
+            if (_next is null)
+            {
+                return StartAsync();
+            }
+
+            var below = Forwarding.Resolve(ref _next!, ref _resolved);
+            ValueTask<bool> next;
+            try
+            {
+                next = below.MoveNextAsync();
+            }
+            catch (Exception ex)
+            {
+                Forwarding.ReportFailure(_inner, below, ex);
+                throw;
+            }
+
+            return next.IsCompletedSuccessfully ? next : AwaitAsync(next, below);
+        }
+
+        /// <summary>Nothing to do: past its start, this stream only passes updates on.</summary>
+        public void OnForwardedFailure(Exception exception)
+        {
+        }
 
         public async ValueTask DisposeAsync()
         {
@@ -45,6 +71,19 @@ internal sealed class DeferredStream : IAsyncEnumerable<ChatResponseUpdate>
             }
 
             cancellation.Dispose();
+        }
+
+        private async ValueTask<bool> AwaitAsync(ValueTask<bool> next, IAsyncEnumerator<ChatResponseUpdate> below)
+        {
+            try
+            {
+                return await next.ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Forwarding.ReportFailure(_inner, below, ex);
+                throw;
+            }
         }
 
         private async ValueTask<bool> StartAsync()

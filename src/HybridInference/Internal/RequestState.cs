@@ -6,7 +6,8 @@ namespace HybridInference.Internal;
 /// The typed state of one request as it moves through the chain. Each piece has one writer: the cost meter starts
 /// it (<see cref="StartedAt"/>, <see cref="Sequence"/>), the classifier writes the <see cref="Profile"/> and the
 /// privacy verdict (<see cref="RedactWith"/>), history fitting the <see cref="History"/> (and, when it reduced the
-/// conversation, the profile's prompt size: the classifier's count of what is no longer sent would be wrong), the router the <see cref="Decision"/>, the fallback the
+/// conversation, the profile's prompt size: the classifier's count of what is no longer sent would be wrong), tool-loop
+/// affinity the <see cref="ToolLoop"/>, the router the <see cref="Decision"/>, the fallback the
 /// <see cref="Escalation"/>, JSON validation the <see cref="ValidationFailures"/>, hedging the <see cref="Hedge"/>,
 /// and backends append to the <see cref="Attempts"/> log. The cost meter folds the outcome from it.
 /// </summary>
@@ -40,6 +41,13 @@ internal sealed class RequestState
 
     /// <summary>Gets or sets how the conversation was fitted to the local window (history fitting); <see langword="null"/> when it was not.</summary>
     public HistoryReduction? History { get; set; }
+
+    /// <summary>
+    /// Gets or sets where the tool loop this request continues runs (tool-loop affinity): the lane and backend that made
+    /// the tool calls whose results the request sends back; the router keeps the request there and the pool prefers the
+    /// backend while it is healthy. <see langword="null"/> when the request continues no known loop.
+    /// </summary>
+    public ToolLoops.ToolLoopLane? ToolLoop { get; set; }
 
     /// <summary>Gets or sets the routing decision (router).</summary>
     public RouteDecision? Decision { get; set; }

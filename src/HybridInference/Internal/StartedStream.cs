@@ -104,14 +104,6 @@ internal sealed class StartedStream
     /// </summary>
     public IAsyncEnumerator<ChatResponseUpdate> Replay() => new Replaying(this);
 
-    /// <summary>
-    /// Whether an update carries a token: text, reasoning text or a tool call, something the model produced. A role,
-    /// empty text, an empty list of contents and usage are not tokens.
-    /// </summary>
-    /// <remarks>
-    /// Reasoning counts: it is output the model generated (a reasoning model may think for long before its answer), so
-    /// a backend that streams it is working, not stalled; abandoning it would throw its work away.
-    /// </remarks>
     /// <summary>The enumerator of <see cref="Replay"/>.</summary>
     private sealed class Replaying(StartedStream stream) : IAsyncEnumerator<ChatResponseUpdate>, IForwardingEnumerator
     {
@@ -142,15 +134,29 @@ internal sealed class StartedStream
             return new ValueTask<bool>(stream._hasFirst);
         }
 
+        /// <summary>Nothing to do: a replay only passes the source's updates on.</summary>
+        public void OnForwardedFailure(Exception exception)
+        {
+        }
+
         public ValueTask DisposeAsync() => stream._updates.DisposeAsync();
     }
 
+    /// <summary>
+    /// Whether an update carries a token: text, reasoning text or a tool call, something the model produced. A role,
+    /// empty text, an empty list of contents and usage are not tokens.
+    /// </summary>
+    /// <remarks>
+    /// Reasoning counts: it is output the model generated (a reasoning model may think for long before its answer), so
+    /// a backend that streams it is working, not stalled; abandoning it would throw its work away.
+    /// </remarks>
+    /// <param name="update">The update.</param>
+    /// <returns>Whether it carries a token.</returns>
     public static bool HasToken(ChatResponseUpdate update)
     {
-        var contents = update.Contents;
-        for (var i = 0; i < contents.Count; i++)
+        foreach (var content in UpdateContents.Of(update))
         {
-            if (contents[i] is TextContent { Text.Length: > 0 } or TextReasoningContent { Text.Length: > 0 } or FunctionCallContent)
+            if (content is TextContent { Text.Length: > 0 } or TextReasoningContent { Text.Length: > 0 } or FunctionCallContent)
             {
                 return true;
             }

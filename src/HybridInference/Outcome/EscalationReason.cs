@@ -26,4 +26,10 @@ public enum EscalationReason
 
     /// <summary>The local answer took longer than <c>Routing:HedgeDelay</c>, a hedged cloud request started, and it answered first (metric tag <c>hedge</c>).</summary>
     Hedge = 7,
+
+    /// <summary>
+    /// The request continues a tool loop that runs on the cloud: it started there, or moved there when its local backend
+    /// failed (<see cref="RouteOutcome.ToolLoopMovedFrom"/>), and its turns stay together (metric tag <c>tool_loop</c>).
+    /// </summary>
+    ToolLoop = 8,
 }

@@ -136,4 +136,11 @@ public sealed class RouteOutcome
     /// failures, duration) with the last turn's route. Empty for a response of a single call.
     /// </summary>
     public IReadOnlyList<RouteOutcome> Turns { get; init; } = [];
+
+    /// <summary>
+    /// Gets the name of the backend a tool loop ran on before it moved, when this request continues a tool loop whose
+    /// backend or lane failed (<c>ToolLoops</c>): the loop moved as a whole to <see cref="Backend"/> and stays there for
+    /// its remaining turns, which say so too. <see langword="null"/> when the request is no turn of a loop that moved.
+    /// </summary>
+    public string? ToolLoopMovedFrom { get; init; }
 }

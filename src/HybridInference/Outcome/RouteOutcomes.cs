@@ -48,6 +48,7 @@ internal static class RouteOutcomes
             SensitiveTopic = profile?.SensitiveTopic,
             History = request.History,
             DataPolicy = profile?.DataPolicy,
+            ToolLoopMovedFrom = request.ToolLoop?.MovedFromAfter(answered?.Backend),
         };
     }
 
@@ -94,12 +95,12 @@ internal static class RouteOutcomes
     public const string TurnKeyPrefix = RequestState.OutcomePropertyKey + ".Turn.";
 
     /// <summary>Whether an update asks for a tool to be called.</summary>
+    /// <remarks>Text, the usual content, is told apart first by its exact (sealed) type, before the costlier check of an open class.</remarks>
     public static bool AsksForTool(ChatResponseUpdate update)
     {
-        var contents = update.Contents;
-        for (var i = 0; i < contents.Count; i++)
+        foreach (var content in UpdateContents.Of(update))
         {
-            if (contents[i] is FunctionCallContent)
+            if (content is not TextContent and FunctionCallContent)
             {
                 return true;
             }
@@ -228,6 +229,7 @@ internal static class RouteOutcomes
             SensitiveTopic = last.SensitiveTopic,
             History = last.History,
             DataPolicy = last.DataPolicy,
+            ToolLoopMovedFrom = last.ToolLoopMovedFrom,
             ServedFromCache = cached,
             Turns = [.. turns],
         };
@@ -238,6 +240,7 @@ internal static class RouteOutcomes
         RouteReason.Category => EscalationReason.Category,
         RouteReason.ContextLimit => EscalationReason.ContextLimit,
         RouteReason.CircuitOpen or RouteReason.CircuitRecovering => EscalationReason.CircuitOpen,
+        RouteReason.ToolLoop => EscalationReason.ToolLoop,
         _ => EscalationReason.Policy,
     };
 }

@@ -54,8 +54,9 @@ internal sealed partial class BackendChatClient
 
             // Only for the all-cloud baseline, and only when a cloud model is priced: the answer's estimate, and its text
             // when a priced cloud model has an exact counter to count it with.
-            private int _answerEstimate;
+            private HeuristicTokenCounter.Streamed _answerEstimate;
             private StringBuilder? _answerText;
+            private bool _countsAnswer;
 
             public ChatResponseUpdate Current { get; private set; } = null!;
 
@@ -160,7 +161,7 @@ internal sealed partial class BackendChatClient
                         _recorded = true;
                         client.Complete(
                             _request, _activity, _usage ?? new UsageDetails { OutputTokenCount = (_outputChars + 3) / 4 }, _modelId, _startedAt, _finishReason, _yieldedContent,
-                            new Answer(messages, options, Response: null, _answerText, _answerEstimate));
+                            new Answer(messages, options, Response: null, _answerText, _answerEstimate.Total()));
                     }
                 }
                 finally
@@ -181,6 +182,7 @@ internal sealed partial class BackendChatClient
                     _activity = client.StartActivity(_request);
                     _startedAt = client._timeProvider.GetTimestamp();
                     _answerText = client._costs.NeedsAnswerText ? new StringBuilder() : null;
+                    _countsAnswer = client._costs.HasCloudBaseline;
                     var timeout = client.Info.Timeout;
                     _firstTokenLimit = timeToFirstToken is { } limit && limit < timeout ? limit : null;
                     _silence = new SilenceWatch(client._timeProvider, _firstTokenLimit ?? timeout, timeout);
@@ -260,34 +262,53 @@ internal sealed partial class BackendChatClient
                     return false;
                 }
 
+                // One pass over the contents: the token check for the silence bound (as StartedStream.HasToken), usage,
+                // and output counting. Text, the usual content, is told by its exact (sealed) type first.
                 var update = _updates!.Current;
-                _silence!.EndWait(token: StartedStream.HasToken(update) || update.FinishReason is not null);
-                _modelId ??= update.ModelId;
-                _finishReason = update.FinishReason ?? _finishReason;
-                var contents = update.Contents;
-                for (var i = 0; i < contents.Count; i++)
+                var token = update.FinishReason is not null;
+                if (_modelId is null && update.ModelId is { } modelId)
                 {
-                    switch (contents[i])
+                    _modelId = modelId;
+                }
+
+                if (update.FinishReason is { } finishReason)
+                {
+                    _finishReason = finishReason;
+                }
+
+                foreach (var content in UpdateContents.Of(update))
+                {
+                    if (content is TextContent text)
                     {
-                        case UsageContent usageContent:
-                            (_usage ??= new UsageDetails()).Add(usageContent.Details);
-                            break;
-                        case TextContent text:
-                            _outputChars += text.Text.Length;
-                            _yieldedContent |= text.Text.Length > 0;
-                            if (client._costs.HasCloudBaseline)
+                        var length = text.Text.Length;
+                        if (length > 0)
+                        {
+                            token = true;
+                            _outputChars += length;
+                            _yieldedContent = true;
+                            if (_countsAnswer)
                             {
-                                _answerEstimate += HeuristicTokenCounter.CountText(text.Text);
+                                _answerEstimate.Append(text.Text);
                                 _answerText?.Append(text.Text);
                             }
-
-                            break;
-                        case FunctionCallContent:
-                            _yieldedContent = true;
-                            break;
+                        }
+                    }
+                    else if (content is UsageContent usageContent)
+                    {
+                        (_usage ??= new UsageDetails()).Add(usageContent.Details);
+                    }
+                    else if (content is TextReasoningContent { Text.Length: > 0 })
+                    {
+                        token = true;
+                    }
+                    else if (content is FunctionCallContent)
+                    {
+                        token = true;
+                        _yieldedContent = true;
                     }
                 }
 
+                _silence!.EndWait(token);
                 Current = update;
                 return true;
             }
@@ -323,6 +344,7 @@ internal sealed partial class BackendChatClient
                 }
 
                 _ended = true;
+                _answerEstimate.Release();
                 _linked?.Dispose();
                 _silence?.Dispose();
                 _activity?.Dispose();

@@ -268,7 +268,7 @@ internal sealed partial class BackendChatClient : DelegatingChatClient
     /// <param name="Options">The request's options.</param>
     /// <param name="Response">The answer, when it was not streamed.</param>
     /// <param name="Text">A streamed answer's text, when it was gathered (<see cref="CostCalculator.NeedsAnswerText"/>).</param>
-    /// <param name="Estimate">A streamed answer's estimate, summed per update.</param>
+    /// <param name="Estimate">A streamed answer's estimate: of its whole text, as a non-streamed answer's is.</param>
     private readonly record struct Answer(IEnumerable<ChatMessage> Messages, ChatOptions? Options, ChatResponse? Response, StringBuilder? Text, int Estimate);
 
     /// <summary>A model name a server reported, with its price.</summary>

@@ -54,17 +54,19 @@ internal sealed class BackendPoolChatClient : IChatClient
 
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var required = RequestState.Find(options)?.Profile?.RequiredContextTokens ?? 0;
+        var request = RequestState.Find(options);
+        var required = request?.Profile?.RequiredContextTokens ?? 0;
 
         // One backend that fits: nothing to fail over to, so no failover machinery (one async layer less per call).
         return _backends.Length == 1 && Fits(_backends[0], required)
             ? _backends[0].GetResponseAsync(messages, options, cancellationToken)
-            : GetResponseWithFailoverAsync(messages, options, required, cancellationToken);
+            : GetResponseWithFailoverAsync(messages, options, required, request?.ToolLoop, cancellationToken);
     }
 
-    private async Task<ChatResponse> GetResponseWithFailoverAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, int required, CancellationToken cancellationToken)
+    private async Task<ChatResponse> GetResponseWithFailoverAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options, int required, ToolLoops.ToolLoopLane? loop, CancellationToken cancellationToken)
     {
-        var order = _selector.Order(required);
+        var order = Order(required, loop);
         for (var k = 0; k < order.Length; k++)
         {
             var backend = _backends[order[k]];
@@ -88,8 +90,9 @@ internal sealed class BackendPoolChatClient : IChatClient
     /// <summary>Starts the stream on the first backend that produces a token, failing over until one does.</summary>
     private async ValueTask<IAsyncEnumerator<ChatResponseUpdate>> StartStreamAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
-        var required = RequestState.Find(options)?.Profile?.RequiredContextTokens ?? 0;
-        var order = _selector.Order(required);
+        var request = RequestState.Find(options);
+        var required = request?.Profile?.RequiredContextTokens ?? 0;
+        var order = Order(required, request?.ToolLoop);
         for (var k = 0; k < order.Length; k++)
         {
             var backend = _backends[order[k]];
@@ -133,6 +136,37 @@ internal sealed class BackendPoolChatClient : IChatClient
         {
             backend.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Orders the backends for a request; a turn of a tool loop tries the loop's backend first while it is ready (the
+    /// loop keeps its model), else the others in the usual order (the loop then moves to the one that answers).
+    /// </summary>
+    private int[] Order(int requiredTokens, ToolLoops.ToolLoopLane? loop)
+    {
+        var order = _selector.Order(requiredTokens);
+        if (loop is null || loop.Lane != Lane)
+        {
+            return order;
+        }
+
+        for (var k = 1; k < order.Length; k++)
+        {
+            var backend = _backends[order[k]];
+            if (loop.RunsOn(backend.Info))
+            {
+                if (backend.State.IsReady(backend.Info.MaxConcurrentRequests))
+                {
+                    var preferred = order[k];
+                    Array.Copy(order, 0, order, 1, k);
+                    order[0] = preferred;
+                }
+
+                break;
+            }
+        }
+
+        return order;
     }
 
     private static bool Fits(BackendChatClient backend, int requiredTokens) =>

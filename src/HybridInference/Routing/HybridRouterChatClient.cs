@@ -133,8 +133,11 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         var profile = state.Profile ??= (_classifier ?? throw new InvalidOperationException(
             "The request has no task profile: put the task classifier in front of the router, or give the router a classifier.")).Classify(messages, options);
         var preferred = _policy.Decide(profile);
-        var waitForBudget = _cloudBudget is not null && preferred is { Target: RouteTarget.Cloud, Reason: RouteReason.Category or RouteReason.Policy }
-            && Degrades(profile) && !_cloudBudget.HasRoomNow(profile.BudgetTokens);
+
+        // A turn of a tool loop on the cloud lane waits for the budget like a cloud-preferring request; one on the local lane never does.
+        var loop = state.ToolLoop?.Lane;
+        var mayWait = loop is null ? preferred is { Target: RouteTarget.Cloud, Reason: RouteReason.Category or RouteReason.Policy } && Degrades(profile) : loop == BackendLane.Cloud;
+        var waitForBudget = _cloudBudget is not null && mayWait && !_cloudBudget.HasRoomNow(profile.BudgetTokens);
         return waitForBudget
             ? DecideAfterBudgetAsync(profile, preferred, state, cancellationToken)
             : new ValueTask<IChatClient>(Commit(profile, preferred, States(cloudHasRoom: true), state));
@@ -148,7 +151,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
 
     private IChatClient Commit(TaskProfile profile, RouteDecision preferred, in LaneStates lanes, RequestState state)
     {
-        var decision = RouteConstraints.Decide(profile, preferred, lanes, state.Sequence, Degrades(profile));
+        var decision = RouteConstraints.Decide(profile, preferred, lanes, state.Sequence, state.ToolLoop?.Lane, Degrades(profile));
         state.Decision = decision;
         Log.Routed(_logger, profile.Category, profile.EstimatedPromptTokens, decision.Target, decision.Reason);
 

@@ -1,9 +1,11 @@
+using HybridInference.Internal;
+
 namespace HybridInference.Routing;
 
 /// <summary>
 /// The rules no routing policy may override, as one pure function from the profile, the policy's preference and the
-/// lanes' states to the decision. Constraints beat preferences: local-only data and offline mode stay local; then the
-/// lanes' health and the cloud budget move what may move.
+/// lanes' states to the decision. Constraints beat preferences: local-only data and offline mode stay local; a tool loop
+/// keeps the lane it runs on unless that lane cannot take it; then the lanes' health and the cloud budget move what may move.
 /// </summary>
 internal static class RouteConstraints
 {
@@ -15,12 +17,13 @@ internal static class RouteConstraints
     /// <param name="preferred">The routing policy's preference.</param>
     /// <param name="lanes">The lanes' states now.</param>
     /// <param name="sequence">The request's number; during the recovery ramp it picks, evenly spread, which requests the local lane takes.</param>
+    /// <param name="loop">The lane of the tool loop the request continues (<see cref="RequestState.ToolLoop"/>), if any.</param>
     /// <param name="categoryDegrades">
     /// Whether <c>Routing:OnCloudUnavailable</c> lets the request's category run locally when the cloud cannot take it;
     /// when not, it goes to the cloud whatever the cloud's state, to fail there with <see cref="CloudUnavailableException"/>.
     /// </param>
     /// <exception cref="ContextWindowExceededException">The request must run locally and fits no local window.</exception>
-    public static RouteDecision Decide(TaskProfile profile, RouteDecision preferred, in LaneStates lanes, long sequence, bool categoryDegrades = true)
+    public static RouteDecision Decide(TaskProfile profile, RouteDecision preferred, in LaneStates lanes, long sequence, BackendLane? loop = null, bool categoryDegrades = true)
     {
         var toCloud = preferred.Target == RouteTarget.Cloud;
         if (profile.DataPolicy == DataPolicy.LocalOnly || !lanes.HasCloud)
@@ -32,7 +35,13 @@ internal static class RouteConstraints
 
             return toCloud
                 ? new RouteDecision(RouteTarget.Local, profile.DataPolicy == DataPolicy.LocalOnly ? RouteReason.LocalOnly : RouteReason.NoCloudBackend)
+                : loop == BackendLane.Local ? new RouteDecision(RouteTarget.Local, RouteReason.ToolLoop)
                 : preferred;
+        }
+
+        if (loop is { } lane)
+        {
+            return ContinueLoop(lane, preferred, lanes);
         }
 
         // Sent to the cloud by its category or a policy, not its size: it may run locally when the cloud cannot take it.
@@ -58,6 +67,30 @@ internal static class RouteConstraints
         }
 
         return preferred;
+    }
+
+    /// <summary>
+    /// A turn of a tool loop stays on the loop's lane, whatever its category, the policy or the recovery ramp prefer:
+    /// a loop is finished by the model that planned it. It moves (as a whole: its next calls are then made there) only
+    /// when its lane cannot take it: too large for the local limit, that lane's breaker open, or no room in the cloud budget.
+    /// </summary>
+    private static RouteDecision ContinueLoop(BackendLane lane, RouteDecision preferred, in LaneStates lanes)
+    {
+        if (preferred.Reason == RouteReason.ContextLimit)
+        {
+            return preferred; // The local limit is a fact, not a preference; the loop stays on the cloud or moves there.
+        }
+
+        if (lane == BackendLane.Local)
+        {
+            return lanes.LocalRejecting && !lanes.CloudRejecting
+                ? new RouteDecision(RouteTarget.Cloud, RouteReason.CircuitOpen)
+                : new RouteDecision(RouteTarget.Local, RouteReason.ToolLoop);
+        }
+
+        return lanes.CloudRejecting && !lanes.LocalRejecting ? new RouteDecision(RouteTarget.Local, RouteReason.CloudCircuitOpen)
+            : !lanes.CloudHasRoom ? new RouteDecision(RouteTarget.Local, RouteReason.CloudRateLimited)
+            : new RouteDecision(RouteTarget.Cloud, RouteReason.ToolLoop);
     }
 
     /// <summary>

@@ -40,6 +40,12 @@ public enum RouteReason
     Refinement = 11,
 
     /// <summary>
+    /// The request continues a tool loop (it sends back the results of tool calls an earlier turn made): the lane that
+    /// made the calls, so the loop keeps its lane and backend (<c>ToolLoops</c>).
+    /// </summary>
+    ToolLoop = 14,
+
+    /// <summary>
     /// The request went to the cloud, the cloud failed it (unreachable, timing out, 5xx, 429, its budget full, its
     /// breaker open) before any output, and <c>Routing:OnCloudUnavailable</c> lets its category run locally: answered
     /// by the local lane instead.

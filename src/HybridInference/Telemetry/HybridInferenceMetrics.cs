@@ -21,6 +21,7 @@ internal sealed class HybridInferenceMetrics
     private readonly Histogram<int> _tokenUsage;
     private readonly Histogram<double> _operationDuration;
     private readonly Meter _meter;
+    private readonly Counter<long> _toolLoopMoves;
     private CircuitBreakerStateProvider? _localCircuit;
     private CircuitBreakerStateProvider? _cloudCircuit;
     private volatile Pools.BackendChatClient[] _backends = [];
@@ -64,6 +65,8 @@ internal sealed class HybridInferenceMetrics
             ObserveActiveRequests,
             unit: "{request}",
             description: "Requests in flight at each backend, by backend and lane.");
+        _toolLoopMoves = _meter.CreateCounter<long>(
+            HybridInferenceTelemetry.ToolLoopMoves, description: "Tool loops moved to another backend because theirs failed, by the lanes moved from and to.");
         _degradations = _meter.CreateCounter<long>(
             HybridInferenceTelemetry.Degradations, description: "Requests the cloud failed that were answered locally instead, by category and the cloud's failure.");
     }
@@ -242,6 +245,18 @@ internal sealed class HybridInferenceMetrics
             _ => 1, // Open and Isolated both keep traffic away.
         };
         return new Measurement<int>(state, new KeyValuePair<string, object?>(HybridInferenceTelemetry.LaneTag, lane));
+    }
+
+    /// <summary>Counts a tool loop that moved to another backend (of the same lane or the other one) because its own failed.</summary>
+    public void RecordToolLoopMove(BackendLane from, BackendLane to)
+    {
+        if (_toolLoopMoves.Enabled)
+        {
+            _toolLoopMoves.Add(
+                1,
+                new KeyValuePair<string, object?>(HybridInferenceTelemetry.FromLaneTag, HybridInferenceTelemetry.ToTag(from)),
+                new KeyValuePair<string, object?>(HybridInferenceTelemetry.ToLaneTag, HybridInferenceTelemetry.ToTag(to)));
+        }
     }
 
     /// <summary>Counts a request the cloud failed that is answered locally instead; <paramref name="reason"/> is a tag value (<see cref="HybridInferenceTelemetry.ToTag(CircuitFailureReason)"/>, or <c>budget</c>).</summary>

@@ -108,6 +108,7 @@ internal static class HybridInferenceTelemetry
         EscalationReason.ValidationFailed => "validation_failed",
         EscalationReason.Hedge => "hedge",
         EscalationReason.Policy => "policy",
+        EscalationReason.ToolLoop => "tool_loop",
         _ => "none",
     };
 
@@ -151,9 +152,19 @@ internal static class HybridInferenceTelemetry
         RouteReason.CircuitRecovering => "circuit_recovering",
         RouteReason.CloudCircuitOpen => "cloud_circuit_open",
         RouteReason.Refinement => "refinement",
+        RouteReason.ToolLoop => "tool_loop",
         RouteReason.CloudUnavailable => "cloud_unavailable",
         _ => "unknown",
     };
+
+    /// <summary>Tool loops that moved to another backend because theirs failed, by the lanes moved from and to (<c>from_lane</c>, <c>to_lane</c>).</summary>
+    public const string ToolLoopMoves = "hybrid_inference.tool_loop.moves";
+
+    /// <summary>The tag of the lane a tool loop moved from.</summary>
+    public const string FromLaneTag = "from_lane";
+
+    /// <summary>The tag of the lane a tool loop moved to.</summary>
+    public const string ToLaneTag = "to_lane";
 
     /// <summary>
     /// Requests the cloud failed that were answered locally instead (<see cref="RouteReason.CloudUnavailable"/>), by

@@ -92,9 +92,12 @@ internal static partial class Log
     [LoggerMessage(174, LogLevel.Warning, "An IChatReducer is registered, but HybridInference:Local:History:Mode is Off: history fitting is off and the reducer is not used. Set Mode to Trim or Summarize to use it.")]
     public static partial void HistoryReducerUnused(ILogger logger);
 
-    [LoggerMessage(180, LogLevel.Warning, "The cloud could not answer a {Category} request ({Failure}); it is answered locally (Routing:OnCloudUnavailable).")]
+    [LoggerMessage(180, LogLevel.Information, "A tool loop on backend {Backend} ({Lane}) moved to backend {NewBackend} ({NewLane}) after its backend failed; the rest of the loop stays there.")]
+    public static partial void ToolLoopMoved(ILogger logger, string backend, BackendLane lane, string newBackend, BackendLane newLane);
+
+    [LoggerMessage(190, LogLevel.Warning, "The cloud could not answer a {Category} request ({Failure}); it is answered locally (Routing:OnCloudUnavailable).")]
     public static partial void DegradingToLocal(ILogger logger, TaskCategory category, string failure);
 
-    [LoggerMessage(181, LogLevel.Warning, "The cloud could not answer a {Category} request ({Failure}) and it is not answered locally: {Why}.")]
+    [LoggerMessage(191, LogLevel.Warning, "The cloud could not answer a {Category} request ({Failure}) and it is not answered locally: {Why}.")]
     public static partial void CloudUnavailable(ILogger logger, TaskCategory category, string failure, string why);
 }

@@ -52,6 +52,35 @@ public sealed class HeuristicTokenCounterTests
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Streamed_CountsThePiecesAsTheWholeText_HoweverItIsSplit(int seed)
+    {
+        // A streamed answer's estimate: pieces of 0 to 150 characters (so that pieces end inside a block, exactly at
+        // its end, and span several blocks), read back midway and at the end.
+        const string Alphabet = "aZ09 \t\n.,;-_\u00e9\u0434\u3042\u4f60\ud83d\ude00";
+        var random = new Random(seed);
+        for (var i = 0; i < 500; i++)
+        {
+            var text = new string(Enumerable.Range(0, random.Next(0, 400)).Select(_ => Alphabet[random.Next(Alphabet.Length)]).ToArray());
+            var estimate = default(HeuristicTokenCounter.Streamed);
+            var at = 0;
+            while (at < text.Length)
+            {
+                var length = Math.Min(text.Length - at, random.Next(4) == 0 ? random.Next(0, 150) : random.Next(0, 8));
+                estimate.Append(text.AsSpan(at, length));
+                at += length;
+                Assert.Equal(HeuristicTokenCounter.CountText(text.AsSpan(0, at)), estimate.Total());
+            }
+
+            Assert.Equal(HeuristicTokenCounter.CountText(text), estimate.Total());
+            estimate.Release();
+            Assert.Equal(0, estimate.Total());
+        }
+    }
+
+    [Theory]
     [InlineData('x', HeuristicTokenCounter.LettersPerToken)]
     [InlineData('7', HeuristicTokenCounter.DigitsPerToken)]
     [InlineData('=', HeuristicTokenCounter.PunctuationPerToken)]
