@@ -26,4 +26,7 @@ public enum EscalationReason
 
     /// <summary>The local answer took longer than <c>Routing:HedgeDelay</c>, a hedged cloud request started, and it answered first (metric tag <c>hedge</c>).</summary>
     Hedge = 7,
+
+    /// <summary>No local model is fit for the task (capabilities, or quantization for reasoning and code) (metric tag <c>no_capable_local_model</c>).</summary>
+    NoCapableLocalModel = 8,
 }

@@ -48,6 +48,8 @@ internal static class RouteOutcomes
             SensitiveTopic = profile?.SensitiveTopic,
             History = request.History,
             DataPolicy = profile?.DataPolicy,
+            RequiredCapabilities = profile?.RequiredCapabilities ?? ModelCapabilities.None,
+            NoCapableLocalModel = request.NoCapableLocalModel,
         };
     }
 
@@ -228,6 +230,8 @@ internal static class RouteOutcomes
             SensitiveTopic = last.SensitiveTopic,
             History = last.History,
             DataPolicy = last.DataPolicy,
+            RequiredCapabilities = last.RequiredCapabilities,
+            NoCapableLocalModel = last.NoCapableLocalModel,
             ServedFromCache = cached,
             Turns = [.. turns],
         };
@@ -238,6 +242,8 @@ internal static class RouteOutcomes
         RouteReason.Category => EscalationReason.Category,
         RouteReason.ContextLimit => EscalationReason.ContextLimit,
         RouteReason.CircuitOpen or RouteReason.CircuitRecovering => EscalationReason.CircuitOpen,
+        RouteReason.NoCapableLocalModel => EscalationReason.NoCapableLocalModel,
+        RouteReason.RequestedModel => EscalationReason.None,
         _ => EscalationReason.Policy,
     };
 }

@@ -26,6 +26,8 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     private readonly LaneCircuit? _cloudCircuit;
     private readonly CloudRateLimiter? _cloudBudget;
     private readonly LaneContextWindows? _localWindows;
+    private readonly LocalModelCatalog? _models;
+    private readonly string?[] _cloudModels;
     private readonly ILogger _logger;
     private volatile bool _disposed;
 
@@ -51,6 +53,12 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         _localCircuit = localLane.GetService<LaneCircuit>() is { Lane: BackendLane.Local } local ? local : null;
         _cloudCircuit = cloudLane?.GetService<LaneCircuit>() is { Lane: BackendLane.Cloud } cloud ? cloud : null;
         _cloudBudget = cloudLane?.GetService<CloudRateLimiter>();
+
+        // The models the lanes serve: the local pool's (chosen among by capability) and the cloud backends' names.
+        _models = localLane.GetService<LocalModelCatalog>();
+        _cloudModels = cloudLane?.GetService<BackendPoolChatClient>() is { Lane: BackendLane.Cloud } cloudPool
+            ? [.. cloudPool.Backends.Select(b => b.Info.Model)]
+            : [];
     }
 
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -124,6 +132,13 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     {
         var profile = state.Profile ??= (_classifier ?? throw new InvalidOperationException(
             "The request has no task profile: put the task classifier in front of the router, or give the router a classifier.")).Classify(messages, options);
+        if (options.ModelId is { } requested && ModelRouting.Requested(requested, profile, _models, _cloudModels) is { } named)
+        {
+            // The caller's model decides the lane, and the local model.
+            state.LocalModels = named.Models;
+            return new ValueTask<IChatClient>(Commit(profile, named.Decision, state));
+        }
+
         var preferred = _policy.Decide(profile);
         var waitForBudget = _cloudBudget is not null && preferred is { Target: RouteTarget.Cloud, Reason: RouteReason.Category or RouteReason.Policy }
             && !_cloudBudget.HasRoomNow(profile.BudgetTokens);
@@ -141,6 +156,16 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     private IChatClient Commit(TaskProfile profile, RouteDecision preferred, in LaneStates lanes, RequestState state)
     {
         var decision = RouteConstraints.Decide(profile, preferred, lanes, state.Sequence);
+        if (_models is { Active: true })
+        {
+            (decision, state.LocalModels, state.NoCapableLocalModel) = ModelRouting.Choose(profile, decision, lanes, _models);
+        }
+
+        return Commit(profile, decision, state);
+    }
+
+    private IChatClient Commit(TaskProfile profile, RouteDecision decision, RequestState state)
+    {
         state.Decision = decision;
         Log.Routed(_logger, profile.Category, profile.EstimatedPromptTokens, decision.Target, decision.Reason);
         return decision.Target == RouteTarget.Cloud ? _cloudLane! : _localLane;

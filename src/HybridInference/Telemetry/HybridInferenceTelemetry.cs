@@ -108,6 +108,7 @@ internal static class HybridInferenceTelemetry
         EscalationReason.ValidationFailed => "validation_failed",
         EscalationReason.Hedge => "hedge",
         EscalationReason.Policy => "policy",
+        EscalationReason.NoCapableLocalModel => "no_capable_local_model",
         _ => "none",
     };
 
@@ -151,6 +152,8 @@ internal static class HybridInferenceTelemetry
         RouteReason.CircuitRecovering => "circuit_recovering",
         RouteReason.CloudCircuitOpen => "cloud_circuit_open",
         RouteReason.Refinement => "refinement",
+        RouteReason.NoCapableLocalModel => "no_capable_local_model",
+        RouteReason.RequestedModel => "requested_model",
         _ => "unknown",
     };
 }
