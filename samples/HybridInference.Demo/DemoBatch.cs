@@ -8,8 +8,8 @@ internal sealed record DemoTask(string Kind, string Prompt, ChatOptions Options,
 
 /// <summary>
 /// A mixed batch shaped like the decision matrix of the hybrid inference pattern: mostly routine work, some complex
-/// and safety-critical questions, long documents, structured extraction, private records, and a long support chat
-/// that outgrows the local limit (fitted to it: <c>Local:History:Mode</c>).
+/// and safety-critical questions, long documents, structured extraction, private records, a long support chat
+/// that outgrows the local limit (fitted to it: <c>Local:History:Mode</c>), and code tasks for the code model.
 /// </summary>
 internal static class DemoBatch
 {
@@ -35,6 +35,12 @@ internal static class DemoBatch
         "Give a legal analysis of the indemnity clause in this supplier contract.",
     ];
 
+    private static readonly string[] Code =
+    [
+        "Write a C# function that reverses a string without allocating twice.",
+        "Write a Python function that returns the n-th Fibonacci number.",
+    ];
+
     private static readonly string[] SafetyCritical =
     [
         "Is a dosage of 4 g paracetamol per day safe with this medication list?",
@@ -56,7 +62,7 @@ internal static class DemoBatch
                 16 => new DemoTask("long-context", "Summarize this contract:\n" + string.Join(' ', Enumerable.Repeat("The supplier shall deliver the goods on time.", 450)), new ChatOptions()),
                 17 => new DemoTask("local-only", "Summarize this patient record: J. Doe, born 1970, diagnosis pending.", new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly)),
                 18 => LongConversation(i / 20),
-                _ => new DemoTask("routine", Routine[(i / 3) % Routine.Length], new ChatOptions()),
+                _ => new DemoTask("code", Code[(i / 20) % Code.Length], new ChatOptions()),
             });
         }
 
