@@ -257,6 +257,17 @@ public sealed class LocalModelRoutingTests : IDisposable
     }
 
     [Fact]
+    public void UnknownCapability_StopsTheStart_NamingTheKey()
+    {
+        var json = Json.Replace("[ \"Classification\" ]", "[ \"Telepathy\" ]", StringComparison.Ordinal);
+        using var provider = Build(json, []);
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IChatClient>());
+
+        Assert.Contains("HybridInference:Local:Backends:0:Capabilities:0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ToolsOffered_NoToolsCapableLocalModel_AreComplexAsToday()
     {
         using var provider = Build(Json.Replace("\"Reasoning\", \"Tools\"", "\"Reasoning\"", StringComparison.Ordinal).Replace("\"reasoning\", \"tools\"", "\"reasoning\"", StringComparison.Ordinal), []);
