@@ -257,6 +257,31 @@ public sealed class LocalModelRoutingTests : IDisposable
     }
 
     [Fact]
+    public async Task HistorySummary_IsWrittenByAQ4KMOrBetterModel_NotTheTaggerTheTaskGoesTo()
+    {
+        var json = Json.Replace("\"LoadBalancing\": \"Ordered\",", "\"LoadBalancing\": \"Ordered\", \"History\": { \"Mode\": \"Summarize\" },", StringComparison.Ordinal)
+            .Replace("\"Privacy\":", "\"Routing\": { \"LocalContextLimit\": 2048, \"DefaultOutputTokens\": 256 }, \"Privacy\":", StringComparison.Ordinal);
+        var backends = new Dictionary<string, FakeChatClient>();
+        using var provider = Build(json, backends);
+        var messages = new List<ChatMessage>();
+        for (var turn = 0; turn < 60; turn++)
+        {
+            messages.Add(new ChatMessage(ChatRole.User, $"Parcel {1000 + turn} was scanned at depot {turn % 7} on day {turn % 28}; is it on the van for tomorrow?"));
+            messages.Add(new ChatMessage(ChatRole.Assistant, $"Parcel {1000 + turn} is on van {turn % 11}; its window is {8 + (turn % 9)}:00 to {10 + (turn % 9)}:00."));
+        }
+
+        messages.Add(new ChatMessage(ChatRole.User, "Tag this conversation with one of billing, shipping, account."));
+
+        var outcome = (await provider.GetRequiredService<IChatClient>().GetResponseAsync(messages)).GetRouteOutcome()!;
+
+        Assert.Equal("tagger", outcome.Backend);
+        Assert.True(outcome.History is { Summarized: true });
+        Assert.Equal(1, backends["tagger"].RequestCount);
+        Assert.Equal(outcome.History!.SummaryCalls, backends["general"].RequestCount);
+        Assert.Equal(0, backends["coder"].RequestCount);
+    }
+
+    [Fact]
     public void UnknownCapability_StopsTheStart_NamingTheKey()
     {
         var json = Json.Replace("[ \"Classification\" ]", "[ \"Telepathy\" ]", StringComparison.Ordinal);
