@@ -9,8 +9,8 @@ internal sealed record DemoTask(string Kind, string Prompt, ChatOptions Options,
 /// <summary>
 /// A mixed batch shaped like the decision matrix of the hybrid inference pattern: mostly routine work, some complex
 /// and safety-critical questions, long documents, structured extraction, private records, a long support chat
-/// that outgrows the local limit (fitted to it: <c>Local:History:Mode</c>), and an agent that calls a tool over a few
-/// turns (a function-invocation loop, kept on its lane: <c>ToolLoops</c>).
+/// that outgrows the local limit (fitted to it: <c>Local:History:Mode</c>), code tasks for the code model, and an agent
+/// that calls a tool over a few turns (a function-invocation loop, kept on its lane: <c>ToolLoops</c>).
 /// </summary>
 internal static class DemoBatch
 {
@@ -36,6 +36,12 @@ internal static class DemoBatch
         "Give a legal analysis of the indemnity clause in this supplier contract.",
     ];
 
+    private static readonly string[] Code =
+    [
+        "Write a C# function that reverses a string without allocating twice.",
+        "Write a Python function that returns the n-th Fibonacci number.",
+    ];
+
     private static readonly string[] SafetyCritical =
     [
         "Is a dosage of 4 g paracetamol per day safe with this medication list?",
@@ -49,7 +55,8 @@ internal static class DemoBatch
         {
             tasks.Add((i % 20) switch
             {
-                < 9 => new DemoTask("routine", Routine[i % Routine.Length], new ChatOptions()),
+                < 8 => new DemoTask("routine", Routine[i % Routine.Length], new ChatOptions()),
+                8 => new DemoTask("code", Code[(i / 20) % Code.Length], new ChatOptions()),
                 < 12 => new DemoTask("json", "Extract the person from: 'Ada Lovelace, 36, mathematician.'", Json(PersonSchema, "person")),
                 12 => new DemoTask("json", "Extract the invoice fields from the attached text.", Json(InvoiceSchema, "invoice")),
                 < 15 => new DemoTask("complex", Complex[i % Complex.Length], new ChatOptions()),

@@ -37,12 +37,28 @@ await using var standIns = await StandInLanes.StartAsync(
     },
     new ServerBehaviour("gpt-4-turbo", TimeSpan.FromMilliseconds(180), 0.0, 0.0, Seed: 11));
 
+SimulatedServer? coder = null;
 if (standIns.LocalServer is not null)
 {
     // The stand-in's window, and a limit below it so that the long document goes to the cloud; with a real server
     // the window comes from --local-context-window or from the server, and the limit follows the window.
     standIns.Settings[Local + "ContextWindow"] = "8192";
     standIns.Settings["HybridInference:Routing:LocalContextLimit"] = "4096";
+
+    // Local models by capability: the general model's quantization and capabilities, and a code model on a stand-in of its own, which
+    // the code tasks go to (Local:Backends:N:Capabilities, Quantization).
+    standIns.Settings[Local + "Quantization"] = "Q4_K_M";
+    standIns.Settings[Local + "Capabilities:0"] = "Reasoning";
+    standIns.Settings[Local + "Capabilities:1"] = "Tools"; // it serves tool calls, so agent turns stay local
+    coder = await SimulatedServer.StartAsync(new ServerBehaviour("Qwen/Qwen2.5-Coder-7B-Instruct", TimeSpan.FromMilliseconds(50), 0.0, 0.0, Seed: 13));
+    const string Coder = "HybridInference:Local:Backends:1:";
+    standIns.Settings[Coder + "Name"] = "local-coder";
+    standIns.Settings[Coder + "Provider"] = "vllm";
+    standIns.Settings[Coder + "Endpoint"] = coder.Endpoint.ToString();
+    standIns.Settings[Coder + "Model"] = "Qwen/Qwen2.5-Coder-7B-Instruct";
+    standIns.Settings[Coder + "ContextWindow"] = "8192";
+    standIns.Settings[Coder + "Quantization"] = "Q4_K_M";
+    standIns.Settings[Coder + "Capabilities:0"] = "Code";
 }
 
 var configuration = standIns.BuildConfiguration(args, switches);
@@ -121,6 +137,10 @@ await Parallel.ForAsync(0, batch.Count, new ParallelOptions { MaxDegreeOfParalle
 });
 
 Console.WriteLine(Report.Render(results, trips, counters, provider.GetRequiredService<IHybridInferenceStatus>().GetStatus(), wall.Elapsed));
+if (coder is not null)
+{
+    await coder.DisposeAsync();
+}
 
 // What the local window is: the configured one, and what the server reports on its token-free probe (the chain reads
 // the same report at its health probes and uses the smaller of the two).

@@ -30,6 +30,14 @@ internal static class Report
         sb.AppendLine(c, $"  local share: {localShare:F1}%");
         sb.AppendLine();
 
+        sb.AppendLine("Backends by kind (Local:Backends:N:Capabilities and Quantization choose the local model)");
+        foreach (var group in ok.GroupBy(r => r.Task.Kind).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var backends = group.GroupBy(r => r.Outcome!.Backend).OrderByDescending(b => b.Count()).Select(b => $"{b.Key} {b.Count()}");
+            sb.AppendLine(c, $"  {group.Key,-16} {string.Join(", ", backends)}");
+        }
+
+        sb.AppendLine();
         sb.AppendLine("Validation and escalation");
         sb.AppendLine(c, $"  local JSON answers that failed validation: {ok.Sum(r => r.Outcome!.ValidationFailures)}");
         foreach (var (name, count) in counters.Where(k => k.Key.StartsWith("hybrid_inference.validation_failures:", StringComparison.Ordinal)).OrderBy(k => k.Key, StringComparer.Ordinal))

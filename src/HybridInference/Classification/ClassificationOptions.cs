@@ -28,7 +28,8 @@ public sealed class ClassificationOptions
 
     /// <summary>
     /// Gets or sets the category of a request that offers tools to the model (tool use is multi-step work).
-    /// Default <see cref="TaskCategory.Complex"/>; <see langword="null"/> turns the rule off.
+    /// Default <see cref="TaskCategory.Complex"/>; <see langword="null"/> turns the rule off. It does not apply while a
+    /// local backend declares <see cref="ModelCapabilities.Tools"/>: such a request then goes to that model.
     /// </summary>
     public TaskCategory? ToolsCategory { get; set; } = TaskCategory.Complex;
 

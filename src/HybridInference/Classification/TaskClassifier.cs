@@ -23,6 +23,12 @@ internal sealed class TaskClassifier
     private readonly bool _conversationLengthRule;
     private readonly (TaskCategory Category, KeywordMatcher? Keywords, Regex? Pattern)[] _rules;
 
+    /// <summary>The signs of code, reasoning and tagging; null while no local backend declares capabilities or a quantization (nothing is read).</summary>
+    private readonly (ModelCapabilities Need, KeywordMatcher Keywords, Regex? Pattern)[]? _needs;
+
+    /// <summary>Whether a local model declares <see cref="ModelCapabilities.Tools"/>: then offering tools does not make a task <see cref="ClassificationOptions.ToolsCategory"/>.</summary>
+    private readonly bool _localTools;
+
     /// <summary>Initializes a new instance of the <see cref="TaskClassifier"/> class.</summary>
     /// <param name="options">The classification rules.</param>
     /// <param name="tokenCounter">The estimate of prompt tokens.</param>
@@ -34,7 +40,12 @@ internal sealed class TaskClassifier
     /// Whether history fitting (<c>Local:History:Mode</c>) is on: then a long conversation is fitted to the local window,
     /// not made Complex, and <see cref="ClassificationOptions.ComplexConversationMessages"/> does not apply.
     /// </param>
-    public TaskClassifier(ClassificationOptions options, ITokenCounter tokenCounter, PromptLimits? limits = null, bool historyFitting = false)
+    /// <param name="models">
+    /// The local lane's models: while a backend declares capabilities or a quantization, the classifier records what each
+    /// task needs of a model (<see cref="TaskProfile.RequiredCapabilities"/>), and tools offered do not make a task
+    /// complex when a local model declares <see cref="ModelCapabilities.Tools"/>.
+    /// </param>
+    public TaskClassifier(ClassificationOptions options, ITokenCounter tokenCounter, PromptLimits? limits = null, bool historyFitting = false, Pools.LocalModelCatalog? models = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(tokenCounter);
@@ -46,6 +57,16 @@ internal sealed class TaskClassifier
             .Select(category => Compile(category, options))
             .Where(rule => rule.Keywords is not null || rule.Pattern is not null)
             .ToArray();
+        if (models is { Active: true })
+        {
+            _localTools = (models.Declared & ModelCapabilities.Tools) != 0;
+            _needs =
+            [
+                (ModelCapabilities.Code, new KeywordMatcher(CapabilityRules.Code), new Regex(CapabilityRules.CodePattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)),
+                (ModelCapabilities.Reasoning, new KeywordMatcher(CapabilityRules.Reasoning), null),
+                (ModelCapabilities.Classification, new KeywordMatcher(CapabilityRules.Classification), null),
+            ];
+        }
     }
 
     /// <summary>Builds the request's profile on the estimate, or on a tokenizer's exact count near a limit; never asks a server.</summary>
@@ -92,16 +113,18 @@ internal sealed class TaskClassifier
             ? (explicitCategory, CategorySource.Explicit)
             : Categorize(messages, options);
 
+        var json = options?.ResponseFormat is ChatResponseFormatJson;
         return new TaskProfile(
             category,
             source,
             tokens,
             options?.MaxOutputTokens,
-            options?.ResponseFormat is ChatResponseFormatJson,
+            json,
             options.GetDataPolicy() ?? _options.DefaultDataPolicy)
         {
             PromptTokensExact = exact,
             DefaultOutputTokens = reserve,
+            RequiredCapabilities = _needs is null ? ModelCapabilities.None : Needs(_needs, messages, options, json),
         };
     }
 
@@ -117,7 +140,7 @@ internal sealed class TaskClassifier
             }
         }
 
-        if (_options.ToolsCategory is { } toolsCategory && options?.Tools is { Count: > 0 } && (best is null || best.Value.Item1 < toolsCategory))
+        if (_options.ToolsCategory is { } toolsCategory && !_localTools && options?.Tools is { Count: > 0 } && (best is null || best.Value.Item1 < toolsCategory))
         {
             best = (toolsCategory, CategorySource.Tools);
         }
@@ -130,6 +153,38 @@ internal sealed class TaskClassifier
         }
 
         return best ?? (_options.DefaultCategory, CategorySource.Default);
+    }
+
+    /// <summary>What the task needs of a local model: code, reasoning (structured extraction is reasoning), tagging, tools offered, images.</summary>
+    private static ModelCapabilities Needs(
+        (ModelCapabilities Need, KeywordMatcher Keywords, Regex? Pattern)[] signs, IEnumerable<ChatMessage> messages, ChatOptions? options, bool json)
+    {
+        var needs = json ? ModelCapabilities.Reasoning : ModelCapabilities.None;
+        foreach (var (need, keywords, pattern) in signs)
+        {
+            if ((needs & need) == 0 && MatchesText(keywords, pattern, messages, options))
+            {
+                needs |= need;
+            }
+        }
+
+        if (options?.Tools is { Count: > 0 })
+        {
+            needs |= ModelCapabilities.Tools;
+        }
+
+        foreach (var message in messages)
+        {
+            foreach (var content in message.Contents)
+            {
+                if (content is DataContent data ? data.HasTopLevelMediaType("image") : content is UriContent uri && uri.HasTopLevelMediaType("image"))
+                {
+                    return needs | ModelCapabilities.Vision;
+                }
+            }
+        }
+
+        return needs;
     }
 
     private static bool MatchesText(KeywordMatcher? keywords, Regex? pattern, IEnumerable<ChatMessage> messages, ChatOptions? options)

@@ -98,7 +98,7 @@ public static class TaskClassifierChatClientBuilderExtensions
         configure?.Invoke(rules);
         return new TaskClassifierChatClient(
             inner,
-            new TaskClassifier(rules, ChainServices.TokenCounter(services), limits, historyFitting),
+            new TaskClassifier(rules, ChainServices.TokenCounter(services), limits, historyFitting, inner.GetService<LocalModelCatalog>()),
             privacy?.Action ?? PiiAction.None,
             privacy is { Action: not PiiAction.None } ? services.GetService(typeof(IPiiDetector)) as IPiiDetector ?? new PiiDetector(privacy) : null,
             ChainServices.Logger<TaskClassifierChatClient>(services),

@@ -33,6 +33,13 @@ public sealed record TaskProfile(
     public string? SensitiveTopic { get; init; }
 
     /// <summary>
+    /// Gets what the task needs of a local model (code in the prompt, reasoning or extraction, tools offered, images,
+    /// tagging), which the router reads to choose the best-suited local model. Recorded only while a local backend
+    /// declares capabilities or a quantization; <see cref="ModelCapabilities.None"/> otherwise.
+    /// </summary>
+    public ModelCapabilities RequiredCapabilities { get; init; }
+
+    /// <summary>
     /// Gets the output tokens kept free for the answer when the request sets no <see cref="MaxOutputTokens"/>
     /// (<c>Routing:DefaultOutputTokens</c> in a chain built by <c>AddHybridInference</c>; 0 otherwise).
     /// </summary>

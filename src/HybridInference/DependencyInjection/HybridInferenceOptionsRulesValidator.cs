@@ -116,6 +116,11 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
                 errors.Add($"{key} ('{backend.Name}') is configured as a {section.ToLowerInvariant()} backend but registered with Add{registration.Lane}Backend.");
             }
 
+            if (backend.Quantization is not null && !Pools.Quantizations.TryParse(backend.Quantization, out _))
+            {
+                errors.Add($"{key}:Quantization is not a quantization this version knows; use one of {Pools.Quantizations.Known} (any case, with or without the underscores).");
+            }
+
             if (backend.Timeout is { } timeout && timeout <= TimeSpan.Zero)
             {
                 errors.Add($"{key}:Timeout must be positive.");

@@ -26,7 +26,7 @@ internal static class Failures
         OperationCanceledException when cancellationToken.IsCancellationRequested => FailureKind.Cancelled,
         ContextWindowExceededException => FailureKind.TooLong,
         OutputValidationException => FailureKind.InvalidAnswer,
-        ArgumentException or BackendException { Kind: BackendErrorKind.BadRequest } => FailureKind.CallerFault,
+        ArgumentException or ModelNotServedException or BackendException { Kind: BackendErrorKind.BadRequest } => FailureKind.CallerFault,
         NotSupportedException or BackendException { Kind: BackendErrorKind.Saturated or BackendErrorKind.Unsupported } => FailureKind.Refused,
         BackendException => FailureKind.LaneFailure,
         HybridInferenceException => FailureKind.Verdict,

@@ -80,6 +80,7 @@ internal sealed partial class HistoryFitter
                     MaxOutputTokens = maxOutputTokens,
                     RequiresJson = false,
                 },
+                LocalModels = owner._summaryModels,
             };
 
             var summaryOptions = new HybridChatOptions(new ChatOptions { MaxOutputTokens = maxOutputTokens }, state);

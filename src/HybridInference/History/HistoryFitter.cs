@@ -33,6 +33,12 @@ internal sealed partial class HistoryFitter
     private readonly SummaryCache _cache;
     private readonly ILogger _logger;
 
+    /// <summary>
+    /// The local models a summary may be written by, best first, when the summarizer is a local pool whose backends declare
+    /// capabilities or quantizations: summarizing is reasoning work (Q4_K_M or better, a code or tagging model last); null otherwise.
+    /// </summary>
+    private readonly Pools.ModelChoice? _summaryModels;
+
     /// <summary>Initializes a new instance of the <see cref="HistoryFitter"/> class.</summary>
     /// <param name="options">The mode, the summary's size and the turns a new summary keeps.</param>
     /// <param name="summarizer">The local model that writes summaries; required for <see cref="HistoryMode.Summarize"/>.</param>
@@ -53,6 +59,9 @@ internal sealed partial class HistoryFitter
 
         _options = options;
         _summarizer = summarizer;
+        _summaryModels = summarizer?.GetService<Pools.LocalModelCatalog>() is { Active: true } models
+            ? models.Choose(ModelCapabilities.Reasoning, TaskCategory.Routine)
+            : null;
         _reducer = reducer;
         _counter = exactCounter ?? estimate;
         _exact = exactCounter is not null;

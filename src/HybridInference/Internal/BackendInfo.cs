@@ -40,6 +40,12 @@ internal sealed record BackendInfo(string Name, BackendLane Lane, string Provide
         return true;
     }
 
+    /// <summary>Gets what the backend's model is good for (<c>Capabilities</c>); none declared is a general chat model.</summary>
+    public ModelCapabilities Capabilities { get; init; }
+
+    /// <summary>Gets the backend's model's quantization (<c>Quantization</c>); <see cref="Pools.QuantizationLevel.Unknown"/> when not declared.</summary>
+    public Pools.QuantizationLevel Quantization { get; init; }
+
     /// <summary>Gets the backend's share of traffic relative to its lane's other backends.</summary>
     public int Weight { get; init; } = Defaults.BackendWeight;
 

@@ -52,6 +52,15 @@ internal sealed class RequestState
     /// <summary>Gets or sets the routing decision (router).</summary>
     public RouteDecision? Decision { get; set; }
 
+    /// <summary>
+    /// Gets or sets the local models the request may run on, best-suited first (router); <see langword="null"/> when the
+    /// local backends are one pool (no capabilities or quantization declared, and no model requested).
+    /// </summary>
+    public Pools.ModelChoice? LocalModels { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether no local model was fit for the task and it ran on the best one because it had to stay local (router).</summary>
+    public bool NoCapableLocalModel { get; set; }
+
     /// <summary>Gets or sets why the local lane sent the request on to the cloud (fallback); <see cref="EscalationReason.None"/> when it did not.</summary>
     public EscalationReason Escalation { get; set; }
 

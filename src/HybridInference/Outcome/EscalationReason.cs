@@ -32,4 +32,7 @@ public enum EscalationReason
     /// failed (<see cref="RouteOutcome.ToolLoopMovedFrom"/>), and its turns stay together (metric tag <c>tool_loop</c>).
     /// </summary>
     ToolLoop = 8,
+
+    /// <summary>No local model is fit for the task (capabilities, or quantization for reasoning and code) (metric tag <c>no_capable_local_model</c>).</summary>
+    NoCapableLocalModel = 9,
 }

@@ -143,4 +143,17 @@ public sealed class RouteOutcome
     /// its remaining turns, which say so too. <see langword="null"/> when the request is no turn of a loop that moved.
     /// </summary>
     public string? ToolLoopMovedFrom { get; init; }
+
+    /// <summary>
+    /// Gets what the task needed of a local model (<see cref="TaskProfile.RequiredCapabilities"/>): recorded while a local
+    /// backend declares capabilities or a quantization.
+    /// </summary>
+    public ModelCapabilities RequiredCapabilities { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether no local model was fit for the task (its capabilities, or a quantization good
+    /// enough for it) and it ran on the best local model anyway, because it had to stay local (local-only, no cloud
+    /// backend, or the cloud unavailable). A task that could leave went to the cloud instead (<see cref="RouteReason.NoCapableLocalModel"/>).
+    /// </summary>
+    public bool NoCapableLocalModel { get; init; }
 }

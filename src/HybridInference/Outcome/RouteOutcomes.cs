@@ -49,6 +49,8 @@ internal static class RouteOutcomes
             History = request.History,
             DataPolicy = profile?.DataPolicy,
             ToolLoopMovedFrom = request.ToolLoop?.MovedFromAfter(answered?.Backend),
+            RequiredCapabilities = profile?.RequiredCapabilities ?? ModelCapabilities.None,
+            NoCapableLocalModel = request.NoCapableLocalModel,
         };
     }
 
@@ -230,6 +232,8 @@ internal static class RouteOutcomes
             History = last.History,
             DataPolicy = last.DataPolicy,
             ToolLoopMovedFrom = last.ToolLoopMovedFrom,
+            RequiredCapabilities = last.RequiredCapabilities,
+            NoCapableLocalModel = last.NoCapableLocalModel,
             ServedFromCache = cached,
             Turns = [.. turns],
         };
@@ -241,6 +245,8 @@ internal static class RouteOutcomes
         RouteReason.ContextLimit => EscalationReason.ContextLimit,
         RouteReason.CircuitOpen or RouteReason.CircuitRecovering => EscalationReason.CircuitOpen,
         RouteReason.ToolLoop => EscalationReason.ToolLoop,
+        RouteReason.NoCapableLocalModel => EscalationReason.NoCapableLocalModel,
+        RouteReason.RequestedModel => EscalationReason.None,
         _ => EscalationReason.Policy,
     };
 }

@@ -45,6 +45,11 @@ internal sealed partial class BackendChatClient : DelegatingChatClient
     /// </remarks>
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        if (options?.ModelId is not null && Refusal(ref options) is { } refused)
+        {
+            return Task.FromException<ChatResponse>(refused);
+        }
+
         bool trial;
         RequestState? request;
         try
@@ -139,7 +144,43 @@ internal sealed partial class BackendChatClient : DelegatingChatClient
     /// <param name="cancellationToken">Cancels the stream.</param>
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options, TimeSpan? timeToFirstToken, CancellationToken cancellationToken) =>
-        new MeteredStream(this, messages, options, timeToFirstToken, cancellationToken);
+        options?.ModelId is not null && Refusal(ref options) is { } refused
+            ? Refuse(refused)
+            : new MeteredStream(this, messages, options, timeToFirstToken, cancellationToken);
+
+    /// <summary>
+    /// Maps the request's model (<see cref="ChatOptions.ModelId"/>) to this backend's: the configured spelling when it
+    /// names the same model in another casing (a copy of the options, the caller's untouched), else a refusal, before
+    /// anything is sent or counted, when the backend serves another model. A backend that names no model takes it as it is.
+    /// </summary>
+    private ModelNotServedException? Refusal(ref ChatOptions? options)
+    {
+        var requested = options!.ModelId!;
+        if (Info.Model is not { } served || string.Equals(requested, served, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (string.Equals(requested, served, StringComparison.OrdinalIgnoreCase))
+        {
+            options = options.Clone();
+            options.ModelId = served;
+            return null;
+        }
+
+        return new ModelNotServedException(requested, $"Backend '{Info.Name}' serves model '{served}', not the requested '{requested}'; nothing was sent to it.");
+    }
+
+    private static async IAsyncEnumerable<ChatResponseUpdate> Refuse(Exception refusal)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        if (refusal is not null)
+        {
+            throw refusal;
+        }
+
+        yield break;
+    }
 
     /// <summary>Takes a slot, or refuses the call before anything is sent when the backend is full.</summary>
     /// <returns>Whether the call is the backend's probation trial.</returns>

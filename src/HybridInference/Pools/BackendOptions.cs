@@ -28,6 +28,24 @@ public sealed class BackendOptions
     public int? ContextWindow { get; set; }
 
     /// <summary>
+    /// Gets what the model is good for (<c>Local:Backends:N:Capabilities</c>, a list such as <c>["Code", "Tools"]</c>):
+    /// the local pool sends each task to the best-suited model (<see cref="ModelCapabilities"/>). Default: none, a
+    /// general chat model. While no local backend declares capabilities or a <see cref="Quantization"/>, the local
+    /// backends are one pool, as before.
+    /// </summary>
+    public IList<ModelCapabilities> Capabilities { get; } = [];
+
+    /// <summary>
+    /// Gets or sets the model's quantization: <c>Q2_K</c>, <c>Q3_K_S</c>, <c>Q3_K_M</c>, <c>Q3_K_L</c>, <c>Q4_0</c>,
+    /// <c>Q4_1</c>, <c>Q4_K_S</c>, <c>Q4_K_M</c>, <c>Q5_0</c>, <c>Q5_1</c>, <c>Q5_K_S</c>, <c>Q5_K_M</c>, <c>Q6_K</c>,
+    /// <c>Q8_0</c>, <c>F16</c>, <c>BF16</c>, <c>F32</c>, <c>AWQ</c>, <c>GPTQ</c> (any case; <c>_</c>, <c>-</c> or none
+    /// between the parts; <c>FP16</c>, <c>INT8</c>, <c>INT4</c> too). Low-bit models (Q2_K, Q3) take only routine tasks
+    /// that need nothing of them; reasoning, extraction and code need Q4_K_M or better. Default: not declared (any
+    /// task). An unknown name stops the start, naming the key.
+    /// </summary>
+    public string? Quantization { get; set; }
+
+    /// <summary>
     /// Gets or sets the tokenizer that counts this backend's prompts exactly: a tiktoken encoding name
     /// (<c>o200k_base</c>, <c>cl100k_base</c>), or the path of a SentencePiece model (a <c>.model</c> file) or of a
     /// tiktoken vocabulary (any other file). Loaded once when the hybrid client is built, by the package that

@@ -88,6 +88,10 @@ public sealed class BackendPoolBuilder
             infos.Add(new BackendInfo(backend.Name, _lane, backend.Provider ?? metadata?.ProviderName ?? "unknown", backend.Model ?? metadata?.DefaultModelId, backend.ContextWindow)
             {
                 Weight = backend.Weight,
+                Capabilities = Fold(backend.Capabilities),
+                Quantization = Quantizations.TryParse(backend.Quantization, out var quantization) || backend.Quantization is null
+                    ? quantization
+                    : throw new ArgumentException($"Backend '{backend.Name}' has a Quantization this version does not know; use one of {Quantizations.Known}.", nameof(backend)),
                 MaxConcurrentRequests = backend.MaxConcurrentRequests,
                 Timeout = backend.Timeout ?? Defaults.BackendTimeout(_lane),
                 TimeoutKey = laneOptions.Backends.IndexOf(backend) is var index and >= 0
@@ -107,7 +111,19 @@ public sealed class BackendPoolBuilder
         metrics.ObserveBackends(clients);
         var windows = new LaneContextWindows(infos, logger);
         var monitor = BackendHealthMonitor.Start(clients, laneOptions.HealthCheckInterval, time, logger, windows);
-        return new BackendPoolChatClient(_lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor, laneOptions.TimeToFirstToken, windows);
+        var models = _lane == BackendLane.Local ? LocalModelCatalog.Create(infos) : null;
+        return new BackendPoolChatClient(_lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor, laneOptions.TimeToFirstToken, windows, models);
+    }
+
+    private static ModelCapabilities Fold(IList<ModelCapabilities> capabilities)
+    {
+        var all = ModelCapabilities.None;
+        foreach (var capability in capabilities)
+        {
+            all |= capability;
+        }
+
+        return all;
     }
 
     /// <summary>The cloud backends the all-cloud baseline is priced from: those configured, and this pool's when it is the cloud's.</summary>

@@ -18,12 +18,14 @@ internal sealed class BackendPoolChatClient : IChatClient
 {
     private readonly BackendChatClient[] _backends;
     private readonly BackendSelector _selector;
+    private readonly BackendSelector[]? _modelSelectors;
     private readonly ILogger _logger;
     private ChatClientMetadata? _metadata;
 
     public BackendPoolChatClient(
         BackendLane lane, IReadOnlyList<BackendChatClient> backends, LoadBalancingStrategy strategy, ILogger logger,
-        Random? random = null, BackendHealthMonitor? monitor = null, TimeSpan? timeToFirstToken = null, LaneContextWindows? windows = null)
+        Random? random = null, BackendHealthMonitor? monitor = null, TimeSpan? timeToFirstToken = null, LaneContextWindows? windows = null,
+        LocalModelCatalog? models = null)
     {
         if (backends.Count == 0)
         {
@@ -37,7 +39,27 @@ internal sealed class BackendPoolChatClient : IChatClient
         Monitor = monitor;
         TimeToFirstToken = timeToFirstToken;
         Windows = windows ?? new LaneContextWindows([.. _backends.Select(b => b.Info)], logger);
+        Models = models;
+        if (models is { Models.Length: > 1 })
+        {
+            // Pools per model: failover among the backends of one model first, each model balanced on its own.
+            _modelSelectors = new BackendSelector[models.Models.Length];
+            for (var m = 0; m < _modelSelectors.Length; m++)
+            {
+                var members = models.Models[m].Backends;
+                var clients = new BackendChatClient[members.Length];
+                for (var j = 0; j < members.Length; j++)
+                {
+                    clients[j] = _backends[members[j]];
+                }
+
+                _modelSelectors[m] = new BackendSelector(clients, strategy, random);
+            }
+        }
     }
+
+    /// <summary>Gets the lane's models formed from its backends (local lane only), which the router chooses among.</summary>
+    public LocalModelCatalog? Models { get; }
 
     /// <summary>Gets the backends' context windows (configured or reported by their servers), which the router reads.</summary>
     public LaneContextWindows Windows { get; }
@@ -66,7 +88,7 @@ internal sealed class BackendPoolChatClient : IChatClient
     private async Task<ChatResponse> GetResponseWithFailoverAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options, int required, ToolLoops.ToolLoopLane? loop, CancellationToken cancellationToken)
     {
-        var order = Order(required, loop);
+        var order = PreferLoop(ModelOrder(options, required), loop);
         for (var k = 0; k < order.Length; k++)
         {
             var backend = _backends[order[k]];
@@ -92,7 +114,7 @@ internal sealed class BackendPoolChatClient : IChatClient
     {
         var request = RequestState.Find(options);
         var required = request?.Profile?.RequiredContextTokens ?? 0;
-        var order = Order(required, request?.ToolLoop);
+        var order = PreferLoop(ModelOrder(options, required), request?.ToolLoop);
         for (var k = 0; k < order.Length; k++)
         {
             var backend = _backends[order[k]];
@@ -119,6 +141,31 @@ internal sealed class BackendPoolChatClient : IChatClient
         throw NoBackendFits(required);
     }
 
+    /// <summary>
+    /// Orders the backends for one request: with a choice of models (the router's, <see cref="RequestState.LocalModels"/>)
+    /// the backends of the best model first, balanced among themselves, then those of the next-best; else all as one pool.
+    /// </summary>
+    private int[] ModelOrder(ChatOptions? options, int required)
+    {
+        if (_modelSelectors is null || RequestState.Find(options)?.LocalModels is not { } choice)
+        {
+            return _selector.Order(required);
+        }
+
+        var models = Models!.Models;
+        var order = new List<int>(_backends.Length);
+        for (var k = 0; k < choice.Tried; k++)
+        {
+            var model = choice.Order[k];
+            foreach (var member in _modelSelectors[model].Order(required))
+            {
+                order.Add(models[model].Backends[member]);
+            }
+        }
+
+        return [.. order];
+    }
+
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
@@ -126,6 +173,7 @@ internal sealed class BackendPoolChatClient : IChatClient
             : serviceType.IsInstanceOfType(this) ? this
             : serviceType == typeof(ChatClientMetadata) ? _metadata ??= new ChatClientMetadata(_backends[0].Info.Provider, providerUri: null, _backends[0].Info.Model)
             : serviceType == typeof(LaneHealthSignal) ? Monitor?.Signal
+            : serviceType == typeof(LocalModelCatalog) ? Models
             : null;
     }
 
@@ -139,12 +187,11 @@ internal sealed class BackendPoolChatClient : IChatClient
     }
 
     /// <summary>
-    /// Orders the backends for a request; a turn of a tool loop tries the loop's backend first while it is ready (the
-    /// loop keeps its model), else the others in the usual order (the loop then moves to the one that answers).
+    /// Puts a tool loop's backend first in a request's order while it is ready (the loop keeps its model), else leaves
+    /// the usual order (the loop then moves to the one that answers).
     /// </summary>
-    private int[] Order(int requiredTokens, ToolLoops.ToolLoopLane? loop)
+    private int[] PreferLoop(int[] order, ToolLoops.ToolLoopLane? loop)
     {
-        var order = _selector.Order(requiredTokens);
         if (loop is null || loop.Lane != Lane)
         {
             return order;

@@ -28,6 +28,8 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     private readonly LaneContextWindows? _localWindows;
     private readonly CloudDegradation? _degrading;
     private readonly bool[] _degrades;
+    private readonly LocalModelCatalog? _models;
+    private readonly string?[] _cloudModels;
     private readonly ILogger _logger;
     private volatile bool _disposed;
 
@@ -59,6 +61,10 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         _cloudBudget = cloudLane?.GetService<CloudRateLimiter>();
         _degrades = onCloudUnavailable.DegradingCategories();
         _degrading = cloudLane is null ? null : new CloudDegradation(cloudLane, localLane, _degrades, _localCircuit, localWindows, metrics, logger);
+
+        // The models the lanes serve: the local pool's (chosen among by capability) and the cloud backends' names.
+        _models = localLane.GetService<LocalModelCatalog>();
+        _cloudModels = ModelRouting.CloudModels(cloudLane);
     }
 
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -132,6 +138,13 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     {
         var profile = state.Profile ??= (_classifier ?? throw new InvalidOperationException(
             "The request has no task profile: put the task classifier in front of the router, or give the router a classifier.")).Classify(messages, options);
+        if (options.ModelId is { } requested && ModelRouting.Requested(requested, profile, _models, _cloudModels) is { } named)
+        {
+            // The caller's model decides the lane, and the local model.
+            state.LocalModels = named.Models;
+            return new ValueTask<IChatClient>(Commit(profile, named.Decision, state));
+        }
+
         var preferred = _policy.Decide(profile);
 
         // A turn of a tool loop on the cloud lane waits for the budget like a cloud-preferring request; one on the local lane never does.
@@ -140,18 +153,28 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         var waitForBudget = _cloudBudget is not null && mayWait && !_cloudBudget.HasRoomNow(profile.BudgetTokens);
         return waitForBudget
             ? DecideAfterBudgetAsync(profile, preferred, state, cancellationToken)
-            : new ValueTask<IChatClient>(Commit(profile, preferred, States(cloudHasRoom: true), state));
+            : new ValueTask<IChatClient>(Commit(profile, preferred, LaneStates.Read(_cloudLane is not null, _localCircuit, _cloudCircuit, _localWindows, cloudHasRoom: true), state));
     }
 
     private async ValueTask<IChatClient> DecideAfterBudgetAsync(TaskProfile profile, RouteDecision preferred, RequestState state, CancellationToken cancellationToken)
     {
         var hasRoom = await _cloudBudget!.WaitForRoomAsync(profile.BudgetTokens, cancellationToken).ConfigureAwait(false);
-        return Commit(profile, preferred, States(hasRoom), state);
+        return Commit(profile, preferred, LaneStates.Read(_cloudLane is not null, _localCircuit, _cloudCircuit, _localWindows, hasRoom), state);
     }
 
     private IChatClient Commit(TaskProfile profile, RouteDecision preferred, in LaneStates lanes, RequestState state)
     {
         var decision = RouteConstraints.Decide(profile, preferred, lanes, state.Sequence, state.ToolLoop?.Lane, Degrades(profile));
+        if (_models is { Active: true })
+        {
+            (decision, state.LocalModels, state.NoCapableLocalModel) = ModelRouting.Choose(profile, decision, lanes, _models);
+        }
+
+        return Commit(profile, decision, state);
+    }
+
+    private IChatClient Commit(TaskProfile profile, RouteDecision decision, RequestState state)
+    {
         state.Decision = decision;
         Log.Routed(_logger, profile.Category, profile.EstimatedPromptTokens, decision.Target, decision.Reason);
 
@@ -171,14 +194,5 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         var lane = await selection.ConfigureAwait(false);
         return await lane.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>Reads the lanes' states (the cloud budget's has been read by the caller: it may take waiting).</summary>
-    private LaneStates States(bool cloudHasRoom) => new(
-        HasCloud: _cloudLane is not null,
-        LocalRejecting: _localCircuit is { IsRejecting: true },
-        LocalShare: _localCircuit?.Share ?? 1,
-        CloudRejecting: _cloudCircuit is { IsRejecting: true },
-        CloudHasRoom: cloudHasRoom,
-        LargestLocalWindow: _localWindows?.Largest);
 }
 #pragma warning restore MEAI001

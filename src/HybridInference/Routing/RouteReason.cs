@@ -40,6 +40,16 @@ public enum RouteReason
     Refinement = 11,
 
     /// <summary>
+    /// No local model is fit for the task (the capabilities it needs, such as code or tools, or a quantization good
+    /// enough for reasoning, Q4_K_M or better): cloud. A local-only request runs on the best local model instead, and
+    /// its outcome says so (<see cref="RouteOutcome.NoCapableLocalModel"/>).
+    /// </summary>
+    NoCapableLocalModel = 12,
+
+    /// <summary>The caller asked for a model (<c>ChatOptions.ModelId</c>) that a backend of this lane serves.</summary>
+    RequestedModel = 13,
+
+    /// <summary>
     /// The request continues a tool loop (it sends back the results of tool calls an earlier turn made): the lane that
     /// made the calls, so the loop keeps its lane and backend (<c>ToolLoops</c>).
     /// </summary>

@@ -109,6 +109,7 @@ internal static class HybridInferenceTelemetry
         EscalationReason.Hedge => "hedge",
         EscalationReason.Policy => "policy",
         EscalationReason.ToolLoop => "tool_loop",
+        EscalationReason.NoCapableLocalModel => "no_capable_local_model",
         _ => "none",
     };
 
@@ -152,6 +153,8 @@ internal static class HybridInferenceTelemetry
         RouteReason.CircuitRecovering => "circuit_recovering",
         RouteReason.CloudCircuitOpen => "cloud_circuit_open",
         RouteReason.Refinement => "refinement",
+        RouteReason.NoCapableLocalModel => "no_capable_local_model",
+        RouteReason.RequestedModel => "requested_model",
         RouteReason.ToolLoop => "tool_loop",
         RouteReason.CloudUnavailable => "cloud_unavailable",
         _ => "unknown",

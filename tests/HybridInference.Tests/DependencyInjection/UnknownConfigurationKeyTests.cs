@@ -59,7 +59,6 @@ public sealed partial class UnknownConfigurationKeyTests
 
     /// <summary>Keys of the seed's configuration template (inference-config.yaml) that the library does not support.</summary>
     [Theory]
-    [InlineData("Local:Backends:0:Quantization", "Q4_K_M")]
     [InlineData("Local:Backends:0:GpuMemoryUtilization", "0.85")]
     [InlineData("Local:Backends:0:MaxBatchTokens", "4096")]
     [InlineData("Cloud:FallbackModels:0", "claude-3-sonnet")]
@@ -80,7 +79,7 @@ public sealed partial class UnknownConfigurationKeyTests
     {
         var values = Valid();
         values["HybridInference:Routing:LocalContextLimt"] = "4096";
-        values["HybridInference:Local:Backends:0:Quantization"] = "Q4_K_M";
+        values["HybridInference:Local:Backends:0:GpuMemoryUtilization"] = "0.85";
         values["HybridInference:Telemetry:Enabled"] = "true";
 
         var error = StartupFailure(InMemory(values));
@@ -94,7 +93,7 @@ public sealed partial class UnknownConfigurationKeyTests
         var values = Valid();
         values["HybridInference:AllowUnknownKeys"] = "true";
         values["HybridInference:Routing:LocalContextLimt"] = "secret-looking-value";
-        values["HybridInference:Local:Backends:0:Quantization"] = "Q4_K_M";
+        values["HybridInference:Local:Backends:0:GpuMemoryUtilization"] = "0.85";
         using var provider = BuildWithLogs(values);
 
         provider.GetRequiredService<IStartupValidator>().Validate();
@@ -104,7 +103,7 @@ public sealed partial class UnknownConfigurationKeyTests
 
         var warning = Assert.Single(provider.GetFakeLogCollector().GetSnapshot(), r => r.Level == LogLevel.Warning);
         Assert.Contains("HybridInference:Routing:LocalContextLimt is not a configuration key", warning.Message, StringComparison.Ordinal);
-        Assert.Contains("HybridInference:Local:Backends:0:Quantization is not a configuration key", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("HybridInference:Local:Backends:0:GpuMemoryUtilization is not a configuration key", warning.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-looking-value", warning.Message, StringComparison.Ordinal);
         Assert.Equal(4096, provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value.Routing.LocalContextLimit ?? 4096);
     }
