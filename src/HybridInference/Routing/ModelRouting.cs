@@ -21,12 +21,14 @@ internal static class ModelRouting
     /// </returns>
     public static (RouteDecision Decision, ModelChoice? Models, bool Unfit) Choose(TaskProfile profile, RouteDecision decision, in LaneStates lanes, LocalModelCatalog models)
     {
+        // A cloud decision keeps the local choice too: the work it sends may be answered locally after all, when the
+        // cloud cannot take it (Routing:OnCloudUnavailable), and then on the model best suited to it.
+        var choice = models.Choose(profile.RequiredCapabilities, profile.Category);
         if (decision.Target != RouteTarget.Local)
         {
-            return (decision, null, false);
+            return (decision, choice.Fitting > 0 ? choice : null, false);
         }
 
-        var choice = models.Choose(profile.RequiredCapabilities, profile.Category);
         if (choice.Fitting > 0)
         {
             return (decision, choice, false);

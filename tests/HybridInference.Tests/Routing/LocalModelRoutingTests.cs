@@ -172,6 +172,20 @@ public sealed class LocalModelRoutingTests : IDisposable
     }
 
     [Fact]
+    public async Task ComplexTask_TheCloudFailing_DegradesToTheBestSuitedLocalModel_NotTheFirstBackend()
+    {
+        // Legal analysis is Complex (cloud) and needs reasoning: when the cloud fails it is answered locally
+        // (Routing:OnCloudUnavailable), on the Q5_K_M general model, not on the Q2_K tagger the ordered pool lists first.
+        _backends["cloud"].Throw(new BackendException(BackendErrorKind.ServerError, "Backend 'cloud' answered 503 (server error).", statusCode: 503));
+        var (messages, options) = Task("legal-analysis");
+
+        var outcome = (await Chat.GetResponseAsync(messages, options)).GetRouteOutcome()!;
+
+        Assert.Equal(("general", RouteReason.CloudUnavailable), (outcome.Backend, outcome.DecisionReason));
+        Assert.Equal(0, _backends["tagger"].RequestCount);
+    }
+
+    [Fact]
     public async Task TaskNoLocalModelFits_LocalOnly_RunsOnTheBestLocalModel_AndTheOutcomeSaysSo()
     {
         var messages = new List<ChatMessage> { new(ChatRole.User, [new TextContent("What is in this picture?"), new DataContent(new byte[] { 1, 2, 3 }, "image/png")]) };
