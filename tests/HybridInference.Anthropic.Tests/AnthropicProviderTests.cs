@@ -23,6 +23,7 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
         _server = await LoopbackServer.StartAsync();
         var json = $$"""
             { "HybridInference": {
+                "Routing": { "OnCloudUnavailable": { "Complex": "Fail" } },
                 "Cloud": { "Backends": [ { "Name": "claude", "Provider": "anthropic", "Model": "claude-3-sonnet", "ApiKey": "{{Key}}",
                                            "Endpoint": "{{_server.BaseAddress}}", "AllowInsecureHttp": true } ] },
                 "Pricing": { "claude-3-sonnet": { "InputPerMillionTokens": 3, "OutputPerMillionTokens": 15 } } } }
@@ -93,10 +94,12 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
     {
         _server.Default = Respond.File(Fixture(file));
 
-        var error = await Assert.ThrowsAsync<BackendException>(() => _chat.GetResponseAsync("Analyse this contract.", Complex()));
+        // Complex work is set to fail rather than degrade (Routing:OnCloudUnavailable:Complex): Claude's error comes inside.
+        var unavailable = await Assert.ThrowsAsync<CloudUnavailableException>(() => _chat.GetResponseAsync("Analyse this contract.", Complex()));
+        var error = Assert.IsType<BackendException>(unavailable.InnerException);
 
         Assert.Equal(kind, error.Kind);
-        Assert.DoesNotContain(Key, error.ToString());
+        Assert.DoesNotContain(Key, unavailable.ToString());
         Assert.Single(_server.Requests); // The SDK's retries are off: the chain decides what follows.
     }
 

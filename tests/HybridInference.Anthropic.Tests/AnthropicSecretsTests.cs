@@ -25,6 +25,7 @@ public sealed class AnthropicSecretsTests : IAsyncLifetime
         _server = await LoopbackServer.StartAsync();
         var json = $$"""
             { "HybridInference": {
+                "Routing": { "OnCloudUnavailable": { "Complex": "Fail" } },
                 "Cloud": { "Backends": [ { "Name": "claude", "Provider": "anthropic", "Model": "claude-3-sonnet", "ApiKey": "{{Echoes.Key}}",
                                            "Endpoint": "{{_server.BaseAddress}}", "AllowInsecureHttp": true } ] } } }
             """;
@@ -48,19 +49,29 @@ public sealed class AnthropicSecretsTests : IAsyncLifetime
     private static Func<Microsoft.AspNetCore.Http.HttpContext, Task> Error(string type, string message, int status) =>
         Respond.Json($$$"""{"type":"error","error":{"type":"{{{type}}}","message":"{{{message}}}"}}""", status);
 
+    /// <summary>
+    /// Sends complex work to Claude, which fails it. A caller's fault (400) comes back as Claude's error; the cloud
+    /// being unavailable (401, 429, 5xx) fails complex work rather than degrading it to the local backend
+    /// (<c>Routing:OnCloudUnavailable:Complex</c>), with Claude's error inside <see cref="CloudUnavailableException"/>,
+    /// whose own message must not carry the key either.
+    /// </summary>
     private async Task<BackendException> FailAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, bool stream)
     {
-        if (!stream)
+        var error = !stream
+            ? await Record.ExceptionAsync(() => _chat.GetResponseAsync(messages, Complex(options)))
+            : await Record.ExceptionAsync(async () =>
+            {
+                await foreach (var update in _chat.GetStreamingResponseAsync(messages, Complex(options)))
+                {
+                }
+            });
+        if (error is CloudUnavailableException unavailable)
         {
-            return await Assert.ThrowsAsync<BackendException>(() => _chat.GetResponseAsync(messages, Complex(options)));
+            Assert.DoesNotContain(Echoes.Key, unavailable.Message);
+            error = unavailable.InnerException;
         }
 
-        return await Assert.ThrowsAsync<BackendException>(async () =>
-        {
-            await foreach (var update in _chat.GetStreamingResponseAsync(messages, Complex(options)))
-            {
-            }
-        });
+        return Assert.IsType<BackendException>(error);
     }
 
     [Theory]
