@@ -98,7 +98,8 @@ public sealed class CostLedgerDatabaseValidatorTests : IDisposable
             first.OnRequestFinished(LedgerUnderTest.Record(1));
         }
 
-        using var host = BuildHost(path);
+        // The host's clock is the record's, so the record is inside retention (90 days) whatever today's date is.
+        using var host = BuildHost(path, time: new FakeTimeProvider(LedgerUnderTest.At(2)));
         await host.StartAsync();
         await host.StopAsync();
 
@@ -281,9 +282,14 @@ public sealed class CostLedgerDatabaseValidatorTests : IDisposable
         file.Write(Enumerable.Repeat(value, count).ToArray());
     }
 
-    private static IHost BuildHost(string path, string section = "HybridInference:Observability:Ledger")
+    private static IHost BuildHost(string path, string section = "HybridInference:Observability:Ledger", TimeProvider? time = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["HybridInference:Local:Backends:0:Name"] = "local",
