@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace HybridInference.OpenAI.Tests;
 
@@ -18,9 +16,7 @@ public sealed class CloudOutageFittingOverHttpTests : IAsyncLifetime
     private LoopbackServer _local = null!;
     private LoopbackServer _cloud = null!;
     private int _cloudPort;
-    private ServiceProvider _services = null!;
-    private List<IHostedService> _hosted = null!;
-    private IChatClient _chat = null!;
+    private HostedChain _chain = null!;
 
     public async Task InitializeAsync()
     {
@@ -43,39 +39,18 @@ public sealed class CloudOutageFittingOverHttpTests : IAsyncLifetime
               }
             }
             """;
-        var services = new ServiceCollection();
-        services.AddHybridInference(JsonSettings.Parse(json).GetSection("HybridInference")).AddOpenAIProviders();
-        _services = services.BuildServiceProvider();
-        _chat = _services.GetRequiredService<IChatClient>();
-        _hosted = [.. _services.GetServices<IHostedService>()];
-        foreach (var hosted in _hosted)
-        {
-            await hosted.StartAsync(CancellationToken.None);
-        }
-
+        _chain = await HostedChain.StartAsync(json);
         await _cloud.DisposeAsync(); // stopped: connections to its port are refused
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var hosted in _hosted)
-        {
-            await hosted.StopAsync(CancellationToken.None);
-        }
-
-        await _services.DisposeAsync();
+        await _chain.DisposeAsync();
         await _local.DisposeAsync();
         await _cloud.DisposeAsync();
     }
 
-    private static async Task<LoopbackServer> StartCloudAsync(int port)
-    {
-        var cloud = await LoopbackServer.StartAsync(port);
-        cloud.ProbesApart = true;
-        cloud.Probes = Respond.Json("""{"object":"list","data":[]}""");
-        cloud.Default = Respond.Json(Fixture.Completion("openai", "cloud answer"));
-        return cloud;
-    }
+    private static Task<LoopbackServer> StartCloudAsync(int port) => HostedChain.StartCloudAsync(port, "cloud answer");
 
     private static List<ChatMessage> LongConversation()
     {
@@ -103,7 +78,7 @@ public sealed class CloudOutageFittingOverHttpTests : IAsyncLifetime
         if (streaming)
         {
             var updates = new List<ChatResponseUpdate>();
-            await foreach (var update in _chat.GetStreamingResponseAsync(conversation, options))
+            await foreach (var update in _chain.Chat.GetStreamingResponseAsync(conversation, options))
             {
                 updates.Add(update);
             }
@@ -112,7 +87,7 @@ public sealed class CloudOutageFittingOverHttpTests : IAsyncLifetime
         }
         else
         {
-            var response = await _chat.GetResponseAsync(conversation, options);
+            var response = await _chain.Chat.GetResponseAsync(conversation, options);
             (text, outcome) = (response.Text, response.GetRouteOutcome()!);
         }
 
@@ -131,7 +106,7 @@ public sealed class CloudOutageFittingOverHttpTests : IAsyncLifetime
     [Fact]
     public async Task CloudStopped_DeferrableSafetyCriticalWork_IsDeferred_ThenAnsweredByTheCloudOnceItIsBack()
     {
-        var response = await _chat.GetResponseAsync("Check the dosage.", new ChatOptions().WithTaskCategory(TaskCategory.SafetyCritical).AsDeferrable());
+        var response = await _chain.Chat.GetResponseAsync("Check the dosage.", new ChatOptions().WithTaskCategory(TaskCategory.SafetyCritical).AsDeferrable());
 
         Assert.Equal(string.Empty, response.Text);
         Assert.Equal(RouteReason.Deferred, response.GetRouteOutcome()!.DecisionReason);

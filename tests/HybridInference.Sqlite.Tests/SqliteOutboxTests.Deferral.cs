@@ -2,12 +2,12 @@ using Microsoft.Data.Sqlite;
 
 namespace HybridInference.Sqlite.Tests;
 
-/// <summary>
+/// <remarks>
 /// Deferred work in the SQLite outbox, on a real file and a fake clock, through the whole chain and its hosted worker:
 /// it survives a restart and is delivered with its settings; and an outbox file of schema version 1 (before deferred
 /// work) is migrated when it is opened, its waiting refinements drained.
-/// </summary>
-public sealed class SqliteOutboxDeferralTests : IDisposable
+/// </remarks>
+public sealed partial class SqliteOutboxTests
 {
     /// <summary>The outbox's tables as version 1 of this package created them.</summary>
     private const string SchemaV1 = """
@@ -31,19 +31,6 @@ public sealed class SqliteOutboxDeferralTests : IDisposable
         CREATE TABLE outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         INSERT INTO outbox_meta (key, value) VALUES ('schema_version', '1');
         """;
-
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "hi-outbox-deferral-" + Guid.NewGuid().ToString("N"));
-
-    private string DatabasePath => Path.Combine(_folder, "outbox.db");
-
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
 
     [Fact]
     public async Task DeferredWork_CloudAway_SurvivesARestart_AndIsDeliveredOnceWithItsSettings()
