@@ -12,17 +12,21 @@ namespace HybridInference.Routing;
 
 /// <summary>
 /// The cloud lane as the router calls it for a request that may run locally (sent to the cloud by its category, a
-/// policy, or the local lane's recovery ramp): when the cloud fails it before any output in a way that says it is
-/// away (<see cref="Failures.MeansCloudUnavailable"/>), the request is answered by the local lane at once, if
-/// <c>Routing:OnCloudUnavailable</c> lets its category degrade, the local breaker is closed and it fits a local
-/// window (<see cref="RouteConstraints.WhyNotDegraded"/>); otherwise it fails with <see cref="CloudUnavailableException"/>
-/// around the cloud's failure. A stream degrades only before its first update reached the caller.
+/// policy, or the local lane's recovery ramp) or that is deferrable: when the cloud fails it before any output in a way
+/// that says it is away (<see cref="Failures.MeansCloudUnavailable"/>), a request that may run locally is answered by
+/// the local lane at once, if <c>Routing:OnCloudUnavailable</c> lets its category degrade, the local breaker is closed
+/// and it fits a local window (<see cref="RouteConstraints.WhyNotDegraded"/>), its history fitted to the largest one
+/// first when it is too long and history fitting left its fitter on the request (<see cref="RequestState.LocalFitter"/>).
+/// Otherwise a deferrable request waits in the outbox (<see cref="RouteReason.Deferred"/>: an empty response with the
+/// handle of the cloud's later answer), and any other fails with <see cref="CloudUnavailableException"/> around the
+/// cloud's failure (or, sent to the cloud for a reason that never degrades, with the failure itself). A stream moves
+/// only before its first update reached the caller.
 /// </summary>
 /// <remarks>
-/// Part of the router: it writes the request's new decision (<see cref="RouteReason.CloudUnavailable"/>), which the
-/// outcome reports and the local lane's fallback reads (a degraded request is not escalated back to the cloud). A cloud
-/// answer that completes at once passes through as the very task it came in; one that completes later costs one await.
-/// It owns neither lane (the router disposes them).
+/// Part of the router: it writes the request's new decision (<see cref="RouteReason.CloudUnavailable"/> or
+/// <see cref="RouteReason.Deferred"/>), which the outcome reports and the local lane's fallback reads (a degraded request
+/// is not escalated back to the cloud). A cloud answer that completes at once passes through as the very task it came
+/// in; one that completes later costs one await. It owns neither lane (the router disposes them).
 /// </remarks>
 internal sealed class CloudDegradation : IChatClient
 {
