@@ -107,7 +107,7 @@ internal static class HybridChatClientFactory
         // Tool-loop affinity (when on): a turn that sends back tool results goes where the calls were made.
         var client = spine
             .UseToolLoopAffinity(options.ToolLoops)
-            .UseHybridRouter(cloudLane, policy, options.Routing.OnCloudUnavailable)
+            .UseHybridRouter(cloudLane, policy, options.Routing.OnCloudUnavailable, refinements)
             .Build(services);
 
         var components = services.GetRequiredService<ChainComponents>();
