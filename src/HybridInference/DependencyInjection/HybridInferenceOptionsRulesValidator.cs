@@ -174,7 +174,7 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
         {
             errors.Add($"{key}:Discovery ({backend.Discovery}) needs {key}:Endpoint, whose host is the name to look up (http://vllm.inference.svc.cluster.local:8000/v1).");
         }
-        else if (endpoint.HostNameType != UriHostNameType.Dns)
+        else if (endpoint.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6)
         {
             errors.Add($"{key}:Discovery ({backend.Discovery}) needs a host name to look up in {key}:Endpoint, not the address '{endpoint.Host}'.");
         }
