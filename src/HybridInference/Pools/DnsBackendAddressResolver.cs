@@ -63,11 +63,28 @@ internal sealed class DnsBackendAddressResolver : IBackendAddressResolver
         return endpoints;
     }
 
+    /// <summary>
+    /// Adds the A and AAAA addresses of <paramref name="name"/>. One of the two failing (a server that refuses AAAA
+    /// for an IPv4-only name) leaves the other's answer; both failing is a failed lookup.
+    /// </summary>
     private async Task AddAddressesAsync(string name, int port, List<IPEndPoint> endpoints, CancellationToken cancellationToken)
     {
+        DnsResponseException? failure = null;
+        var answered = false;
         foreach (var type in AddressTypes)
         {
-            var answer = await _client.QueryAsync(name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+            IDnsQueryResponse answer;
+            try
+            {
+                answer = await _client.QueryAsync(name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DnsResponseException ex)
+            {
+                failure ??= ex;
+                continue;
+            }
+
+            answered = true;
             foreach (var record in answer.Answers)
             {
                 if (record is AddressRecord address)
@@ -75,6 +92,11 @@ internal sealed class DnsBackendAddressResolver : IBackendAddressResolver
                     endpoints.Add(new IPEndPoint(address.Address, port));
                 }
             }
+        }
+
+        if (!answered)
+        {
+            throw failure!;
         }
     }
 }
