@@ -106,6 +106,7 @@ public sealed class DiscoveryOverDnsTests : IAsyncLifetime
         }
 
         Assert.Equal(["127.0.0.2", "127.0.0.3", "127.0.0.4"], answered.Order());
+        Assert.All(_servers.Values, server => Assert.Equal($"{Name}:{_port}", server.Requests[0].Header("Host"))); // Asked by the Service's name.
 
         // One server stops: its own probe ejects it; the other two keep serving every request.
         await _servers[addresses[1]].DisposeAsync();

@@ -128,4 +128,5 @@ public sealed class BackendOptions
         member.Discovery = BackendDiscovery.None;
         return member;
     }
+
 }
