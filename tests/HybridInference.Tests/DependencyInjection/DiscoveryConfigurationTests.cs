@@ -1,6 +1,7 @@
 using HybridInference.Pools;
 using HybridInference.Tests.Pools;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using static HybridInference.Tests.Chain.Requests;
 
@@ -114,6 +115,7 @@ public sealed class DiscoveryConfigurationTests
             Interlocked.Increment(ref wrapped);
             return next(messages, options, token);
         }));
+        services.AddLogging().AddHealthChecks().AddHybridInferenceBackends();
         await using var provider = services.BuildServiceProvider();
         var chat = provider.GetRequiredService<IChatClient>();
         var pool = provider.GetRequiredService<HybridInference.Status.ChainComponents>().Pools.Single();
@@ -126,6 +128,16 @@ public sealed class DiscoveryConfigurationTests
         Assert.Equal(1, wrapped);
         var status = provider.GetRequiredService<IHybridInferenceStatus>().GetStatus();
         Assert.Equal(["vllm/10.0.0.1:8000", "vllm/10.0.0.2:8000"], status.Backends.Select(b => b.Name));
+
+        // The health check of the configured name speaks for its members: healthy while one is.
+        factory["vllm/10.0.0.1:8000"].Failing = true;
+        for (var i = 0; i < 3; i++)
+        {
+            await chat.GetResponseAsync(User("Summarize: a short note."));
+        }
+
+        var health = (await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Entries["hybrid_inference:vllm"];
+        Assert.Equal((HealthStatus.Healthy, "vllm (Local): 1 of 2 members healthy"), (health.Status, health.Description));
 
         resolver.Answer(8000, 1, 2, 3);
         time.Advance(TimeSpan.FromSeconds(10));

@@ -169,6 +169,18 @@ public sealed class DiscoveredBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task MoreThan64Addresses_MakeTheFirst64Members_AndAreLogged()
+    {
+        _resolver.Answer(8000, [.. Enumerable.Range(1, 70)]);
+        using var pool = Build();
+        await Discovered(pool).LastResolution;
+
+        Assert.Equal(64, pool.Backends.Count);
+        Assert.Equal("vllm/10.0.0.64:8000", pool.Backends[^1].Info.Name);
+        Assert.Contains(_services.GetFakeLogCollector().GetSnapshot(), r => r.Id.Id == 203 && r.Message.Contains("has 70 addresses; only the first 64", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task SrvAnswers_BringTheirPorts()
     {
         _resolver.Answer(9001, 1);
