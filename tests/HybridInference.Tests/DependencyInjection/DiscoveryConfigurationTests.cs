@@ -2,7 +2,6 @@ using HybridInference.Pools;
 using HybridInference.Tests.Pools;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 using static HybridInference.Tests.Chain.Requests;
 
 namespace HybridInference.Tests.DependencyInjection;
@@ -25,15 +24,7 @@ public sealed class DiscoveryConfigurationTests
         }
 
         using var provider = services.BuildServiceProvider();
-        try
-        {
-            provider.GetRequiredService<IStartupValidator>().Validate();
-            return [];
-        }
-        catch (OptionsValidationException ex)
-        {
-            return [.. ex.Failures];
-        }
+        return provider.StartupFailures();
     }
 
     [Fact]
