@@ -28,4 +28,7 @@ internal abstract partial class BatchedCostLedger
 
     [LoggerMessage(10, LogLevel.Error, "The cost ledger's write loop failed; it goes on at the next interval.")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Warning, "The cost ledger wrote {Count} characters that {Database} cannot store in text (NUL, unpaired surrogates) as U+FFFD.")]
+    private static partial void LogCharactersReplaced(ILogger logger, int count, string database);
 }

@@ -283,6 +283,11 @@ internal abstract partial class BatchedCostLedger : IRouteOutcomeListener, ICost
         {
             LogNonFinite(Logger, written.NonFinite, Database);
         }
+
+        if (written.ReplacedCharacters > 0)
+        {
+            LogCharactersReplaced(Logger, written.ReplacedCharacters, Database);
+        }
     }
 
     private async Task PruneIfDueAsync(CancellationToken cancellationToken)
