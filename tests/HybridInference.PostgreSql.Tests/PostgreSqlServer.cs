@@ -14,7 +14,8 @@ namespace HybridInference.PostgreSql.Tests;
 /// <remarks>
 /// The server binaries come from Debian's <c>postgresql</c> package (<c>/usr/lib/postgresql/N/bin</c>), from
 /// <c>HYBRID_POSTGRES_BIN</c>, or from the PATH. Missing, every test of the collection fails saying what to install.
-/// Durability is switched off (fsync, synchronous commit): the tests stop the server, they never crash the machine.
+/// fsync is off (the tests kill the server, never the machine: what a commit wrote to the OS survives the kill);
+/// commits stay synchronous, so a record the ledger saw committed is there after a restart.
 /// </remarks>
 public sealed class PostgreSqlServer : IDisposable
 {
@@ -47,7 +48,6 @@ public sealed class PostgreSqlServer : IDisposable
             listen_addresses = '127.0.0.1'
             unix_socket_directories = '{Folder}'
             fsync = off
-            synchronous_commit = off
             full_page_writes = off
             max_connections = 200
             """));
