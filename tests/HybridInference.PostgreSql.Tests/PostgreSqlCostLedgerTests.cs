@@ -84,8 +84,7 @@ public sealed class PostgreSqlCostLedgerTests(PostgreSqlServer server)
     public async Task Write_ARecordTheServerRefuses_IsDroppedCountedAndLogged_TheOthersAreWritten()
     {
         await using var ledger = LedgerUnderTest.Create(new PostgreSqlLedgerStore(server));
-        var store = (PostgreSqlLedgerStore)ledger.Store;
-        server.Execute(store.Database, "ALTER TABLE cost_ledger_requests ADD CONSTRAINT no_poison CHECK (backend <> 'poison')");
+        ((PostgreSqlLedgerStore)ledger.Store).Execute("ALTER TABLE cost_ledger_requests ADD CONSTRAINT no_poison CHECK (backend <> 'poison')");
         ledger.Add(1);
         ledger.Ledger.OnRequestFinished(LedgerUnderTest.Record(2, backend: "poison"));
         ledger.Add(3);
@@ -104,7 +103,7 @@ public sealed class PostgreSqlCostLedgerTests(PostgreSqlServer server)
         await using var ledger = LedgerUnderTest.Create(new PostgreSqlLedgerStore(server));
         ledger.Add(1);
         await ledger.Ledger.FlushAsync();
-        server.Execute(((PostgreSqlLedgerStore)ledger.Store).Database, "DROP TABLE cost_ledger_requests");
+        ((PostgreSqlLedgerStore)ledger.Store).Execute("DROP TABLE cost_ledger_requests");
 
         ledger.Add(2);
         await ledger.Ledger.FlushAsync();

@@ -11,13 +11,10 @@ internal sealed class PostgreSqlLedgerStore : LedgerStore
     public PostgreSqlLedgerStore(PostgreSqlServer server)
     {
         Server = server;
-        Database = server.CreateDatabase();
-        ConnectionString = server.ConnectionString(Database);
+        ConnectionString = server.CreateSchema();
     }
 
     public PostgreSqlServer Server { get; }
-
-    public string Database { get; }
 
     public string ConnectionString { get; }
 
@@ -90,14 +87,17 @@ internal sealed class PostgreSqlLedgerStore : LedgerStore
     /// <summary>PostgreSQL stores UTF-8 and its text holds no NUL: a lone surrogate and a NUL become U+FFFD; everything else is kept.</summary>
     public override string Stored(string text) => Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text)).Replace('\0', '\uFFFD');
 
+    /// <summary>Runs <paramref name="sql"/> in this store's schema.</summary>
+    public void Execute(string sql) => PostgreSqlServer.ExecuteOn(ConnectionString, sql);
+
     public override void SetSchemaVersion(int version) =>
-        Server.Execute(Database, $"INSERT INTO cost_ledger_schema (version, applied_by) VALUES ({version}, 'a newer version')");
+        Execute($"INSERT INTO cost_ledger_schema (version, applied_by) VALUES ({version}, 'a newer version')");
 
     public override Exception DiskFull() => new PostgresException("could not extend file: No space left on device", "ERROR", "ERROR", PostgresErrorCodes.DiskFull);
 
     public override ValueTask DisposeAsync()
     {
-        Server.DropDatabase(Database);
+        Server.DropSchema(ConnectionString);
         return ValueTask.CompletedTask;
     }
 }
