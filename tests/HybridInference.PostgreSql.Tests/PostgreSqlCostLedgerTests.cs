@@ -126,20 +126,7 @@ public sealed class PostgreSqlCostLedgerTests(PostgreSqlServer server)
     [MemberData(nameof(ServerFailures))]
     public async Task Write_ThatFailsAsAWholeWithAServerError_IsLoggedAndKept_AndTheNextWriteStoresEverything(Exception failure)
     {
-        await using var ledger = LedgerUnderTest.WithFaults(new PostgreSqlLedgerStore(server));
-        ledger.OpenFault = failure;
-        ledger.Add(1, 2);
-
-        await ledger.Ledger.FlushAsync();
-
-        Assert.Empty(ledger.WrittenSeconds());
-        Assert.Contains("could not write 2 records", ledger.LogText, StringComparison.Ordinal);
-
-        ledger.OpenFault = null;
-        ledger.Add(3);
-        await ledger.Ledger.FlushAsync();
-
-        Assert.Equal([1L, 2L, 3L], ledger.WrittenSeconds());
-        Assert.Equal(0, ledger.Ledger.DroppedRecords);
+        await LedgerFaultChecks.WholeWriteFailureIsKeptAsync(new PostgreSqlLedgerStore(server), failure);
     }
+
 }

@@ -165,6 +165,26 @@ public sealed class PostgreSqlLedgerStartupTests(PostgreSqlServer server)
         Assert.Equal([1], Versions(store));
     }
 
+    [Fact]
+    public void Options_Defaults_AreTheDocumentedOnes()
+    {
+        var options = new PostgreSqlCostLedgerOptions();
+
+        Assert.Equal((string.Empty, 10_000, TimeSpan.FromSeconds(1)), (options.ConnectionString, options.QueueCapacity, options.FlushInterval));
+    }
+
+    [Fact]
+    public async Task TypoInTheLedgerSection_StopsStartUp_NamingTheKeyAndTheNearestOne()
+    {
+        await using var store = new PostgreSqlLedgerStore(server);
+
+        var error = Assert.Throws<OptionsValidationException>(() => LedgerHost.Create(store, "\"QueueCapacty\": 50,"));
+
+        Assert.Contains(
+            "HybridInference:Observability:Ledger:QueueCapacty is not a configuration key of HybridInference: nothing reads it. Did you mean HybridInference:Observability:Ledger:QueueCapacity?",
+            error.Failures);
+    }
+
     private static List<int> Versions(PostgreSqlLedgerStore store)
     {
         using var connection = new NpgsqlConnection(store.ConnectionString + ";Pooling=false");

@@ -35,20 +35,8 @@ internal sealed class PostgreSqlLedgerStore : LedgerStore
         setup.Logger,
         seams: new PostgreSqlCostLedgerSeams
         {
-            ConnectionOpened = _ =>
-            {
-                if (setup.OpenFault?.Invoke() is { } fault)
-                {
-                    throw fault;
-                }
-            },
-            RecordWriting = outcome =>
-            {
-                if (setup.RecordFault?.Invoke(outcome) is { } fault)
-                {
-                    throw fault;
-                }
-            },
+            ConnectionOpened = _ => setup.ThrowOpenFault(),
+            RecordWriting = setup.ThrowRecordFault,
         });
 
     public override List<Dictionary<string, object?>> Rows()

@@ -36,18 +36,9 @@ internal sealed class SqliteLedgerStore : LedgerStore
             ConnectionOpened = connection =>
             {
                 ConnectionOpened?.Invoke(connection);
-                if (setup.OpenFault?.Invoke() is { } fault)
-                {
-                    throw fault;
-                }
+                setup.ThrowOpenFault();
             },
-            RecordWriting = outcome =>
-            {
-                if (setup.RecordFault?.Invoke(outcome) is { } fault)
-                {
-                    throw fault;
-                }
-            },
+            RecordWriting = setup.ThrowRecordFault,
         });
 
     public override List<Dictionary<string, object?>> Rows() => ReadRows(DatabasePath);

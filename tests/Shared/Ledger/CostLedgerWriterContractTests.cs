@@ -191,25 +191,9 @@ public abstract partial class CostLedgerWriterContractTests
     [MemberData(nameof(RecordFailures))]
     public async Task Write_ARecordThatFails_IsDroppedCountedAndLogged_TheOthersAreWritten(Exception failure)
     {
-        await using var ledger = LedgerUnderTest.WithFaults(NewStore());
-        ledger.RecordFault = (2, failure);
-        ledger.Add(1, 2, 3);
-
-        await ledger.Ledger.FlushAsync();
-
-        Assert.Equal([1L, 3L], ledger.WrittenSeconds());
-        Assert.Equal(1, ledger.Ledger.DroppedRecords);
-        Assert.Contains($"dropped a record of a request started at {LedgerUnderTest.At(2):O}", ledger.LogText, StringComparison.Ordinal);
-        Assert.Contains(failure.Message, ledger.LogText, StringComparison.Ordinal);
-
-        // The same failure again is counted again; the writer goes on.
-        ledger.RecordFault = (5, failure);
-        ledger.Add(4, 5, 6);
-        await ledger.Ledger.FlushAsync();
-
-        Assert.Equal([1L, 3L, 4L, 6L], ledger.WrittenSeconds());
-        Assert.Equal(2, ledger.Ledger.DroppedRecords);
+        await LedgerFaultChecks.RecordFailureIsDroppedAloneAsync(NewStore(), failure);
     }
+
 
     public static TheoryData<Exception> WriteFailures() => new()
     {
@@ -222,24 +206,9 @@ public abstract partial class CostLedgerWriterContractTests
     [MemberData(nameof(WriteFailures))]
     public async Task Write_ThatFailsAsAWhole_IsLoggedAndKept_AndTheNextWriteStoresEverything(Exception failure)
     {
-        await using var ledger = LedgerUnderTest.WithFaults(NewStore());
-        ledger.OpenFault = failure;
-        ledger.Add(1, 2);
-
-        await ledger.Ledger.FlushAsync();
-
-        Assert.Empty(ledger.WrittenSeconds());
-        Assert.Equal(0, ledger.Ledger.DroppedRecords);
-        Assert.Contains("could not write 2 records", ledger.LogText, StringComparison.Ordinal);
-        Assert.Contains(failure.Message, ledger.LogText, StringComparison.Ordinal);
-
-        ledger.OpenFault = null;
-        ledger.Add(3);
-        await ledger.Ledger.FlushAsync();
-
-        Assert.Equal([1L, 2L, 3L], ledger.WrittenSeconds());
-        Assert.Equal(0, ledger.Ledger.DroppedRecords);
+        await LedgerFaultChecks.WholeWriteFailureIsKeptAsync(NewStore(), failure);
     }
+
 
     [Fact]
     public async Task Write_FailingUntilMoreThanTheCapacityWaits_DropsTheOldestCountedAndLogged()

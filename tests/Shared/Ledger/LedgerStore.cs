@@ -48,4 +48,22 @@ internal sealed record LedgerSetup(int Capacity, TimeSpan Interval, int Retentio
 
     /// <summary>Gets what writing a record throws (null: nothing).</summary>
     public Func<RouteOutcome, Exception?>? RecordFault { get; init; }
+
+    /// <summary>Throws the open fault, if any: for a store's seam on opening a connection.</summary>
+    public void ThrowOpenFault()
+    {
+        if (OpenFault?.Invoke() is { } fault)
+        {
+            throw fault;
+        }
+    }
+
+    /// <summary>Throws the fault of <paramref name="outcome"/>, if any: for a store's seam on writing a record.</summary>
+    public void ThrowRecordFault(RouteOutcome outcome)
+    {
+        if (RecordFault?.Invoke(outcome) is { } fault)
+        {
+            throw fault;
+        }
+    }
 }
