@@ -48,7 +48,9 @@ public static class PostgreSqlCostLedgerServiceCollectionExtensions
         CostLedgerRegistration.Add(
             builder,
             new PostgreSqlCostLedgerOptionsValidator(),
-            new PostgreSqlLedgerDatabaseValidator(connectionStringKey),
+            connectionStringKey,
+            options => options.ConnectionString,
+            PostgreSqlLedgerDatabaseValidator.Open,
             (options, retentionDays, time, logger, meters) => new PostgreSqlCostLedger(options, retentionDays, time, logger, meters));
 }
 

@@ -48,7 +48,9 @@ public static class CostLedgerServiceCollectionExtensions
         CostLedgerRegistration.Add(
             builder,
             new CostLedgerOptionsValidator(),
-            new CostLedgerDatabaseValidator(pathKey),
+            pathKey,
+            options => options.DatabasePath,
+            CostLedgerDatabaseValidator.Open,
             (options, retentionDays, time, logger, meters) => new SqliteCostLedger(options, retentionDays, time, logger, meters));
 }
 

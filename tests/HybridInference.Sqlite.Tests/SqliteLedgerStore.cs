@@ -95,31 +95,3 @@ internal sealed class SqliteLedgerStore : LedgerStore
         return ValueTask.CompletedTask;
     }
 }
-
-/// <summary>The SQLite-only tests reach the file behind the shared helpers.</summary>
-internal static class SqliteLedgerStoreExtensions
-{
-    extension(LedgerUnderTest ledger)
-    {
-        public string DatabasePath => ((SqliteLedgerStore)ledger.Store).DatabasePath;
-
-        public string Folder => ((SqliteLedgerStore)ledger.Store).Folder;
-    }
-
-    extension(LedgerHost host)
-    {
-        public string DatabasePath => ((SqliteLedgerStore)host.Store).DatabasePath;
-    }
-}
-
-/// <summary>The shared ledger tests against a real SQLite file.</summary>
-public sealed class SqliteCostLedgerContractTests : CostLedgerContractTests
-{
-    internal override LedgerStore NewStore() => new SqliteLedgerStore();
-}
-
-/// <summary>The shared write-path tests against a real SQLite file.</summary>
-public sealed class SqliteCostLedgerWriterContractTests : CostLedgerWriterContractTests
-{
-    internal override LedgerStore NewStore() => new SqliteLedgerStore();
-}

@@ -17,12 +17,16 @@ internal static class CostLedgerRegistration
     /// </summary>
     /// <param name="builder">The hybrid client's builder.</param>
     /// <param name="attributes">The validator of the options' attributes.</param>
-    /// <param name="database">The validator that opens the database.</param>
+    /// <param name="key">The configuration key of where the database is, named by the errors of <paramref name="open"/>.</param>
+    /// <param name="location">Reads where the database is from the options.</param>
+    /// <param name="open">Opens the database at start-up (<see cref="LedgerDatabaseValidator{TOptions}"/>).</param>
     /// <param name="create">Builds the ledger from its options, the retention in days, the clock, the logger and the meter factory.</param>
     public static HybridInferenceBuilder Add<TOptions, TLedger>(
         HybridInferenceBuilder builder,
         IValidateOptions<TOptions> attributes,
-        IValidateOptions<TOptions> database,
+        string key,
+        Func<TOptions, string> location,
+        Action<TOptions> open,
         Func<TOptions, int, TimeProvider, ILogger, IMeterFactory?, TLedger> create)
         where TOptions : class
         where TLedger : BatchedCostLedger
@@ -30,7 +34,7 @@ internal static class CostLedgerRegistration
         var services = builder.Services;
         services.AddOptions<TOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton(attributes));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton(database));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>>(new LedgerDatabaseValidator<TOptions>(key, location, open)));
         services.TryAddSingleton(provider => create(
             provider.GetRequiredService<IOptions<TOptions>>().Value,
             provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value.Observability.RetentionDays,
