@@ -1,27 +1,19 @@
-using Microsoft.Extensions.Options;
-
 namespace HybridInference.Sqlite;
 
 /// <summary>
-/// Checks, when the services start, that <see cref="CostLedgerOptions.DatabasePath"/> can hold the ledger: it opens (or
-/// creates) the database and writes a probe row, so a directory, a file that is not a database, a truncated or corrupt
-/// one, or a read-only one stops start-up with an error that names the configuration key and the path.
+/// What is checked, when the services start, about <see cref="CostLedgerOptions.DatabasePath"/>: it opens (or creates)
+/// the database and writes a probe row, so a directory, a file that is not a database, a truncated or corrupt one, or a
+/// read-only one stops start-up with an error that names the configuration key and the path.
 /// </summary>
-/// <param name="key">The configuration key of the path, e.g. <c>HybridInference:Observability:Ledger:DatabasePath</c>.</param>
-internal sealed class CostLedgerDatabaseValidator(string key) : IValidateOptions<CostLedgerOptions>
+internal static class CostLedgerDatabaseValidator
 {
     /// <summary>The key of the path in the documented configuration section.</summary>
     public const string DefaultKey = "HybridInference:Observability:Ledger:DatabasePath";
 
-    /// <inheritdoc/>
-    public ValidateOptionsResult Validate(string? name, CostLedgerOptions options)
+    /// <summary>Opens the database as the ledger will.</summary>
+    /// <exception cref="InvalidOperationException">The path cannot hold the ledger; the message names it and why.</exception>
+    public static void Open(CostLedgerOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.DatabasePath))
-        {
-            return ValidateOptionsResult.Skip; // Required: reported by the attribute validator.
-        }
-
         string fullPath;
         try
         {
@@ -29,17 +21,9 @@ internal sealed class CostLedgerDatabaseValidator(string key) : IValidateOptions
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            return ValidateOptionsResult.Fail($"{key}: '{options.DatabasePath}' is not a valid file path ({ex.Message}).");
+            throw new InvalidOperationException($"'{options.DatabasePath}' is not a valid file path ({ex.Message}).", ex);
         }
 
-        try
-        {
-            LedgerDatabase.Prepare(fullPath, LedgerDatabase.DefaultBusyTimeoutSeconds);
-            return ValidateOptionsResult.Success;
-        }
-        catch (InvalidOperationException ex)
-        {
-            return ValidateOptionsResult.Fail($"{key}: {ex.Message}");
-        }
+        LedgerDatabase.Prepare(fullPath, LedgerDatabase.DefaultBusyTimeoutSeconds);
     }
 }

@@ -1,10 +1,8 @@
+using HybridInference.Cost;
+using HybridInference.DependencyInjection;
 using HybridInference.Sqlite;
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace HybridInference;
@@ -41,27 +39,19 @@ public static class CostLedgerServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
-        return Register(builder, SqliteSection.Bind<CostLedgerOptions>(builder, section, CostLedgerDatabaseValidator.DefaultKey));
+        return Register(builder, SectionBinding.Bind<CostLedgerOptions>(builder, section, "DatabasePath", CostLedgerDatabaseValidator.DefaultKey));
     }
 
-    private static HybridInferenceBuilder Register(HybridInferenceBuilder builder, string pathKey)
-    {
-        var services = builder.Services;
-        services.AddOptions<CostLedgerOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CostLedgerOptions>, CostLedgerOptionsValidator>());
+    private static HybridInferenceBuilder Register(HybridInferenceBuilder builder, string pathKey) =>
 
         // Opens the database at start-up, so a path that cannot hold it stops the host naming the key and the path.
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CostLedgerOptions>>(new CostLedgerDatabaseValidator(pathKey)));
-        services.TryAddSingleton(provider => new SqliteCostLedger(
-            provider.GetRequiredService<IOptions<CostLedgerOptions>>().Value,
-            provider.GetRequiredService<IOptions<HybridInferenceOptions>>().Value.Observability.RetentionDays,
-            provider.GetService<TimeProvider>() ?? TimeProvider.System,
-            provider.GetService<ILoggerFactory>()?.CreateLogger<ICostLedger>() ?? NullLogger<ICostLedger>.Instance,
-            provider.GetService<IMeterFactory>()));
-        services.TryAddSingleton<ICostLedger>(provider => provider.GetRequiredService<SqliteCostLedger>());
-        services.AddSingleton<IRouteOutcomeListener>(provider => provider.GetRequiredService<SqliteCostLedger>());
-        return builder;
-    }
+        CostLedgerRegistration.Add(
+            builder,
+            new CostLedgerOptionsValidator(),
+            pathKey,
+            options => options.DatabasePath,
+            CostLedgerDatabaseValidator.Open,
+            (options, retentionDays, time, logger, meters) => new SqliteCostLedger(options, retentionDays, time, logger, meters));
 }
 
 /// <summary>Checks <see cref="CostLedgerOptions"/> against its attributes when the services start.</summary>

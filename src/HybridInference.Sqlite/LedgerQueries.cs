@@ -1,3 +1,4 @@
+using HybridInference.Cost;
 using Microsoft.Data.Sqlite;
 
 namespace HybridInference.Sqlite;
@@ -25,7 +26,7 @@ internal static class LedgerQueries
             }
         }
 
-        var byReason = new Dictionary<EscalationReason, double>();
+        var byReason = new List<(string Reason, long Count)>();
         using (var reasons = Command(connection, range, """
             SELECT escalation_reason, COUNT(*) FROM requests
             WHERE started_at_ms >= $from AND started_at_ms < $to AND escalation_reason <> 'None'
@@ -35,11 +36,7 @@ internal static class LedgerQueries
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                // A reason written by a newer version that this one does not know is left out rather than guessed.
-                if (Enum.TryParse<EscalationReason>(reader.GetString(0), out var reason))
-                {
-                    byReason[reason] = (double)reader.GetInt64(1) / requests;
-                }
+                byReason.Add((reader.GetString(0), reader.GetInt64(1)));
             }
         }
 
@@ -52,19 +49,7 @@ internal static class LedgerQueries
             }
         }
 
-        return new CostLedgerSummary
-        {
-            From = from,
-            To = to,
-            Requests = requests,
-            Failed = failed,
-            CostUsd = cost,
-            CloudBaselineCostUsd = baseline,
-            LocalShare = requests == 0 ? 0 : (double)local / requests,
-            EscalationRate = requests == 0 ? 0 : (double)escalated / requests,
-            EscalationRateByReason = byReason,
-            LatencyByRoute = latency,
-        };
+        return new LedgerTotals(requests, failed, cost, baseline, local, escalated).ToSummary(from, to, byReason, latency);
     }
 
     /// <summary>

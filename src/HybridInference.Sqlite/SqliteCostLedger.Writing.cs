@@ -1,3 +1,4 @@
+using HybridInference.Cost;
 using Microsoft.Data.Sqlite;
 
 namespace HybridInference.Sqlite;
@@ -29,7 +30,7 @@ internal sealed partial class SqliteCostLedger
     /// </summary>
     /// <returns>The records left out with their errors (null when none), and how many numbers were written as NULL.</returns>
     /// <exception cref="Exception">The write as a whole failed (nothing was committed); the records are all unwritten.</exception>
-    private (List<(RouteOutcome Outcome, Exception Error)>? Failures, int NonFinite) Insert(List<RouteOutcome> outcomes)
+    private LedgerWriteResult Insert(List<RouteOutcome> outcomes)
     {
         List<(RouteOutcome Outcome, Exception Error)>? failures = null;
         var nonFinite = 0;
@@ -63,25 +64,7 @@ internal sealed partial class SqliteCostLedger
             transaction.Commit();
         }
 
-        return (failures, nonFinite);
-    }
-
-    /// <summary>Counts and logs what a committed batch left out or changed; the batch is already off the unwritten list.</summary>
-    private void ReportWritten(List<(RouteOutcome Outcome, Exception Error)>? failures, int nonFinite)
-    {
-        if (failures is not null)
-        {
-            Interlocked.Add(ref _dropped, failures.Count);
-            foreach (var (outcome, error) in failures)
-            {
-                LogRecordDropped(_logger, error, outcome.StartedAt, _path, Describe(error));
-            }
-        }
-
-        if (nonFinite > 0)
-        {
-            LogNonFinite(_logger, nonFinite, _path);
-        }
+        return new(failures, nonFinite);
     }
 
     /// <summary>Sets the parameters to one record.</summary>
@@ -109,25 +92,4 @@ internal sealed partial class SqliteCostLedger
         parameters[17].Value = outcome.OutputCommitted ? 1 : 0;
         return nonFinite;
     }
-
-    /// <summary>A finite number as itself; NaN and infinities as NULL (SQLite would store NaN as NULL and infinity as a number no sum survives).</summary>
-    private static object Finite(double value, ref int nonFinite)
-    {
-        if (double.IsFinite(value))
-        {
-            return value;
-        }
-
-        nonFinite++;
-        return DBNull.Value;
-    }
-
-    /// <summary>The validation outcome: none (no JSON asked for), passed, retried (valid after failures) or failed.</summary>
-    internal static string Validation(RouteOutcome outcome) => (outcome.JsonRequired, outcome.ValidationFailures, outcome.Failed) switch
-    {
-        (false, _, _) => "none",
-        (true, 0, _) => "passed",
-        (true, _, false) => "retried",
-        (true, _, true) => "failed",
-    };
 }

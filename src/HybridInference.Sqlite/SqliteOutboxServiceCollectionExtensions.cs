@@ -1,3 +1,4 @@
+using HybridInference.DependencyInjection;
 using HybridInference.Refinement;
 using HybridInference.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -40,7 +41,7 @@ public static class SqliteOutboxServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
-        return Register(builder, SqliteSection.Bind<SqliteOutboxOptions>(builder, section, DefaultKey));
+        return Register(builder, SectionBinding.Bind<SqliteOutboxOptions>(builder, section, "DatabasePath", DefaultKey));
     }
 
     private static HybridInferenceBuilder Register(HybridInferenceBuilder builder, string pathKey)

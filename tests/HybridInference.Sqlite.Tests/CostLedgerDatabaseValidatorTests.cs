@@ -86,7 +86,7 @@ public sealed class CostLedgerDatabaseValidatorTests : IDisposable
         await host.StopAsync();
 
         Assert.True(File.Exists(path));
-        Assert.Empty(LedgerUnderTest.ReadRows(path));
+        Assert.Empty(SqliteLedgerStore.ReadRows(path));
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed class CostLedgerDatabaseValidatorTests : IDisposable
         await host.StartAsync();
         await host.StopAsync();
 
-        Assert.Single(LedgerUnderTest.ReadRows(path));
+        Assert.Single(SqliteLedgerStore.ReadRows(path));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class LedgerConfigurationKeyTests
     [Fact]
     public async Task LedgerKeys_BoundByTheLedger_AreKnown()
     {
-        await using var host = LedgerHost.Create("\"QueueCapacity\": 50, \"FlushInterval\": \"00:00:02\",");
+        await using var host = LedgerHost.Create(new SqliteLedgerStore(), "\"QueueCapacity\": 50, \"FlushInterval\": \"00:00:02\",");
 
         host.Provider.GetRequiredService<IStartupValidator>().Validate();
         Assert.Equal(50, host.Provider.GetRequiredService<IOptions<CostLedgerOptions>>().Value.QueueCapacity);
@@ -23,7 +23,7 @@ public sealed class LedgerConfigurationKeyTests
     [Fact]
     public void TypoInTheLedgerSection_StopsStartUp_NamingTheKeyAndTheNearestOne()
     {
-        var error = Assert.Throws<OptionsValidationException>(() => LedgerHost.Create("\"QueueCapacty\": 50,"));
+        var error = Assert.Throws<OptionsValidationException>(() => LedgerHost.Create(new SqliteLedgerStore(), "\"QueueCapacty\": 50,"));
 
         Assert.Contains(
             "HybridInference:Observability:Ledger:QueueCapacty is not a configuration key of HybridInference: nothing reads it. Did you mean HybridInference:Observability:Ledger:QueueCapacity?",

@@ -39,7 +39,7 @@ public sealed class LedgerSchemaTests : IDisposable
             ledger.OnRequestFinished(LedgerUnderTest.Record(1, cost: double.NaN, baseline: double.PositiveInfinity));
         }
 
-        var rows = LedgerUnderTest.ReadRows(path);
+        var rows = SqliteLedgerStore.ReadRows(path);
         Assert.Equal(2, rows.Count);
         Assert.Equal((7L, "local", 0.5, 0.75, 12.5), ((long)rows[0]["id"]!, (string)rows[0]["backend"]!, (double)rows[0]["cost_usd"]!, (double)rows[0]["cloud_baseline_usd"]!, (double)rows[0]["latency_ms"]!));
         Assert.Equal((null, null), (rows[1]["cost_usd"], rows[1]["cloud_baseline_usd"]));

@@ -28,6 +28,7 @@ internal static class HybridInferenceTelemetry
     public const string CircuitState = "hybrid_inference.circuit.state";
     public const string ActiveRequests = "hybrid_inference.backend.active_requests";
     public const string OutboxQueued = "hybrid_inference.outbox.queued";
+    public const string LedgerDropped = "hybrid_inference.ledger.dropped";
     public const string OutboxDelivered = "hybrid_inference.outbox.delivered";
     public const string OutboxExpired = "hybrid_inference.outbox.expired";
     public const string OutboxFailed = "hybrid_inference.outbox.failed";

@@ -1,12 +1,14 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace HybridInference.Sqlite.Tests;
+namespace HybridInference.LedgerTests;
 
-/// <summary>The ledger over a real SQLite file: what each request records, when it is written, what is dropped, pruned and summed.</summary>
-public sealed class CostLedgerTests
+/// <summary>
+/// The ledger behind the hybrid client, the same for every database (a concrete subclass per database runs these
+/// against a real one): what each request records, when it is written, what is dropped, pruned and summed.
+/// </summary>
+public abstract class CostLedgerContractTests
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -16,10 +18,13 @@ public sealed class CostLedgerTests
 
     private static ChatMessage[] User(string text) => [new ChatMessage(ChatRole.User, text)];
 
+    /// <summary>A fresh, empty store of the database under test.</summary>
+    internal abstract LedgerStore NewStore();
+
     [Fact]
     public async Task EveryFinishedRequest_IsOneRecord_WithWhatHappenedToIt()
     {
-        await using var host = LedgerHost.Create();
+        await using var host = LedgerHost.Create(NewStore());
         host.Local.Reply("hello", inputTokens: 12, outputTokens: 9);
         host.Cloud.Reply("a plan", inputTokens: 100, outputTokens: 50);
         host.Local.Reply("""{"name":1}""").Reply("""{"name":"Ada"}""");
@@ -53,7 +58,7 @@ public sealed class CostLedgerTests
     [Fact]
     public async Task RecordsAreWrittenAtTheInterval_InOneBatch_NotOnTheRequestPath()
     {
-        await using var host = LedgerHost.Create();
+        await using var host = LedgerHost.Create(NewStore());
         host.Local.DefaultReply = _ => "ok";
 
         for (var i = 0; i < 5; i++)
@@ -69,7 +74,7 @@ public sealed class CostLedgerTests
     [Fact]
     public async Task AFullQueue_NeitherBlocksNorFailsARequest_ItCountsWhatItDropped()
     {
-        await using var host = LedgerHost.Create("\"QueueCapacity\": 2,");
+        await using var host = LedgerHost.Create(NewStore(), "\"QueueCapacity\": 2,");
         host.Local.DefaultReply = _ => "ok";
 
         for (var i = 0; i < 5; i++)
@@ -91,7 +96,7 @@ public sealed class CostLedgerTests
     [Fact]
     public async Task Disposing_WritesWhatIsStillQueued()
     {
-        var host = LedgerHost.Create();
+        var host = LedgerHost.Create(NewStore());
         try
         {
             host.Local.DefaultReply = _ => "ok";
@@ -109,7 +114,7 @@ public sealed class CostLedgerTests
     [Fact]
     public async Task RecordsOlderThanTheRetention_ArePruned()
     {
-        await using var host = LedgerHost.Create(retentionDays: 1);
+        await using var host = LedgerHost.Create(NewStore(), retentionDays: 1);
         host.Local.DefaultReply = _ => "ok";
         await host.Chat.GetResponseAsync(User("Say hello"));
         await host.Ledger.FlushAsync();
@@ -131,7 +136,7 @@ public sealed class CostLedgerTests
     [Fact]
     public async Task Summary_AddsUpCostSavingsShareEscalationsAndLatency()
     {
-        await using var host = LedgerHost.Create();
+        await using var host = LedgerHost.Create(NewStore());
         var listener = host.Provider.GetServices<IRouteOutcomeListener>().Single();
         var start = host.Time.GetUtcNow();
 
@@ -171,7 +176,7 @@ public sealed class CostLedgerTests
     [Fact]
     public async Task Summary_OfAnEmptyRange_IsZeroes()
     {
-        await using var host = LedgerHost.Create();
+        await using var host = LedgerHost.Create(NewStore());
         var start = host.Time.GetUtcNow();
 
         var summary = await host.Ledger.SummarizeAsync(start, start.AddDays(1));
@@ -183,7 +188,7 @@ public sealed class CostLedgerTests
     [Fact]
     public async Task Summary_OfABackwardRange_IsRefused()
     {
-        await using var host = LedgerHost.Create();
+        await using var host = LedgerHost.Create(NewStore());
         var now = host.Time.GetUtcNow();
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => host.Ledger.SummarizeAsync(now, now.AddSeconds(-1)));
@@ -191,33 +196,27 @@ public sealed class CostLedgerTests
     }
 
     [Fact]
-    public void MissingDatabasePath_FailsWithTheKeyNamed()
+    public async Task MissingKey_FailsWithTheKeyNamed()
     {
+        await using var store = NewStore();
         var services = new ServiceCollection();
-        services.AddHybridInference(o => o.Local.Backends.Add(new BackendOptions { Name = "local", Provider = "vllm" }))
-            .AddLocalBackend("local", _ => new Testing.FakeChatClient())
-            .AddSqliteCostLedger(_ => { });
+        store.AddWithoutKey(services.AddHybridInference(o => o.Local.Backends.Add(new BackendOptions { Name = "local", Provider = "vllm" }))
+            .AddLocalBackend("local", _ => new Testing.FakeChatClient()));
         using var provider = services.BuildServiceProvider();
 
-        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<CostLedgerOptions>>().Value);
-        Assert.Contains("DatabasePath", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<ICostLedger>());
+        Assert.Contains(store.Key, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task ADatabaseFromANewerVersion_IsRefusedByName()
     {
-        await using var host = LedgerHost.Create();
+        await using var host = LedgerHost.Create(NewStore());
         _ = host.Chat;
-        using (var connection = new SqliteConnection($"Data Source={host.DatabasePath};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA user_version = 99;";
-            command.ExecuteNonQuery();
-        }
+        host.Store.SetSchemaVersion(99);
 
         var error = Assert.Throws<InvalidOperationException>(() =>
-            new SqliteCostLedger(new CostLedgerOptions { DatabasePath = host.DatabasePath }, 90, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
+            host.Store.Open(new(10, TimeSpan.FromSeconds(1), 90, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)));
         Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
     }
 

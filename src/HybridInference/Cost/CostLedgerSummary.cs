@@ -1,4 +1,4 @@
-namespace HybridInference.Sqlite;
+namespace HybridInference;
 
 /// <summary>What the requests of a time range add up to, from the cost ledger.</summary>
 public sealed record CostLedgerSummary
@@ -45,10 +45,3 @@ public sealed record CostLedgerSummary
     /// <summary>Gets the latency percentiles of answered requests, by the lane that answered (lanes without requests are absent).</summary>
     public required IReadOnlyDictionary<BackendLane, LatencyPercentiles> LatencyByRoute { get; init; }
 }
-
-/// <summary>Latency percentiles of a set of requests (nearest rank).</summary>
-/// <param name="Count">The number of requests.</param>
-/// <param name="P50">The median.</param>
-/// <param name="P95">The 95th percentile.</param>
-/// <param name="P99">The 99th percentile.</param>
-public readonly record struct LatencyPercentiles(long Count, TimeSpan P50, TimeSpan P95, TimeSpan P99);

@@ -1,6 +1,10 @@
-namespace HybridInference.Sqlite;
+namespace HybridInference;
 
-/// <summary>The cost ledger: every finished request of the hybrid client, kept in SQLite, and what they add up to.</summary>
+/// <summary>
+/// The cost ledger: every finished request of the hybrid client, kept in a database, and what they add up to. Registered
+/// by a ledger package: <c>AddSqliteCostLedger</c> (HybridInference.Sqlite, one file per process) or
+/// <c>AddPostgreSqlCostLedger</c> (HybridInference.PostgreSql, one ledger shared by every replica).
+/// </summary>
 public interface ICostLedger
 {
     /// <summary>

@@ -1,22 +1,23 @@
 using HybridInference.Testing;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace HybridInference.Sqlite.Tests;
+namespace HybridInference.LedgerTests;
 
-/// <summary>The hybrid client over fake backends with the SQLite ledger on a real file in a temporary folder, on a fake clock.</summary>
+/// <summary>The hybrid client over fake backends with a ledger on a fresh store, configured from JSON, on a fake clock.</summary>
 internal sealed class LedgerHost : IAsyncDisposable
 {
-    private LedgerHost(ServiceProvider provider, FakeChatClient local, FakeChatClient cloud, FakeTimeProvider time, string folder)
+    private LedgerHost(LedgerStore store, ServiceProvider provider, FakeChatClient local, FakeChatClient cloud, FakeTimeProvider time)
     {
+        Store = store;
         Provider = provider;
         Local = local;
         Cloud = cloud;
         Time = time;
-        Folder = folder;
         Chat = provider.GetRequiredService<IChatClient>();
         Ledger = provider.GetRequiredService<ICostLedger>();
     }
+
+    public LedgerStore Store { get; }
 
     public ServiceProvider Provider { get; }
 
@@ -30,13 +31,12 @@ internal sealed class LedgerHost : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
-    public string Folder { get; }
-
-    public string DatabasePath => Path.Combine(Folder, "ledger", "costs.db");
-
-    public static LedgerHost Create(string ledgerSettings = "", int retentionDays = 90)
+    /// <param name="store">The store; disposed with the host.</param>
+    /// <param name="ledgerSettings">More JSON members of the <c>Ledger</c> section, each followed by a comma.</param>
+    /// <param name="retentionDays">Observability:RetentionDays.</param>
+    /// <param name="start">The fake clock's start (default <see cref="LedgerUnderTest.Start"/>).</param>
+    public static LedgerHost Create(LedgerStore store, string ledgerSettings = "", int retentionDays = 90, DateTimeOffset? start = null)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "hi-ledger-" + Guid.NewGuid().ToString("N"));
         var json = $$"""
             {
               "HybridInference": {
@@ -46,26 +46,27 @@ internal sealed class LedgerHost : IAsyncDisposable
                 "Pricing": { "cloud-model": { "InputPerMillionTokens": 10.0, "OutputPerMillionTokens": 30.0 } },
                 "Observability": {
                   "RetentionDays": {{retentionDays}},
-                  "Ledger": { {{ledgerSettings}} "DatabasePath": "{{Path.Combine(folder, "ledger", "costs.db").Replace("\\", "/", StringComparison.Ordinal)}}" }
+                  "Ledger": { {{ledgerSettings}} {{store.Settings}} }
                 }
               }
             }
             """;
         var configuration = JsonSettings.Parse(json);
-        var time = new FakeTimeProvider(LedgerUnderTest.Start); // The rows' times are checked against 2026-01-01 (Microsoft's fake starts at 2000-01-01).
+        var time = new FakeTimeProvider(start ?? LedgerUnderTest.Start); // The rows' times are checked against 2026-01-01 (Microsoft's fake starts at 2000-01-01).
         var local = new FakeChatClient("local-model") { TimeProvider = time };
         var cloud = new FakeChatClient("cloud-model") { TimeProvider = time };
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
-        services.AddHybridInference(configuration.GetSection("HybridInference"))
-            .AddLocalBackend("local", _ => local)
-            .AddCloudBackend("cloud", _ => cloud)
-            .AddSqliteCostLedger(configuration.GetSection("HybridInference:Observability:Ledger"));
-        return new LedgerHost(services.BuildServiceProvider(), local, cloud, time, folder);
+        store.Add(
+            services.AddHybridInference(configuration.GetSection("HybridInference"))
+                .AddLocalBackend("local", _ => local)
+                .AddCloudBackend("cloud", _ => cloud),
+            configuration.GetSection("HybridInference:Observability:Ledger"));
+        return new LedgerHost(store, services.BuildServiceProvider(), local, cloud, time);
     }
 
     /// <summary>Reads the table through a connection of its own, as another process would see it.</summary>
-    public List<Dictionary<string, object?>> Rows() => LedgerUnderTest.ReadRows(DatabasePath);
+    public List<Dictionary<string, object?>> Rows() => Store.Rows();
 
     /// <summary>
     /// Moves the fake clock on one flush interval at a time until the background loop has written
@@ -91,7 +92,6 @@ internal sealed class LedgerHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Provider.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(Folder, recursive: true);
+        await Store.DisposeAsync();
     }
 }
