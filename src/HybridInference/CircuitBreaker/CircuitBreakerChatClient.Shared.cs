@@ -6,9 +6,11 @@ namespace HybridInference.CircuitBreaker;
 /// <summary>
 /// The breaker's part in the replicas' shared decisions (<see cref="ISharedCircuitState"/>): its own openings and
 /// closings are published (from the lane breaker's callbacks), and another replica's are followed through Polly's
-/// manual control. An opening elsewhere isolates this circuit for the break announced; it closes when that replica
-/// closes its circuit, or when the break is over and nobody reopened it. The manual changes are the only ones Polly
-/// reports as manual, so they are never published again.
+/// manual control. An opening elsewhere isolates this circuit; it closes when that replica closes its circuit (its trial
+/// passed), or, when no replica closed nor reopened it, after twice the break announced: the deciding replica runs the
+/// one trial after its break and publishes the result, so the others do not each pay a trial of their own, and a
+/// decider that went away holds them no longer than that. The manual changes are the only ones Polly reports as manual,
+/// so they are never published again.
 /// </summary>
 internal sealed partial class CircuitBreakerChatClient
 {
@@ -21,7 +23,7 @@ internal sealed partial class CircuitBreakerChatClient
     /// <summary>Gets the break another replica announced last.</summary>
     private TimeSpan FollowedBreak => TimeSpan.FromTicks(Volatile.Read(ref _followedBreakTicks));
 
-    /// <summary>Another replica's circuit opened: this one is held open for the break it announced (its own open circuit keeps its own break).</summary>
+    /// <summary>Another replica's circuit opened: this one is held open (its own open circuit keeps its own break).</summary>
     private void FollowOpened(TimeSpan breakDuration)
     {
         if (_disposed || breakDuration <= TimeSpan.Zero || _circuit.State is CircuitState.Open)
@@ -30,7 +32,7 @@ internal sealed partial class CircuitBreakerChatClient
         }
 
         Volatile.Write(ref _followedBreakTicks, breakDuration.Ticks);
-        _followedBreakTimer?.Change(breakDuration, Timeout.InfiniteTimeSpan);
+        _followedBreakTimer?.Change(breakDuration * 2, Timeout.InfiniteTimeSpan);
         _ = FollowAsync(open: true);
     }
 
@@ -49,7 +51,7 @@ internal sealed partial class CircuitBreakerChatClient
         }
     }
 
-    /// <summary>The followed break is over and no replica reopened the circuit: it closes, and this replica's own counting decides again.</summary>
+    /// <summary>No replica closed nor reopened the followed circuit in twice its break: it closes, and this replica's own counting decides again.</summary>
     private void FollowedBreakEnded()
     {
         if (!_disposed && _circuit.State is CircuitState.Isolated)

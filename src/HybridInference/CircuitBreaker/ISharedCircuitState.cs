@@ -5,7 +5,8 @@ namespace HybridInference;
 /// pub/sub). Registered in the services, it is joined by each lane's breaker
 /// (<see cref="CircuitBreakerChatClientBuilderExtensions.UseCircuitBreaker"/>): each replica still counts its own
 /// failures and decides for itself, publishes when its circuit opens or closes, and follows the others' decisions
-/// (an opening holds its circuit open for the break the deciding replica announced, or until that replica closes it).
+/// (an opening holds its circuit open until the deciding replica closes it, or for twice the break it announced
+/// when no replica closes nor reopens it).
 /// </summary>
 /// <remarks>
 /// Implementations must be thread-safe and never block nor throw on the request path: publishing returns at once,
