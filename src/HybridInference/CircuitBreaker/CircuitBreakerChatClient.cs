@@ -101,8 +101,8 @@ internal sealed partial class CircuitBreakerChatClient : DelegatingChatClient
                 {
                     if (args.IsManual)
                     {
-                        // Another replica's decision (the only manual opening): held for the break it announced.
-                        circuit.Opened(FollowedBreak);
+                        // Another replica's decision (the only manual opening): rejecting until it ends.
+                        circuit.Isolated();
                         Log.CircuitOpenedByOtherReplica(logger, lane, FollowedBreak);
                         return default;
                     }
