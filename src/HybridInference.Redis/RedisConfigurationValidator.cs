@@ -15,12 +15,12 @@ internal sealed class RedisConfigurationValidator(string sectionKey) : IValidate
     public ValidateOptionsResult Validate(string? name, RedisCoordinationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var key = sectionKey + ":" + nameof(RedisCoordinationOptions.Configuration);
         if (string.IsNullOrWhiteSpace(options.Configuration))
         {
-            return ValidateOptionsResult.Skip; // Required: reported by the attribute validator.
+            return ValidateOptionsResult.Fail($"{key} is required: the StackExchange.Redis configuration string of the Redis the replicas share (e.g. 'redis:6379').");
         }
 
-        var key = sectionKey + ":" + nameof(RedisCoordinationOptions.Configuration);
         ConfigurationOptions parsed;
         try
         {

@@ -11,9 +11,9 @@ public sealed class RedisCoordinationOptions
 {
     /// <summary>
     /// Gets or sets the StackExchange.Redis configuration string, for example <c>redis:6379,password=...</c>. Required.
-    /// Checked at start-up (a string it cannot parse names this key); it is never logged, since it may hold a password.
+    /// Checked at start-up (missing, or a string it cannot parse, names this key); it is never logged, since it may
+    /// hold a password.
     /// </summary>
-    [Required]
     public string Configuration { get; set; } = string.Empty;
 
     /// <summary>

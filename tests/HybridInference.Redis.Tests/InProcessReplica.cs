@@ -49,7 +49,9 @@ public sealed class InProcessReplica : IAsyncDisposable
     /// <param name="time">Its clock.</param>
     /// <param name="settings">Configuration under <c>HybridInference</c> (and <c>HybridInference:Redis</c>) beyond the defaults here.</param>
     /// <param name="chat">Middleware around the chain (<c>ConfigureChat</c>), if any.</param>
-    public static InProcessReplica Start(string name, RedisServer? redis, TimeProvider time, IDictionary<string, string?>? settings = null, Action<ChatClientBuilder>? chat = null)
+    /// <param name="useRedisSection">Adds the Redis coordination from <c>HybridInference:Redis</c> in <paramref name="settings"/> without a server of the test's.</param>
+    public static InProcessReplica Start(
+        string name, RedisServer? redis, TimeProvider time, IDictionary<string, string?>? settings = null, Action<ChatClientBuilder>? chat = null, bool useRedisSection = false)
     {
         var values = new Dictionary<string, string?>
         {
@@ -89,7 +91,7 @@ public sealed class InProcessReplica : IAsyncDisposable
             hybrid.ConfigureChat(chat);
         }
 
-        if (redis is not null)
+        if (redis is not null || useRedisSection)
         {
             hybrid.AddRedisCoordination(configuration.GetSection("HybridInference:Redis"));
         }
