@@ -21,6 +21,7 @@ internal sealed class RedisCircuitState : ISharedCircuitState, IDisposable
     private readonly RedisChannel _channel;
     private readonly Lock _gate = new();
     private readonly Dictionary<BackendLane, List<Subscription>> _subscriptions = [];
+    private int _subscribed;
 
     public RedisCircuitState(RedisConnection connection, ILogger logger, IMeterFactory? meterFactory)
     {
@@ -30,16 +31,12 @@ internal sealed class RedisCircuitState : ISharedCircuitState, IDisposable
         _remoteOpenings = _meter.CreateCounter<long>(
             RedisDefaults.RemoteOpenings, "{opening}", "Lane circuits opened on this replica because another replica's opened.");
         _channel = RedisChannel.Literal(connection.Prefix + ":circuits");
-        try
+        SubscribeToChannel();
+        connection.OnRejoined(() =>
         {
-            connection.Multiplexer.GetSubscriber().Subscribe(_channel, (_, message) => Received(message));
-        }
-        catch (RedisException)
-        {
-            // Unreachable now: StackExchange.Redis subscribes again when it reconnects, and the rejoin reads the keys.
-        }
-
-        connection.OnRejoined(() => _ = ReadAllAsync());
+            SubscribeToChannel();
+            _ = ReadAllAsync();
+        });
     }
 
     public void PublishOpened(BackendLane lane, TimeSpan breakDuration) => _ = PublishAsync(lane, open: true, breakDuration);
@@ -64,6 +61,28 @@ internal sealed class RedisCircuitState : ISharedCircuitState, IDisposable
     }
 
     public void Dispose() => _meter.Dispose();
+
+    /// <summary>
+    /// Subscribes to the channel once: StackExchange.Redis keeps a subscription it made across reconnections; one that
+    /// failed (Redis unreachable at start-up) is made when the replica rejoins.
+    /// </summary>
+    private void SubscribeToChannel()
+    {
+        if (Volatile.Read(ref _subscribed) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            _connection.Multiplexer.GetSubscriber().Subscribe(_channel, (_, message) => Received(message));
+            Volatile.Write(ref _subscribed, 1);
+        }
+        catch (RedisException)
+        {
+            // Unreachable now: tried again when the replica rejoins.
+        }
+    }
 
     private RedisKey Key(BackendLane lane) => $"{_connection.Prefix}:circuit:{Name(lane)}";
 

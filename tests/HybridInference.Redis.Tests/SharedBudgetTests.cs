@@ -8,15 +8,15 @@ namespace HybridInference.Redis.Tests;
 public sealed class SharedBudgetTests
 {
     private static readonly ChatOptions Complex = new ChatOptions().WithTaskCategory(TaskCategory.Complex);
+    private static readonly Dictionary<string, string?> TenAMinute = new() { ["HybridInference:Cloud:RequestsPerMinute"] = "10" };
 
     [Fact]
     public async Task TheSharedWindow_SlidesWithTheClock()
     {
         await using var redis = await RedisServer.StartAsync();
         var time = new FakeTimeProvider();
-        var settings = new Dictionary<string, string?> { ["HybridInference:Cloud:RequestsPerMinute"] = "10" };
-        await using var a = InProcessReplica.Start("a", redis, time, settings);
-        await using var b = InProcessReplica.Start("b", redis, time, settings);
+        await using var replicas = await ReplicaSet.StartAsync(2, redis, time, TenAMinute);
+        var (a, b) = (replicas[0], replicas[1]);
 
         Assert.Equal(10, await CloudAnswersAsync([a, b], 15));
 
@@ -59,9 +59,8 @@ public sealed class SharedBudgetTests
     {
         await using var redis = await RedisServer.StartAsync();
         var time = new FakeTimeProvider();
-        var settings = new Dictionary<string, string?> { ["HybridInference:Cloud:RequestsPerMinute"] = "10" };
-        await using var a = InProcessReplica.Start("a", redis, time, settings);
-        await using var b = InProcessReplica.Start("b", redis, time, settings);
+        await using var replicas = await ReplicaSet.StartAsync(2, redis, time, TenAMinute);
+        var (a, b) = (replicas[0], replicas[1]);
         Assert.Equal(6, await CloudAnswersAsync([a, b], 6));
 
         await redis.KillAsync();
