@@ -17,7 +17,7 @@ internal sealed class RedisCircuitState : ISharedCircuitState, IDisposable
     private readonly RedisConnection _connection;
     private readonly ILogger _logger;
     private readonly Counter<long> _remoteOpenings;
-    private readonly Meter _meter;
+    private readonly Meter? _ownMeter;
     private readonly RedisChannel _channel;
     private readonly Lock _gate = new();
     private readonly Dictionary<BackendLane, List<Subscription>> _subscriptions = [];
@@ -27,8 +27,10 @@ internal sealed class RedisCircuitState : ISharedCircuitState, IDisposable
     {
         _connection = connection;
         _logger = logger;
-        _meter = meterFactory?.Create(RedisDefaults.MeterName) ?? new Meter(RedisDefaults.MeterName);
-        _remoteOpenings = _meter.CreateCounter<long>(
+        // A meter of the factory is the factory's (shared with the core's instruments): only one made here is disposed here.
+        _ownMeter = meterFactory is null ? new Meter(RedisDefaults.MeterName) : null;
+        var meter = _ownMeter ?? meterFactory!.Create(RedisDefaults.MeterName);
+        _remoteOpenings = meter.CreateCounter<long>(
             RedisDefaults.RemoteOpenings, "{opening}", "Lane circuits opened on this replica because another replica's opened.");
         _channel = RedisChannel.Literal(connection.Prefix + ":circuits");
         SubscribeToChannel();
@@ -60,7 +62,7 @@ internal sealed class RedisCircuitState : ISharedCircuitState, IDisposable
         return subscription;
     }
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose() => _ownMeter?.Dispose();
 
     /// <summary>
     /// Subscribes to the channel once: StackExchange.Redis keeps a subscription it made across reconnections; one that

@@ -20,7 +20,7 @@ internal sealed class RedisConnection : IDisposable
     private readonly ITimer _probe;
     private readonly Counter<long> _fallbacks;
     private readonly Counter<long> _outages;
-    private readonly Meter _meter;
+    private readonly Meter? _ownMeter;
     private readonly List<Action> _rejoined = [];
     private readonly Lock _gate = new();
     private long _downSince;
@@ -34,10 +34,12 @@ internal sealed class RedisConnection : IDisposable
         _logger = logger;
         _timeout = options.OperationTimeout;
         Prefix = options.KeyPrefix;
-        _meter = meterFactory?.Create(RedisDefaults.MeterName) ?? new Meter(RedisDefaults.MeterName);
-        _fallbacks = _meter.CreateCounter<long>(RedisDefaults.Fallbacks, "{call}", "Redis calls answered from the replica's own state instead: Redis unreachable or late.");
-        _outages = _meter.CreateCounter<long>(RedisDefaults.Outages, "{outage}", "Times the replica lost Redis and fell back to its own cloud budget and breaker.");
-        _meter.CreateObservableGauge(RedisDefaults.Available, () => _up ? 1 : 0, description: "1 while the replica uses the shared state on Redis, 0 while it uses its own.");
+        // A meter of the factory is the factory's (shared with the core's instruments): only one made here is disposed here.
+        _ownMeter = meterFactory is null ? new Meter(RedisDefaults.MeterName) : null;
+        var meter = _ownMeter ?? meterFactory!.Create(RedisDefaults.MeterName);
+        _fallbacks = meter.CreateCounter<long>(RedisDefaults.Fallbacks, "{call}", "Redis calls answered from the replica's own state instead: Redis unreachable or late.");
+        _outages = meter.CreateCounter<long>(RedisDefaults.Outages, "{outage}", "Times the replica lost Redis and fell back to its own cloud budget and breaker.");
+        meter.CreateObservableGauge(RedisDefaults.Available, () => _up ? 1 : 0, description: "1 while the replica uses the shared state on Redis, 0 while it uses its own.");
 
         var configuration = ConfigurationOptions.Parse(options.Configuration);
         configuration.AbortOnConnectFail = false;
@@ -110,7 +112,7 @@ internal sealed class RedisConnection : IDisposable
         _disposed = true;
         _probe.Dispose();
         _multiplexer.Dispose();
-        _meter.Dispose();
+        _ownMeter?.Dispose();
     }
 
     private void Fallback(string operation) => _fallbacks.Add(1, new KeyValuePair<string, object?>(RedisDefaults.OperationTag, operation));

@@ -57,7 +57,7 @@ public sealed class RedisConfigurationTests
         var nobody = $"127.0.0.1:{FreePort()}";
         await using var replica = InProcessReplica.Start("alone", redis: null, time, new Dictionary<string, string?>
         {
-            [Key] = nobody,
+            [Key] = nobody + ",password=hunter2-secret",
             ["HybridInference:Redis:ConnectTimeout"] = "00:00:00.200",
             ["HybridInference:Cloud:RequestsPerMinute"] = "2",
         }, useRedisSection: true);
@@ -70,7 +70,8 @@ public sealed class RedisConfigurationTests
         }
 
         Assert.Equal([BackendLane.Cloud, BackendLane.Cloud, BackendLane.Local], targets); // its own budget of 2
-        Assert.Single(replica.Logs.Lines, l => l.Contains("is unreachable", StringComparison.Ordinal));
+        Assert.Single(replica.Logs.Lines, l => l.Contains($"Redis ({nobody}) is unreachable", StringComparison.Ordinal));
+        Assert.DoesNotContain(replica.Logs.Lines, l => l.Contains("hunter2", StringComparison.Ordinal));
         replica.Metrics.RecordObservableInstruments();
         Assert.Equal(0, replica.Metrics.Of("hybrid_inference.redis.available").Last().Value);
     }
