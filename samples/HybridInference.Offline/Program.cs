@@ -1,7 +1,9 @@
 // Offline first: local first pass, cloud refinement, with the cloud unplugged for a while. Two stand-in servers on
 // 127.0.0.1 play the local engine and the cloud API; the cloud is unplugged (503 to everything) for the first 3 seconds.
 // Marketing drafts are answered locally at once all along; their cloud refinements wait in a SQLite outbox and are
-// delivered when the cloud comes back. The timeline is printed as it happens. No real server is needed.
+// delivered when the cloud comes back. A safety-critical check, which may not be answered by the local model, is marked
+// deferrable: it waits in the same outbox and the cloud answers it when it is back. The timeline is printed as it
+// happens. No real server is needed.
 using System.Diagnostics;
 using HybridInference;
 using HybridInference.StandIn;
@@ -63,6 +65,17 @@ foreach (var product in products)
         Console.WriteLine($"{Stamp(clock)} cloud PLUGGED BACK IN");
     }
 
+    if (handles.Count == 3)
+    {
+        // Safety-critical work is not answered locally when the cloud is away (Routing:OnCloudUnavailable); deferrable,
+        // it waits in the outbox: the response has no answer, only the handle of the cloud's later one.
+        var check = await chat.GetResponseAsync(
+            "Does our honey cake label list every allergen? Flour, eggs, honey, butter, almonds.",
+            new ChatOptions().WithTaskCategory(TaskCategory.SafetyCritical).AsDeferrable());
+        handles.Add(check.GetDeferral()!);
+        Console.WriteLine($"{Stamp(clock)} check  allergen label  {check.GetRouteOutcome()!.DecisionReason}: no answer yet (\"{check.Text}\"), request {check.GetDeferral()!.RequestId[..8]} waits in the outbox");
+    }
+
     var started = clock.Elapsed;
     var draft = await chat.GetResponseAsync($"Write a one-line ad for our {product}.");
     var outcome = draft.GetRouteOutcome()!;
@@ -83,9 +96,9 @@ return final.Delivered == handles.Count ? 0 : 1;
 
 static string Stamp(Stopwatch clock) => $"+{clock.Elapsed.TotalSeconds,5:0.00}s";
 
-/// <summary>Prints each refinement as it ends.</summary>
+/// <summary>Prints each refinement (and the deferred check) as it ends.</summary>
 internal sealed class TimelineListener(Stopwatch clock) : IRefinementListener
 {
     public void OnRefinementFinished(RefinementOutcome outcome) => Console.WriteLine(
-        $"+{clock.Elapsed.TotalSeconds,5:0.00}s refine {outcome.RequestId[..8]}       {outcome.Status} after {outcome.Sends} send(s), waited {(outcome.FinishedAt - outcome.QueuedAt).TotalSeconds:0.0}s, ${outcome.RefinementCostUsd:F6}: {outcome.Response?.Text}");
+        $"+{clock.Elapsed.TotalSeconds,5:0.00}s {(outcome.Deferred ? "answer" : "refine")} {outcome.RequestId[..8]}       {outcome.Status} after {outcome.Sends} send(s), waited {(outcome.FinishedAt - outcome.QueuedAt).TotalSeconds:0.0}s, ${outcome.RefinementCostUsd:F6}: {outcome.Response?.Text}");
 }

@@ -47,15 +47,17 @@ internal sealed class AnthropicBackendClientFactory : IBackendClientFactory
         var apiKey = ResolveApiKey(backend);
         var httpClient = SecretHeaderRedaction.CreateClient(services, backend.Name);
         httpClient.Timeout = Timeout.InfiniteTimeSpan; // The SDK's per-call timeout governs.
+        var endpoint = backend.Endpoint ?? DefaultEndpoint;
         var client = new AnthropicClient(new ClientOptions
         {
             HttpClient = httpClient,
-            BaseUrl = (backend.Endpoint ?? DefaultEndpoint).ToString().TrimEnd('/'),
+            BaseUrl = endpoint.ToString().TrimEnd('/'),
             ApiKey = apiKey,
             MaxRetries = 0, // The hybrid chain decides what follows a failure.
             Timeout = backend.Timeout ?? TimeSpan.FromSeconds(100),
         });
-        return new AnthropicErrorMappingChatClient(client.AsIChatClient(backend.Model!), backend.Name, apiKey);
+        var probe = new AnthropicHealthProbe(httpClient, endpoint, backend.Name, apiKey);
+        return new AnthropicErrorMappingChatClient(client.AsIChatClient(backend.Model!), backend.Name, apiKey, probe);
     }
 
     private static string? ResolveApiKey(BackendOptions backend) =>

@@ -12,9 +12,28 @@ namespace HybridInference.Anthropic;
 /// server echoes it) and the request's own text (instructions, messages, tool calls and results, tools, schema)
 /// removed from their messages.
 /// </summary>
-internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string backend, string? secret) : DelegatingChatClient(inner)
+/// <remarks>It also answers <see cref="IBackendHealthProbe"/> through <see cref="GetService"/> with the backend's token-free probe, when it has one.</remarks>
+internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string backend, string? secret, AnthropicHealthProbe? probe = null) : DelegatingChatClient(inner)
 {
     private readonly ErrorTextScrubber _scrubber = new(secret);
+
+    public override object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType == typeof(IBackendHealthProbe) && probe is not null ? probe : base.GetService(serviceType, serviceKey);
+    }
+
+    /// <summary>What an error status of Anthropic's API means to the chain (Anthropic's 529 "overloaded" is a server error).</summary>
+    internal static BackendErrorKind KindOf(HttpStatusCode statusCode) => statusCode switch
+    {
+        HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity or HttpStatusCode.RequestEntityTooLarge => BackendErrorKind.BadRequest,
+        HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => BackendErrorKind.Unauthorized,
+        HttpStatusCode.NotFound => BackendErrorKind.NotFound,
+        HttpStatusCode.TooManyRequests => BackendErrorKind.RateLimited,
+        HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout => BackendErrorKind.Timeout,
+        _ when (int)statusCode >= 500 => BackendErrorKind.ServerError,
+        _ => BackendErrorKind.Unknown,
+    };
 
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -69,17 +88,7 @@ internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string 
                 return new ContextWindowExceededException($"Backend '{backend}' rejected the prompt as too long for its context window ({(int)api.StatusCode}): {message}");
             case AnthropicApiException api:
                 var status = (int)api.StatusCode;
-                var kind = api.StatusCode switch
-                {
-                    HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity or HttpStatusCode.RequestEntityTooLarge => BackendErrorKind.BadRequest,
-                    HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => BackendErrorKind.Unauthorized,
-                    HttpStatusCode.NotFound => BackendErrorKind.NotFound,
-                    HttpStatusCode.TooManyRequests => BackendErrorKind.RateLimited,
-                    HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout => BackendErrorKind.Timeout,
-                    _ when status >= 500 => BackendErrorKind.ServerError, // Anthropic's 529 "overloaded" included.
-                    _ => BackendErrorKind.Unknown,
-                };
-                return new BackendException(kind, $"Backend '{backend}' answered {status}: {message}", status, innerException: null);
+                return new BackendException(KindOf(api.StatusCode), $"Backend '{backend}' answered {status}: {message}", status, innerException: null);
             case AnthropicSseException:
                 return new BackendException(BackendErrorKind.StreamError, $"Backend '{backend}' reported an error inside its stream: {message}");
             case AnthropicIOException:
@@ -100,6 +109,13 @@ internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string 
         var message = exception.Message;
         var newline = message.IndexOf('\n', StringComparison.Ordinal);
         var body = newline >= 0 && message.StartsWith("Status Code:", StringComparison.Ordinal) ? message[(newline + 1)..] : message;
+        var text = ErrorBodyText(body);
+        return ReferenceEquals(text, body) ? message : text;
+    }
+
+    /// <summary>An Anthropic error body's type and decoded message (<c>{"type":"error","error":{"type":...,"message":...}}</c>); any other text as it is.</summary>
+    internal static string ErrorBodyText(string body)
+    {
         try
         {
             using var document = JsonDocument.Parse(body);
@@ -114,9 +130,9 @@ internal sealed class AnthropicErrorMappingChatClient(IChatClient inner, string 
         }
         catch (JsonException)
         {
-            // Not an error body: the message as it is.
+            // Not an error body: the text as it is.
         }
 
-        return message;
+        return body;
     }
 }

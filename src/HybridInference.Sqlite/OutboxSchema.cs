@@ -8,14 +8,18 @@ namespace HybridInference.Sqlite;
 /// </summary>
 internal static class OutboxSchema
 {
-    /// <summary>The schema version stored under <c>outbox_meta.schema_version</c>.</summary>
-    public const int Version = 1;
+    /// <summary>
+    /// The schema version stored under <c>outbox_meta.schema_version</c>. Version 2 added <c>settings</c> (deferred
+    /// work's request settings) and the <c>deferred</c> kind; a version 1 file is migrated when it is opened, its
+    /// waiting refinements kept.
+    /// </summary>
+    public const int Version = 2;
 
     private const string Create = """
         CREATE TABLE IF NOT EXISTS outbox (
             id                 INTEGER PRIMARY KEY AUTOINCREMENT,  -- the order items leave in
             request_id         TEXT    NOT NULL UNIQUE,
-            kind               TEXT    NOT NULL,                   -- refinement
+            kind               TEXT    NOT NULL,                   -- refinement, deferred
             category           INTEGER NOT NULL,                   -- TaskCategory
             queued_at_ms       INTEGER NOT NULL,                   -- Unix time, milliseconds, UTC
             draft              TEXT    NOT NULL,                   -- emptied when the item ends
@@ -26,14 +30,21 @@ internal static class OutboxSchema
             next_attempt_at_ms INTEGER NOT NULL,
             state              TEXT    NOT NULL DEFAULT 'waiting', -- waiting, delivered, expired, failed
             ended_at_ms        INTEGER,
-            reason             TEXT
+            reason             TEXT,
+            settings           TEXT                                -- deferred work: the request's settings, JSON (version 2)
         );
         CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, id);
         CREATE TABLE IF NOT EXISTS outbox_meta (
             key   TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
-        INSERT OR IGNORE INTO outbox_meta (key, value) VALUES ('schema_version', '1');
+        INSERT OR IGNORE INTO outbox_meta (key, value) VALUES ('schema_version', '2');
+        """;
+
+    /// <summary>Version 1 had no <c>settings</c> column (and only refinements): it is added, empty for the items there.</summary>
+    private const string MigrateV1 = """
+        ALTER TABLE outbox ADD COLUMN settings TEXT;
+        UPDATE outbox_meta SET value = '2' WHERE key = 'schema_version';
         """;
 
     /// <summary>Opens a connection to the outbox's file for one operation: WAL, full sync (an item is on disk when its write returns).</summary>
@@ -55,7 +66,7 @@ internal static class OutboxSchema
         }
     }
 
-    /// <summary>Creates the table on a new database, or checks an existing one is a version this package knows.</summary>
+    /// <summary>Creates the table on a new database, brings a version 1 one up to date, or checks an existing one is a version this package knows.</summary>
     /// <exception cref="InvalidOperationException">The file cannot hold the outbox; the message names the path and why.</exception>
     public static void Apply(string connectionString, string path)
     {
@@ -83,6 +94,14 @@ internal static class OutboxSchema
             {
                 throw new InvalidOperationException(
                     $"The outbox database '{path}' has outbox schema version {version}; this version of HybridInference.Sqlite knows up to {Version}.");
+            }
+
+            if (version == 1)
+            {
+                using var migrate = connection.CreateCommand();
+                migrate.Transaction = transaction;
+                migrate.CommandText = MigrateV1;
+                migrate.ExecuteNonQuery();
             }
 
             transaction.Commit();

@@ -5,8 +5,8 @@ using Microsoft.Data.Sqlite;
 namespace HybridInference.Sqlite;
 
 /// <summary>
-/// The durable outbox: each item is a row of <c>outbox</c>, written (fully synced) before the draft it refines is
-/// returned, read oldest first by the worker, and marked delivered, expired or failed when it ends; ended rows lose
+/// The durable outbox: each item is a row of <c>outbox</c>, written (fully synced) before the draft it refines (or the
+/// response that says the work was deferred) is returned, read oldest first by the worker, and marked delivered, expired or failed when it ends; ended rows lose
 /// their prompt and draft at once and are deleted after <c>Observability:RetentionDays</c>. A second process that opens
 /// the same file finds what the first left waiting.
 /// </summary>
@@ -42,12 +42,14 @@ internal sealed class SqliteOutboxStore : IOutboxStore
         using var connection = OutboxSchema.Open(_connectionString);
         using var command = connection.CreateCommand();
         command.CommandText = $"""
-            INSERT INTO outbox (request_id, kind, category, queued_at_ms, draft, draft_cost_usd, messages, next_attempt_at_ms)
-            SELECT $request, 'refinement', $category, $queued, $draft, $cost, $messages, $next
+            INSERT INTO outbox (request_id, kind, category, queued_at_ms, draft, draft_cost_usd, messages, next_attempt_at_ms, settings)
+            SELECT $request, $kind, $category, $queued, $draft, $cost, $messages, $next, $settings
             WHERE (SELECT COUNT(*) FROM outbox WHERE state = {Waiting}) < $capacity
             RETURNING id;
             """;
         command.Parameters.AddWithValue("$request", item.RequestId);
+        command.Parameters.AddWithValue("$kind", item.Kind == OutboxKind.Deferred ? "deferred" : "refinement");
+        command.Parameters.AddWithValue("$settings", (object?)item.Settings ?? DBNull.Value);
         command.Parameters.AddWithValue("$category", (int)item.Category);
         command.Parameters.AddWithValue("$queued", item.QueuedAt.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$draft", item.Draft);
@@ -63,7 +65,7 @@ internal sealed class SqliteOutboxStore : IOutboxStore
         using var connection = OutboxSchema.Open(_connectionString);
         using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT id, request_id, category, queued_at_ms, draft, draft_cost_usd, messages, sends, refusals, next_attempt_at_ms
+            SELECT id, request_id, category, queued_at_ms, draft, draft_cost_usd, messages, sends, refusals, next_attempt_at_ms, kind, settings
             FROM outbox WHERE state = {Waiting} ORDER BY id LIMIT $count;
             """;
         command.Parameters.AddWithValue("$count", count);
@@ -75,7 +77,7 @@ internal sealed class SqliteOutboxStore : IOutboxStore
         ("$id", id), ("$sends", sends), ("$refusals", refusals), ("$next", nextAttemptAt.ToUnixTimeMilliseconds()));
 
     public void Finish(long id, OutboxEnding ending, int sends, DateTimeOffset at, string? reason) => Execute(
-        $"UPDATE outbox SET state = $state, sends = $sends, ended_at_ms = $at, reason = $reason, draft = '', messages = '' WHERE id = $id AND state = {Waiting};",
+        $"UPDATE outbox SET state = $state, sends = $sends, ended_at_ms = $at, reason = $reason, draft = '', messages = '', settings = NULL WHERE id = $id AND state = {Waiting};",
         ("$id", id), ("$state", StateName(ending)), ("$sends", sends), ("$at", at.ToUnixTimeMilliseconds()), ("$reason", (object?)reason ?? DBNull.Value));
 
     public IReadOnlyList<OutboxItem> ExpireQueuedBefore(DateTimeOffset cutoff, DateTimeOffset at)
@@ -85,9 +87,9 @@ internal sealed class SqliteOutboxStore : IOutboxStore
 
         // RETURNING gives the rows as they were before the update, draft included.
         command.CommandText = $"""
-            UPDATE outbox SET state = 'expired', ended_at_ms = $at, reason = 'age', draft = '', messages = ''
+            UPDATE outbox SET state = 'expired', ended_at_ms = $at, reason = 'age', draft = '', messages = '', settings = NULL
             WHERE state = {Waiting} AND queued_at_ms < $cutoff
-            RETURNING id, request_id, category, queued_at_ms, draft, draft_cost_usd, messages, sends, refusals, next_attempt_at_ms;
+            RETURNING id, request_id, category, queued_at_ms, draft, draft_cost_usd, messages, sends, refusals, next_attempt_at_ms, kind, settings;
             """;
         command.Parameters.AddWithValue("$cutoff", cutoff.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
@@ -132,7 +134,9 @@ internal sealed class SqliteOutboxStore : IOutboxStore
                 reader.GetString(6),
                 reader.GetInt32(7),
                 reader.GetInt32(8),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9))));
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
+                reader.GetString(10) == "deferred" ? OutboxKind.Deferred : OutboxKind.Refinement,
+                reader.IsDBNull(11) ? null : reader.GetString(11)));
         }
 
         return items;

@@ -21,6 +21,8 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await LoopbackServer.StartAsync();
+        _server.ProbesApart = true; // the backend's health probe (GET /v1/models) is answered apart from the messages
+        _server.Probes = Respond.File(Path.Combine(AppContext.BaseDirectory, "Fixtures", "models.json"));
         var json = $$"""
             { "HybridInference": {
                 "Routing": { "OnCloudUnavailable": { "Complex": "Fail" } },

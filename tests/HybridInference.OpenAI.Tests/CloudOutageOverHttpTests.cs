@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Polly.CircuitBreaker;
 using Xunit.Abstractions;
 
@@ -23,9 +22,7 @@ public sealed class CloudOutageOverHttpTests(ITestOutputHelper output) : IAsyncL
     private LoopbackServer _local = null!;
     private LoopbackServer _cloud = null!;
     private int _cloudPort;
-    private ServiceProvider _services = null!;
-    private List<IHostedService> _hosted = null!;
-    private IChatClient _chat = null!;
+    private HostedChain _chain = null!;
 
     public async Task InitializeAsync()
     {
@@ -46,45 +43,25 @@ public sealed class CloudOutageOverHttpTests(ITestOutputHelper output) : IAsyncL
               }
             }
             """;
-        var services = new ServiceCollection();
-        services.AddHybridInference(JsonSettings.Parse(json).GetSection("HybridInference")).AddOpenAIProviders();
-        _services = services.BuildServiceProvider();
-        _chat = _services.GetRequiredService<IChatClient>();
-        _hosted = [.. _services.GetServices<IHostedService>()];
-        foreach (var hosted in _hosted)
-        {
-            await hosted.StartAsync(CancellationToken.None);
-        }
+        _chain = await HostedChain.StartAsync(json);
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var hosted in _hosted)
-        {
-            await hosted.StopAsync(CancellationToken.None);
-        }
-
-        await _services.DisposeAsync();
+        await _chain.DisposeAsync();
         await _local.DisposeAsync();
         await _cloud.DisposeAsync();
     }
 
-    private static async Task<LoopbackServer> StartCloudAsync(int port)
-    {
-        var cloud = await LoopbackServer.StartAsync(port);
-        cloud.ProbesApart = true;
-        cloud.Probes = Respond.Json("""{"object":"list","data":[]}""");
-        cloud.Default = Respond.Json(Fixture.Completion("openai", "cloud"));
-        return cloud;
-    }
+    private static Task<LoopbackServer> StartCloudAsync(int port) => HostedChain.StartCloudAsync(port, "cloud");
 
     private static ChatOptions Complex() => new ChatOptions().WithTaskCategory(TaskCategory.Complex);
 
     [Fact]
     public async Task CloudStoppedUnderTraffic_NoCallerSeesAnError_TheBreakerOpensWithinSeconds_AndRefinementsGoOutWithinAProbeIntervalOfItsReturn()
     {
-        var circuit = () => _services.GetRequiredService<IHybridInferenceStatus>().GetStatus().CloudCircuit;
-        Assert.Equal("cloud", (await _chat.GetResponseAsync("Plan the migration.", Complex())).Text);
+        var circuit = () => _chain.Services.GetRequiredService<IHybridInferenceStatus>().GetStatus().CloudCircuit;
+        Assert.Equal("cloud", (await _chain.Chat.GetResponseAsync("Plan the migration.", Complex())).Text);
 
         // Stopped: connections to its port are refused, and so are its probes.
         await _cloud.DisposeAsync();
@@ -95,10 +72,10 @@ public sealed class CloudOutageOverHttpTests(ITestOutputHelper output) : IAsyncL
         for (var i = 0; i < 8; i++)
         {
             var paced = Task.Delay(TimeSpan.FromSeconds(1)); // one request a second: traffic, not a wait for a result
-            var complex = await _chat.GetResponseAsync("Plan the migration.", Complex());
+            var complex = await _chain.Chat.GetResponseAsync("Plan the migration.", Complex());
             Assert.Equal("local", complex.Text);
             reasons.Add(complex.GetRouteOutcome()!.DecisionReason);
-            var draft = await _chat.GetResponseAsync("Write a tagline for a bakery.", new ChatOptions().WithRefinement());
+            var draft = await _chain.Chat.GetResponseAsync("Write a tagline for a bakery.", new ChatOptions().WithRefinement());
             Assert.Equal("local", draft.Text);
             handles.Add(Assert.IsType<RefinementHandle>(draft.GetRefinement()));
             openedAfter ??= circuit() == CircuitState.Open ? down.Elapsed : null;
@@ -118,7 +95,7 @@ public sealed class CloudOutageOverHttpTests(ITestOutputHelper output) : IAsyncL
         var first = await Task.WhenAny(handles.Select(h => h.Completion)).WaitAsync(TimeSpan.FromSeconds(30));
         var firstRefinement = back.Elapsed;
         var all = await Task.WhenAll(handles.Select(h => h.Completion)).WaitAsync(TimeSpan.FromSeconds(30));
-        var complexAgain = (await _chat.GetResponseAsync("Plan the migration.", Complex())).Text;
+        var complexAgain = (await _chain.Chat.GetResponseAsync("Plan the migration.", Complex())).Text;
 
         output.WriteLine(
             $"cloud breaker open {openedAfter!.Value.TotalMilliseconds:0} ms after the stop ({string.Join(", ", reasons)}); " +

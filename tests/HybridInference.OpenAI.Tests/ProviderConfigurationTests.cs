@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace HybridInference.OpenAI.Tests;
 
@@ -13,15 +12,7 @@ public sealed class ProviderConfigurationTests
         var services = new ServiceCollection();
         services.AddHybridInference(configuration.GetSection("HybridInference")).AddOpenAIProviders();
         using var provider = services.BuildServiceProvider();
-        try
-        {
-            provider.GetRequiredService<IStartupValidator>().Validate();
-            return [];
-        }
-        catch (OptionsValidationException ex)
-        {
-            return [.. ex.Failures];
-        }
+        return provider.StartupFailures();
     }
 
     [Fact]

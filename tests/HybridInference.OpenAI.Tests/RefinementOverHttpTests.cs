@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace HybridInference.OpenAI.Tests;
 
@@ -13,9 +12,7 @@ public sealed class RefinementOverHttpTests : IAsyncLifetime
     private readonly ConcurrentQueue<RefinementOutcome> _heard = new();
     private LoopbackServer _local = null!;
     private LoopbackServer _cloud = null!;
-    private ServiceProvider _services = null!;
-    private List<IHostedService> _hosted = null!;
-    private IChatClient _chat = null!;
+    private HostedChain _chain = null!;
 
     public async Task InitializeAsync()
     {
@@ -35,27 +32,12 @@ public sealed class RefinementOverHttpTests : IAsyncLifetime
               }
             }
             """;
-        var configuration = JsonSettings.Parse(json);
-        var services = new ServiceCollection();
-        services.AddSingleton<IRefinementListener>(new Listener(_heard));
-        services.AddHybridInference(configuration.GetSection("HybridInference")).AddOpenAIProviders();
-        _services = services.BuildServiceProvider();
-        _chat = _services.GetRequiredService<IChatClient>();
-        _hosted = [.. _services.GetServices<IHostedService>()];
-        foreach (var hosted in _hosted)
-        {
-            await hosted.StartAsync(CancellationToken.None);
-        }
+        _chain = await HostedChain.StartAsync(json, services => services.AddSingleton<IRefinementListener>(new Listener(_heard)));
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var hosted in _hosted)
-        {
-            await hosted.StopAsync(CancellationToken.None);
-        }
-
-        await _services.DisposeAsync();
+        await _chain.DisposeAsync();
         await _local.DisposeAsync();
         await _cloud.DisposeAsync();
     }
@@ -63,7 +45,7 @@ public sealed class RefinementOverHttpTests : IAsyncLifetime
     [Fact]
     public async Task WithRefinement_LocalDraftAtOnce_CloudRefinementReachesTheHandleAndTheListener()
     {
-        var response = await _chat.GetResponseAsync("Write a tagline for a bakery.", new ChatOptions().WithRefinement());
+        var response = await _chain.Chat.GetResponseAsync("Write a tagline for a bakery.", new ChatOptions().WithRefinement());
 
         Assert.Equal("Fresh bread, every morning.", response.Text);
         Assert.Equal(BackendLane.Local, response.GetRouteOutcome()!.Target);
@@ -90,7 +72,7 @@ public sealed class RefinementOverHttpTests : IAsyncLifetime
         _local.Default = Respond.Sse(Fixture.Read("vllm", "chat-completion-stream.sse"));
         RefinementHandle? handle = null;
         var text = new System.Text.StringBuilder();
-        await foreach (var update in _chat.GetStreamingResponseAsync("Write a tagline for a bakery.", new ChatOptions().WithRefinement()))
+        await foreach (var update in _chain.Chat.GetStreamingResponseAsync("Write a tagline for a bakery.", new ChatOptions().WithRefinement()))
         {
             text.Append(update.Text);
             handle ??= update.GetRefinement();
@@ -106,10 +88,10 @@ public sealed class RefinementOverHttpTests : IAsyncLifetime
     [Fact]
     public async Task WithoutRefinement_NothingIsQueued_NoHandle()
     {
-        var response = await _chat.GetResponseAsync("Write a tagline for a bakery.");
+        var response = await _chain.Chat.GetResponseAsync("Write a tagline for a bakery.");
 
         Assert.Null(response.GetRefinement());
-        var outbox = _services.GetRequiredService<IHybridInferenceStatus>().GetStatus().Outbox!;
+        var outbox = _chain.Services.GetRequiredService<IHybridInferenceStatus>().GetStatus().Outbox!;
         Assert.Equal((false, 0L, 0L), (outbox.Durable, outbox.Waiting, outbox.Delivered)); // queued synchronously: nothing was
         Assert.DoesNotContain(_cloud.Requests, r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal));
         Assert.Empty(_heard);

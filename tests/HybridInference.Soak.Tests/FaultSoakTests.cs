@@ -13,8 +13,8 @@ namespace HybridInference.Soak.Tests;
 /// <summary>
 /// The fault soak: 20,000 requests at concurrency 64 through the whole chain built from configuration, over real HTTP
 /// to two local and two cloud servers on 127.0.0.1 that inject faults at random from a fixed seed, with a local
-/// outage in the middle, then a cloud outage (degradable work answered locally), hedging on, and a share of requests
-/// refined in the cloud through the outbox. Every promise the library makes about failures and data is checked at the end.
+/// outage in the middle, then a cloud outage (degradable work answered locally, deferrable safety-critical work
+/// deferred to the outbox), hedging on, and a share of requests refined in the cloud through the outbox. Every promise the library makes about failures and data is checked at the end.
 /// </summary>
 public sealed class FaultSoakTests(ITestOutputHelper output)
 {
@@ -55,6 +55,14 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
             if (instrument.Name != "hybrid_inference.hedges")
             {
                 counted.AddOrUpdate(instrument.Name["hybrid_inference.".Length..], value, (_, n) => n + value);
+                foreach (var tag in tags)
+                {
+                    if (tag is { Key: "kind", Value: "deferred" })
+                    {
+                        counted.AddOrUpdate(instrument.Name["hybrid_inference.".Length..] + ".deferred", value, (_, n) => n + value);
+                    }
+                }
+
                 return;
             }
 
@@ -124,7 +132,8 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
             var outbox = status.Outbox!;
             var refinements = counted.GetValueOrDefault("outbox.queued");
             output.WriteLine($"cloud outage (requests 12,000 to 13,499): degraded to local {counted.GetValueOrDefault("degradations")} ({100.0 * counted.GetValueOrDefault("degradations") / total:F1}% of requests); cloud breaker: {string.Join(", ", sentinels.BreakerEvents.Where(e => e.EndsWith("cloud", StringComparison.Ordinal)).GroupBy(e => e).Select(g => $"{g.Key} {g.Count()}"))}");
-            output.WriteLine($"refinements queued {refinements} ({100.0 * refinements / total:F1}% of requests): delivered {outbox.Delivered}, expired {outbox.Expired}, failed {outbox.Failed}, waiting {outbox.Waiting}; retries {counted.GetValueOrDefault("outbox.retries")}; not sent {counted.GetValueOrDefault("refinement.not_sent")} (local-only or answered by the cloud)");
+            output.WriteLine($"outbox items queued (refinements and deferred work) {refinements} ({100.0 * refinements / total:F1}% of requests): delivered {outbox.Delivered}, expired {outbox.Expired}, failed {outbox.Failed}, waiting {outbox.Waiting}; retries {counted.GetValueOrDefault("outbox.retries")}; not sent {counted.GetValueOrDefault("refinement.not_sent")} (local-only or answered by the cloud)");
+            output.WriteLine($"deferred (safety-critical, deferrable, the cloud away) {outcomes.GetValueOrDefault("deferred")}: delivered {counted.GetValueOrDefault("outbox.delivered.deferred")}, expired {counted.GetValueOrDefault("outbox.expired.deferred")}, failed {counted.GetValueOrDefault("outbox.failed.deferred")}");
             output.WriteLine($"ledger rows {recorded}, dropped {ledger.DroppedRecords}; task.cost measurements {Interlocked.Read(ref tasksMeasured)}; requests {total} and refinement sends");
             output.WriteLine($"managed memory after a full GC: {before / 1024.0 / 1024:F1} MB before, {after / 1024.0 / 1024:F1} MB after");
             output.WriteLine($"sentinels checked in {sentinels.LogLines} log lines, {sentinels.SpanTags} span attributes, {sentinels.MetricTags} metric tags and every exception");
@@ -139,6 +148,8 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
             Assert.True(Interlocked.Read(ref tasksMeasured) >= total + outbox.Delivered, "a request or a delivered refinement was not measured");
             Assert.True(counted.GetValueOrDefault("degradations") > 0, "the cloud outage degraded nothing");
             Assert.True(refinements > 0, "nothing was refined");
+            Assert.True(outcomes.GetValueOrDefault("deferred") > 0, "the cloud outage deferred no deferrable work");
+            Assert.Equal(outcomes.GetValueOrDefault("deferred"), counted.GetValueOrDefault("outbox.queued.deferred"));
             Assert.Equal((0L, refinements), (outbox.Waiting, outbox.Delivered + outbox.Expired + outbox.Failed));
             Assert.True(after - before < 6 * 1024 * 1024, $"managed memory grew by {(after - before) / 1024.0 / 1024:F1} MB");
             Assert.True(outcomes.GetValueOrDefault("answer") > Requests * 0.8, "fewer than 80% of the requests were answered");
@@ -193,7 +204,8 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
                 < 15 => new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(PersonSchema, "person") },
                 < 30 => new ChatOptions().WithTaskCategory(TaskCategory.Complex),
                 < 36 => new ChatOptions().WithRefinement(),
-                >= 95 => new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly).WithRefinement(), // never refined: its data stays here
+                < 39 => new ChatOptions().WithTaskCategory(TaskCategory.SafetyCritical).AsDeferrable(), // waits in the outbox while the cloud is away
+                >= 95 => new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly).WithRefinement().AsDeferrable(), // never refined nor deferred: its data stays here
                 >= 90 => new ChatOptions().WithDataPolicy(DataPolicy.LocalOnly),
                 _ => new ChatOptions(),
             };
@@ -201,19 +213,34 @@ public sealed class FaultSoakTests(ITestOutputHelper output)
             try
             {
                 string text;
+                RouteOutcome? outcome = null;
                 if (stream)
                 {
                     var answer = new StringBuilder();
                     await foreach (var update in chat.GetStreamingResponseAsync(prompt, options, cancellationToken))
                     {
                         answer.Append(update.Text);
+                        outcome = update.GetRouteOutcome() ?? outcome;
                     }
 
                     text = answer.ToString();
                 }
                 else
                 {
-                    text = (await chat.GetResponseAsync(prompt, options, cancellationToken)).Text;
+                    var response = await chat.GetResponseAsync(prompt, options, cancellationToken);
+                    (text, outcome) = (response.Text, response.GetRouteOutcome());
+                }
+
+                if (outcome?.DecisionReason == RouteReason.Deferred)
+                {
+                    // No answer yet, and none made up: the cloud's comes through the outbox.
+                    outcomes.AddOrUpdate("deferred", 1, (_, n) => n + 1);
+                    if (text.Length > 0 || localOnly)
+                    {
+                        wrong.Enqueue($"request {i}: deferred with text '{text}' (local-only: {localOnly})");
+                    }
+
+                    return;
                 }
 
                 var valid = options.ResponseFormat is null ? text.Length > 0 : IsPerson(text);

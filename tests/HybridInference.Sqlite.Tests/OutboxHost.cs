@@ -139,8 +139,8 @@ internal sealed class OutboxHost : IAsyncDisposable
 }
 
 /// <summary>
-/// The cloud, as both processes see it: answers a refinement with "refined: " and the draft, or fails as an unreachable
-/// server while it is off; counts the answered refinements by the prompt they refine.
+/// The cloud, as both processes see it: answers a refinement with "refined: " and the draft (deferred work with "answer
+/// to " and its prompt), or fails as an unreachable server while it is off; counts the answered calls by their prompt.
 /// </summary>
 internal sealed class CloudStandIn
 {
@@ -158,6 +158,9 @@ internal sealed class CloudStandIn
 
     public long FailedCalls;
 
+    /// <summary>Gets the instructions of every answered call, in order.</summary>
+    public ConcurrentQueue<string?> Instructions { get; } = new();
+
     public FakeChatClient Client(TimeProvider time) => new("cloud-model")
     {
         TimeProvider = time,
@@ -172,7 +175,10 @@ internal sealed class CloudStandIn
             var prompt = request.Messages[0].Text;
             _answered.AddOrUpdate(prompt, 1, static (_, n) => n + 1);
             _order.Enqueue(prompt);
-            return "refined: " + request.Messages[^2].Text;
+            Instructions.Enqueue(request.Options?.Instructions);
+
+            // A refinement ends with the draft and the instruction; deferred work is the request itself.
+            return request.Messages.Count >= 3 ? "refined: " + request.Messages[^2].Text : "answer to " + prompt;
         },
     };
 }

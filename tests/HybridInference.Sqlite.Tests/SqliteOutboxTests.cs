@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace HybridInference.Sqlite.Tests;
 
 /// <summary>The SQLite outbox of cloud refinements, on a real file and a fake clock, through the whole chain and its hosted worker.</summary>
-public sealed class SqliteOutboxTests : IDisposable
+public sealed partial class SqliteOutboxTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "hi-outbox-" + Guid.NewGuid().ToString("N"));
 

@@ -66,11 +66,22 @@ public sealed class LoopbackServer : IAsyncDisposable
     public static Task<LoopbackServer> StartAsync() => StartAsync(port: 0);
 
     /// <summary>Starts a server on <paramref name="port"/> of 127.0.0.1 (0: any free port): the port of one disposed before, to plug a stopped server back in.</summary>
-    public static async Task<LoopbackServer> StartAsync(int port)
+    public static Task<LoopbackServer> StartAsync(int port) => StartAsync(System.Net.IPAddress.Loopback, port);
+
+    /// <summary>
+    /// Starts a server on <paramref name="port"/> of a loopback address (Linux routes all of 127.0.0.0/8 to the loopback
+    /// interface, so 127.0.0.2, 127.0.0.3, ... are servers of their own on the same port, as pods behind a Service are).
+    /// </summary>
+    public static async Task<LoopbackServer> StartAsync(System.Net.IPAddress host, int port)
     {
+        if (!System.Net.IPAddress.IsLoopback(host))
+        {
+            throw new ArgumentException("Only loopback addresses are ever used.", nameof(host));
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel().UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseKestrel().UseUrls($"http://{host}:{port}");
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.AllowSynchronousIO = false);
         var app = builder.Build();
         var server = new LoopbackServer(app);

@@ -50,6 +50,14 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
         var dialect = ServerDialects.Find(backend.Provider)!;
         var httpClient = SecretHeaderRedaction.CreateClient(services, backend.Name);
         httpClient.Timeout = Timeout.InfiniteTimeSpan; // The SDK's per-call timeout governs, so that long streams are not cut.
+        if (lane == BackendLane.Local && DiscoveredHost(backend, services) is { } host)
+        {
+            // A member of a discovered backend is reached at its address, but asked by the configured name: the Host
+            // header carries it, and over HTTPS SocketsHttpHandler sends it as the TLS server name and validates the
+            // certificate against it.
+            httpClient.DefaultRequestHeaders.Host = host;
+        }
+
         var options = new OpenAICompatibleChatClientOptions
         {
             Provider = dialect.Name,
@@ -69,6 +77,32 @@ internal sealed class OpenAIBackendClientFactory : IBackendClientFactory
         // streams, probes); the OpenAI API itself goes through Microsoft.Extensions.AI.OpenAI.
         var client = new OpenAICompatibleChatClient(options, httpClient);
         return lane == BackendLane.Cloud && dialect == ServerDialects.OpenAI ? CreateOpenAICloud(options, httpClient, probe: client) : client;
+    }
+
+    /// <summary>
+    /// The configured host (and port) of the backend a member of a <c>Discovery: Dns</c> backend belongs to: the member is
+    /// named <c>name/address:port</c> and its endpoint has the address where the configured endpoint has the name.
+    /// Null for any other backend, and for SRV members (the SRV name is no host; their Host header is the address).
+    /// </summary>
+    private static string? DiscoveredHost(BackendOptions member, IServiceProvider services)
+    {
+        var split = member.Name.IndexOf('/', StringComparison.Ordinal);
+        if (split <= 0 || member.Endpoint is not { } endpoint || Options(services) is not { } options)
+        {
+            return null;
+        }
+
+        foreach (var configured in options.Local.Backends)
+        {
+            if (configured.Discovery == BackendDiscovery.Dns && configured.Endpoint is { } named
+                && string.Equals(configured.Name, member.Name[..split], StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(named.Host, endpoint.Host, StringComparison.OrdinalIgnoreCase))
+            {
+                return named.IsDefaultPort ? named.IdnHost : $"{named.IdnHost}:{named.Port}";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -15,6 +15,9 @@ public static class HybridChatOptionsExtensions
     /// <summary>The key of the refinement request in <see cref="ChatOptions.AdditionalProperties"/>.</summary>
     public const string RefinementKey = "HybridInference.Refinement";
 
+    /// <summary>The key under which <see cref="AsDeferrable"/> stores the request's choice in <see cref="ChatOptions.AdditionalProperties"/>.</summary>
+    public const string DeferrableKey = "HybridInference.Deferrable";
+
     /// <summary>Sets the task category, which then wins over the classifier's rules.</summary>
     /// <param name="options">The request's options; changed in place.</param>
     /// <param name="category">The category.</param>
@@ -69,9 +72,37 @@ public static class HybridChatOptionsExtensions
     /// <param name="options">The request's options.</param>
     /// <returns>The request's choice, or <see langword="null"/> when it made none (the category's default applies).</returns>
     /// <exception cref="ArgumentException">The value under <see cref="RefinementKey"/> is not a <see cref="bool"/> (nor <c>true</c>/<c>false</c> as text or JSON).</exception>
-    public static bool? GetRefinement(this ChatOptions? options)
+    public static bool? GetRefinement(this ChatOptions? options) => ReadSwitch(options, RefinementKey);
+
+    /// <summary>
+    /// Marks the request as deferrable: when it must go to the cloud (its category may not run locally,
+    /// <c>Routing:OnCloudUnavailable</c>; it is too long for every local window even with its history reduced; no
+    /// local model is fit for it) and the cloud cannot take it (unreachable, timing out, 5xx, 429, its breaker open or
+    /// its budget full), it is written to the outbox before the call returns, and the caller gets at once a response
+    /// with no answer whose outcome says <see cref="RouteReason.Deferred"/>, carrying a handle
+    /// (<see cref="RefinementExtensions.GetDeferral(ChatResponse)"/>) whose task gives the cloud's answer later; every
+    /// <see cref="IRefinementListener"/> hears it too (<see cref="RefinementOutcome.Deferred"/>). Work that may run
+    /// locally is still answered locally first. LocalOnly work, and work that offers tools, is never deferred.
+    /// </summary>
+    /// <param name="options">The request's options; changed in place.</param>
+    /// <param name="deferrable"><see langword="false"/> turns off a <c>Refinement:DeferrableCategories</c> default for this request.</param>
+    /// <returns><paramref name="options"/>, for chaining.</returns>
+    public static ChatOptions AsDeferrable(this ChatOptions options, bool deferrable = true)
     {
-        if (options?.AdditionalProperties is not { } properties || !properties.TryGetValue(RefinementKey, out var value) || value is null)
+        ArgumentNullException.ThrowIfNull(options);
+        (options.AdditionalProperties ??= [])[DeferrableKey] = deferrable;
+        return options;
+    }
+
+    /// <summary>Gets whether the request said it is deferrable, if it said.</summary>
+    /// <param name="options">The request's options.</param>
+    /// <returns>The request's choice, or <see langword="null"/> when it made none (the category's default applies).</returns>
+    /// <exception cref="ArgumentException">The value under <see cref="DeferrableKey"/> is not a <see cref="bool"/> (nor <c>true</c>/<c>false</c> as text or JSON).</exception>
+    public static bool? GetDeferrable(this ChatOptions? options) => ReadSwitch(options, DeferrableKey);
+
+    private static bool? ReadSwitch(ChatOptions? options, string key)
+    {
+        if (options?.AdditionalProperties is not { } properties || !properties.TryGetValue(key, out var value) || value is null)
         {
             return null;
         }
@@ -84,7 +115,7 @@ public static class HybridChatOptionsExtensions
             System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.False } => false,
             System.Text.Json.Nodes.JsonValue json when json.TryGetValue<bool>(out var parsed) => parsed,
             _ => throw new ArgumentException(
-                $"The request setting {RefinementKey} must be true or false; it is a {value.GetType().Name}.", nameof(options)),
+                $"The request setting {key} must be true or false; it is a {value.GetType().Name}.", nameof(options)),
         };
     }
 

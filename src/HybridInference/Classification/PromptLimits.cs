@@ -72,13 +72,15 @@ internal sealed class PromptLimits
             var logger = ChainServices.Logger<ServerTokenCount>(services);
             foreach (var backend in localPool.Backends)
             {
-                if (tokenCounters is not null && tokenCounters.TryGetExactCounter(backend.Info.Name, out var counter))
+                if (tokenCounters is not null && tokenCounters.TryGetExactCounter(backend.Info.ConfiguredName, out var counter))
                 {
                     counters.Add((backend.Info, counter));
                 }
-                else if (ServerCountAllowed(configured, backend.Info.Name) && backend.GetService(typeof(IBackendTokenCounter)) is IBackendTokenCounter server)
+                else if (ServerCountAllowed(configured, backend.Info.ConfiguredName) && backend.GetService(typeof(IBackendTokenCounter)) is IBackendTokenCounter server)
                 {
-                    servers.Add((backend.Info, new ServerTokenCount(backend.Info.Name, server, ServerTokenCount.DefaultTimeout, ChainServices.Time(services), logger)));
+                    // A discovered backend's members come and go: its count asks whichever member it has at the time.
+                    var count = backend.Info.Discovered ? new Pools.DiscoveredTokenCounter(localPool, backend.Info.ConfiguredName) : server;
+                    servers.Add((backend.Info, new ServerTokenCount(backend.Info.ConfiguredName, count, ServerTokenCount.DefaultTimeout, ChainServices.Time(services), logger)));
                 }
             }
         }
@@ -99,7 +101,7 @@ internal sealed class PromptLimits
         var bestWindow = -1;
         foreach (var backend in localPool?.Backends ?? [])
         {
-            if (tokenCounters is not null && tokenCounters.TryGetExactCounter(backend.Info.Name, out var counter) && (backend.Info.Window ?? 0) > bestWindow)
+            if (tokenCounters is not null && tokenCounters.TryGetExactCounter(backend.Info.ConfiguredName, out var counter) && (backend.Info.Window ?? 0) > bestWindow)
             {
                 (best, bestWindow) = (counter, backend.Info.Window ?? 0);
             }

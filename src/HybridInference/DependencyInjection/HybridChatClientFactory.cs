@@ -39,8 +39,8 @@ internal static class HybridChatClientFactory
             }
         }
 
-        var localPool = CreatePool(BackendLane.Local, local, options, costs, chain, services);
-        var cloudPool = cloud.Count == 0 ? null : CreatePool(BackendLane.Cloud, cloud, options, costs, chain, services);
+        var localPool = CreatePool(BackendLane.Local, local, options, costs, chain, providers, services);
+        var cloudPool = cloud.Count == 0 ? null : CreatePool(BackendLane.Cloud, cloud, options, costs, chain, providers, services);
 
         // The cloud lane: redaction, then the budget (before the breaker, so a request held back by it never counts
         // as a cloud failure), the breaker, JSON validation, the user's lane middleware, the pool.
@@ -107,7 +107,7 @@ internal static class HybridChatClientFactory
         // Tool-loop affinity (when on): a turn that sends back tool results goes where the calls were made.
         var client = spine
             .UseToolLoopAffinity(options.ToolLoops)
-            .UseHybridRouter(cloudLane, policy, options.Routing.OnCloudUnavailable)
+            .UseHybridRouter(cloudLane, policy, options.Routing.OnCloudUnavailable, refinements)
             .Build(services);
 
         var components = services.GetRequiredService<ChainComponents>();
@@ -171,24 +171,40 @@ internal static class HybridChatClientFactory
         HybridInferenceOptions options,
         CostCalculator costs,
         ChainConfiguration chain,
+        List<IBackendClientFactory> providers,
         IServiceProvider services)
     {
-        var pool = new BackendPoolBuilder(lane, options) { Costs = costs };
+        var pool = new BackendPoolBuilder(lane, options) { Costs = costs, Resolver = services.GetService<IBackendAddressResolver>() };
         foreach (var (info, backend, registration) in backends)
         {
-            var client = registration.Factory(services)
-                ?? throw new InvalidOperationException($"The client factory of backend '{info.Name}' returned null.");
-            if (chain.Backends.TryGetValue(info.Name, out var configure))
+            if (backend.Discovery != BackendDiscovery.None)
             {
-                var builder = new ChatClientBuilder(client);
-                Apply(configure, builder);
-                client = builder.Build(services);
+                // One client per member, from the provider package as for a plain backend (validation made sure one
+                // exists and no code registration does), each with the backend's ConfigureBackend middleware.
+                var provider = providers.First(f => f.CanCreate(backend.Provider!));
+                pool.AddDiscoveredBackend(backend, member => Configure(info.Name, provider.Create(member, lane, services), chain, services));
+                continue;
             }
 
-            pool.AddBackend(backend, client);
+            var client = registration.Factory(services)
+                ?? throw new InvalidOperationException($"The client factory of backend '{info.Name}' returned null.");
+            pool.AddBackend(backend, Configure(info.Name, client, chain, services));
         }
 
         return pool.Build(services);
+    }
+
+    /// <summary>Puts the <c>ConfigureBackend</c> middleware registered for <paramref name="name"/> around a backend's client.</summary>
+    private static IChatClient Configure(string name, IChatClient client, ChainConfiguration chain, IServiceProvider services)
+    {
+        if (!chain.Backends.TryGetValue(name, out var configure))
+        {
+            return client;
+        }
+
+        var builder = new ChatClientBuilder(client);
+        Apply(configure, builder);
+        return builder.Build(services);
     }
 
     private static void ThrowIfUnknownBackends(ChainConfiguration chain, params List<(BackendInfo Info, BackendOptions Options, BackendRegistration Registration)>[] lanes)

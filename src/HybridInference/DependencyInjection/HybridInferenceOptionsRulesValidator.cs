@@ -116,6 +116,7 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
                 errors.Add($"{key} ('{backend.Name}') is configured as a {section.ToLowerInvariant()} backend but registered with Add{registration.Lane}Backend.");
             }
 
+            CheckDiscovery(backend, lane, key, registration, errors);
             if (backend.Quantization is not null && !Pools.Quantizations.TryParse(backend.Quantization, out _))
             {
                 errors.Add($"{key}:Quantization is not a quantization this version knows; use one of {Pools.Quantizations.Known} (any case, with or without the underscores).");
@@ -143,6 +144,39 @@ internal sealed class HybridInferenceOptionsRulesValidator(IEnumerable<BackendRe
                 // Whatever the provider: local-only requests would leave the machine through it.
                 errors.Add($"{key}:Endpoint '{EndpointDisplay.Render(localEndpoint)}' is a public cloud API; a local backend cannot point at it, because local-only requests would be sent there (configure it under Cloud:Backends).");
             }
+        }
+    }
+
+    /// <summary>The rules of <c>Discovery</c>: a local backend from a provider package, whose endpoint's host is a name to look up.</summary>
+    private static void CheckDiscovery(BackendOptions backend, BackendLane lane, string key, BackendRegistration? registration, List<string> errors)
+    {
+        if (!Enum.IsDefined(backend.Discovery))
+        {
+            errors.Add($"{key}:Discovery ({backend.Discovery}) is not one of {string.Join(", ", Enum.GetNames<BackendDiscovery>())}.");
+            return;
+        }
+
+        if (backend.Discovery == BackendDiscovery.None)
+        {
+            return;
+        }
+
+        if (lane == BackendLane.Cloud)
+        {
+            errors.Add($"{key}:Discovery ({backend.Discovery}) is for local backends (replicas of an engine behind a headless Service); a cloud backend is one endpoint.");
+        }
+        else if (registration is not null)
+        {
+            errors.Add($"{key}:Discovery ({backend.Discovery}) needs a provider package to create one client per address, but backend '{backend.Name}' is registered by code (AddLocalBackend); remove one of the two.");
+        }
+
+        if (backend.Endpoint is not { IsAbsoluteUri: true } endpoint)
+        {
+            errors.Add($"{key}:Discovery ({backend.Discovery}) needs {key}:Endpoint, whose host is the name to look up (http://vllm.inference.svc.cluster.local:8000/v1).");
+        }
+        else if (endpoint.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6)
+        {
+            errors.Add($"{key}:Discovery ({backend.Discovery}) needs a host name to look up in {key}:Endpoint, not the address '{endpoint.Host}'.");
         }
     }
 

@@ -130,6 +130,26 @@ internal sealed partial class HistoryFitter
         return new HistoryFit(fitted, after, _exact, reduction);
     }
 
+    /// <summary>
+    /// Fits a request's conversation to <paramref name="window"/> and writes what was done to its state: the reduction
+    /// (also counted in the metrics), and, when it was reduced, the reduced prompt's size on its profile.
+    /// </summary>
+    /// <returns>The messages to send: the reduced conversation, or <paramref name="messages"/> when even the last turn alone does not fit.</returns>
+    public async Task<IEnumerable<ChatMessage>> FitRequestAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions options, Internal.RequestState state, TaskProfile profile, int window, HybridInferenceMetrics metrics, CancellationToken cancellationToken)
+    {
+        var fit = await FitAsync(messages, options, profile, window, cancellationToken).ConfigureAwait(false);
+        state.History = fit.Reduction;
+        metrics.RecordHistoryReduction(fit.Reduction);
+        if (fit.Messages is null)
+        {
+            return messages;
+        }
+
+        state.Profile = profile with { EstimatedPromptTokens = fit.PromptTokens, PromptTokensExact = fit.Exact };
+        return fit.Messages;
+    }
+
     /// <summary>Leaves out the fewest oldest turns that make the rest fit; null when even the last turn alone does not.</summary>
     private static List<ChatMessage>? Trim(ConversationTurns turns, Run run)
     {

@@ -48,7 +48,7 @@ internal sealed class HistoryFittingChatClient : DelegatingChatClient
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        return RequestState.Find(options) is { Profile: { } profile } state && NeedsFitting(profile, out var window)
+        return RequestState.Find(options) is { Profile: { } profile } state && NeedsFitting(state, profile, out var window)
             ? FitThenSendAsync(messages, options!, state, profile, window, cancellationToken)
             : base.GetResponseAsync(messages, options, cancellationToken);
     }
@@ -57,7 +57,7 @@ internal sealed class HistoryFittingChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        if (RequestState.Find(options) is not { Profile: { } profile } state || !NeedsFitting(profile, out var window))
+        if (RequestState.Find(options) is not { Profile: { } profile } state || !NeedsFitting(state, profile, out var window))
         {
             return base.GetStreamingResponseAsync(messages, options, cancellationToken);
         }
@@ -77,9 +77,11 @@ internal sealed class HistoryFittingChatClient : DelegatingChatClient
 
     /// <summary>
     /// Whether the request is to be fitted, and to what: a local-only one too long for the largest local window, to that
-    /// window; one the policy sends to the cloud for its size, to the limit the router applies.
+    /// window; one the policy sends to the cloud for its size, to the limit the router applies. One too long for every
+    /// local window that the policy sends to the cloud for another reason (its category) is not fitted here, but gets
+    /// the fitter on its state (<see cref="RequestState.LocalFitter"/>): if the cloud fails it, the router fits it then.
     /// </summary>
-    private bool NeedsFitting(TaskProfile profile, out int window)
+    private bool NeedsFitting(RequestState state, TaskProfile profile, out int window)
     {
         var required = profile.RequiredContextTokens;
         var largest = _windows?.Largest;
@@ -98,6 +100,11 @@ internal sealed class HistoryFittingChatClient : DelegatingChatClient
 
         if (_policy.Decide(profile) is not { Target: RouteTarget.Cloud, Reason: RouteReason.ContextLimit })
         {
+            if (largest is { } known && required > known)
+            {
+                state.LocalFitter = _fitter;
+            }
+
             return false;
         }
 
@@ -112,19 +119,7 @@ internal sealed class HistoryFittingChatClient : DelegatingChatClient
         return await base.GetResponseAsync(fitted, options, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Fits the conversation and writes what was done to the request's state: the reduction, and the reduced prompt's size.</summary>
-    private async Task<IEnumerable<ChatMessage>> FitAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions options, RequestState state, TaskProfile profile, int window, CancellationToken cancellationToken)
-    {
-        var fit = await _fitter.FitAsync(messages, options, profile, window, cancellationToken).ConfigureAwait(false);
-        state.History = fit.Reduction;
-        _metrics.RecordHistoryReduction(fit.Reduction);
-        if (fit.Messages is null)
-        {
-            return messages;
-        }
-
-        state.Profile = profile with { EstimatedPromptTokens = fit.PromptTokens, PromptTokensExact = fit.Exact };
-        return fit.Messages;
-    }
+    private Task<IEnumerable<ChatMessage>> FitAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions options, RequestState state, TaskProfile profile, int window, CancellationToken cancellationToken) =>
+        _fitter.FitRequestAsync(messages, options, state, profile, window, _metrics, cancellationToken);
 }

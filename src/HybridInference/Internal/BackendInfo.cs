@@ -40,6 +40,16 @@ internal sealed record BackendInfo(string Name, BackendLane Lane, string Provide
         return true;
     }
 
+    /// <summary>
+    /// Gets the name of the configured backend this one belongs to: its own <see cref="Name"/>, or for a member of a
+    /// discovered backend (<c>Discovery</c>), the configured name its members share (<c>vllm</c> for <c>vllm/10.0.0.5:8000</c>).
+    /// Tokenizers, <c>ConfigureBackend</c> and settings are keyed on it.
+    /// </summary>
+    public string ConfiguredName { get; init; } = Name;
+
+    /// <summary>Gets a value indicating whether the backend is a member of a discovered backend, whose membership changes at run time.</summary>
+    public bool Discovered { get; init; }
+
     /// <summary>Gets what the backend's model is good for (<c>Capabilities</c>); none declared is a general chat model.</summary>
     public ModelCapabilities Capabilities { get; init; }
 

@@ -38,6 +38,21 @@ internal static class Defaults
     public static readonly TimeSpan EjectionDuration = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan HealthCheckInterval = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often a discovered backend's name is looked up again (<c>Local:Backends:N:ResolveInterval</c>).</summary>
+    public static readonly TimeSpan ResolveInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>The shortest time between two lookups of a discovered backend's name that a member's ejection brings forward.</summary>
+    public static readonly TimeSpan EarlyResolveGap = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest a name lookup may take before it counts as failed (the members are kept).</summary>
+    public static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The most members one discovered backend makes (addresses past it, in sorted order, are left out and logged), so
+    /// that the <c>backend</c> metric tag has a bounded number of values per configured backend at any time.
+    /// </summary>
+    public const int MaximumDiscoveredMembers = 64;
+
     /// <summary>
     /// A local backend's <c>Timeout</c> when none is configured: the longest a call waits for the server, and a stream
     /// for its next token. Short enough that a stalled local server fails over to the cloud while the caller still waits.

@@ -43,6 +43,13 @@ internal sealed class RequestState
     public HistoryReduction? History { get; set; }
 
     /// <summary>
+    /// Gets or sets the fitter that can reduce this request's history to a local window (history fitting, for a request
+    /// too long for every local window that goes to the cloud for another reason than its size): when the cloud fails
+    /// it, the router's degradation fits it with this before answering it locally. <see langword="null"/> otherwise.
+    /// </summary>
+    public History.HistoryFitter? LocalFitter { get; set; }
+
+    /// <summary>
     /// Gets or sets where the tool loop this request continues runs (tool-loop affinity): the lane and backend that made
     /// the tool calls whose results the request sends back; the router keeps the request there and the pool prefers the
     /// backend while it is healthy. <see langword="null"/> when the request continues no known loop.

@@ -246,7 +246,7 @@ internal static class RouteOutcomes
         RouteReason.CircuitOpen or RouteReason.CircuitRecovering => EscalationReason.CircuitOpen,
         RouteReason.ToolLoop => EscalationReason.ToolLoop,
         RouteReason.NoCapableLocalModel => EscalationReason.NoCapableLocalModel,
-        RouteReason.RequestedModel => EscalationReason.None,
+        RouteReason.RequestedModel or RouteReason.Deferred => EscalationReason.None,
         _ => EscalationReason.Policy,
     };
 }

@@ -13,7 +13,7 @@ namespace HybridInference.Pools;
 /// </summary>
 internal sealed class BackendHealthMonitor : IDisposable
 {
-    private readonly (BackendChatClient Backend, IBackendHealthProbe Probe)[] _probes;
+    private volatile (BackendChatClient Backend, IBackendHealthProbe Probe)[] _probes;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly LaneContextWindows? _windows;
@@ -45,6 +45,40 @@ internal sealed class BackendHealthMonitor : IDisposable
     /// <param name="windows">Where the context windows the servers report go (<see cref="HealthProbeData.ContextWindow"/>).</param>
     public static BackendHealthMonitor? Start(IReadOnlyList<BackendChatClient> backends, TimeSpan interval, TimeProvider timeProvider, ILogger logger, LaneContextWindows? windows = null)
     {
+        var probes = ProbesOf(backends);
+        return probes.Length == 0 ? null : new BackendHealthMonitor(probes, interval, timeProvider, logger, windows);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="backends"/> the ones probed (a discovered backend's members changed): those new to the
+    /// monitor are probed at once, so that a new member's health and queue are known before its first round.
+    /// </summary>
+    /// <param name="backends">The pool's backends now.</param>
+    /// <returns>The probes of the new members (tests wait for them).</returns>
+    public Task SetBackends(IReadOnlyList<BackendChatClient> backends)
+    {
+        var before = _probes;
+        var probes = ProbesOf(backends);
+        _probes = probes;
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return Task.CompletedTask;
+        }
+
+        List<Task> fresh = [];
+        foreach (var (backend, probe) in probes)
+        {
+            if (Array.FindIndex(before, p => ReferenceEquals(p.Backend, backend)) < 0)
+            {
+                fresh.Add(ProbeAsync(backend, probe));
+            }
+        }
+
+        return Task.WhenAll(fresh);
+    }
+
+    private static (BackendChatClient, IBackendHealthProbe)[] ProbesOf(IReadOnlyList<BackendChatClient> backends)
+    {
         List<(BackendChatClient, IBackendHealthProbe)> probes = [];
         foreach (var backend in backends)
         {
@@ -54,16 +88,17 @@ internal sealed class BackendHealthMonitor : IDisposable
             }
         }
 
-        return probes.Count == 0 ? null : new BackendHealthMonitor([.. probes], interval, timeProvider, logger, windows);
+        return [.. probes];
     }
 
     /// <summary>Runs one round of probes now.</summary>
     public Task ProbeAllAsync()
     {
-        var probes = new Task[_probes.Length];
+        var current = _probes;
+        var probes = new Task[current.Length];
         for (var i = 0; i < probes.Length; i++)
         {
-            probes[i] = ProbeAsync(_probes[i].Backend, _probes[i].Probe);
+            probes[i] = ProbeAsync(current[i].Backend, current[i].Probe);
         }
 
         return Task.WhenAll(probes);

@@ -76,6 +76,24 @@ public sealed class BackendOptions
     public int? MaxConcurrentRequests { get; set; }
 
     /// <summary>
+    /// Gets or sets whether the <see cref="Endpoint"/>'s host name stands for several servers (<c>Local:Backends:N:Discovery</c>):
+    /// <see cref="BackendDiscovery.Dns"/> (A/AAAA records, a Kubernetes headless Service) or <see cref="BackendDiscovery.Srv"/>
+    /// (SRV records, which give the ports too) make the pool one member per address, each with its own health, ejection,
+    /// <see cref="MaxConcurrentRequests"/> and health probe, named <c>name/address:port</c> in outcomes, metrics and status.
+    /// The name is looked up again every <see cref="ResolveInterval"/> and soon after a member is ejected. Local backends
+    /// created by a provider package only. Default <see cref="BackendDiscovery.None"/>: one backend.
+    /// </summary>
+    public BackendDiscovery Discovery { get; set; }
+
+    /// <summary>
+    /// Gets or sets how often a backend with <see cref="Discovery"/> looks its name up again: new addresses become
+    /// members, vanished ones finish their requests and leave; an empty or failed lookup keeps the members it had.
+    /// Default 30 seconds; 0.5 s to one day.
+    /// </summary>
+    [Range(typeof(TimeSpan), Defaults.MinimumDurationText, Defaults.MaximumDurationText)]
+    public TimeSpan ResolveInterval { get; set; } = Defaults.ResolveInterval;
+
+    /// <summary>
     /// Gets or sets the API key. It is a secret: it never appears in logs, exceptions, traces or metrics. When empty,
     /// provider packages read the provider's usual environment variable (<c>OPENAI_API_KEY</c>, <c>ANTHROPIC_API_KEY</c>).
     /// </summary>
@@ -97,4 +115,18 @@ public sealed class BackendOptions
     /// lane's <c>TimeToFirstToken</c> as well), 100 seconds for a cloud backend.
     /// </summary>
     public TimeSpan? Timeout { get; set; }
+
+    /// <summary>A copy of these settings for one member of a discovered backend: its own name and endpoint, no discovery.</summary>
+    /// <param name="name">The member's name (<c>vllm/10.0.0.5:8000</c>).</param>
+    /// <param name="endpoint">The member's endpoint (the configured one with the member's address and port).</param>
+    /// <returns>The copy; <see cref="Capabilities"/> is shared, not copied.</returns>
+    internal BackendOptions ForMember(string name, Uri endpoint)
+    {
+        var member = (BackendOptions)MemberwiseClone();
+        member.Name = name;
+        member.Endpoint = endpoint;
+        member.Discovery = BackendDiscovery.None;
+        return member;
+    }
+
 }

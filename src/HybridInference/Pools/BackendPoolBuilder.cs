@@ -22,7 +22,7 @@ public sealed class BackendPoolBuilder
 {
     private readonly BackendLane _lane;
     private readonly HybridInferenceOptions _options;
-    private readonly List<(BackendOptions Backend, IChatClient Client)> _backends = [];
+    private readonly List<(BackendOptions Backend, IChatClient? Client, Func<BackendOptions, IChatClient>? Create)> _backends = [];
 
     /// <summary>Initializes a new instance of the <see cref="BackendPoolBuilder"/> class.</summary>
     /// <param name="lane">The lane the pool serves.</param>
@@ -54,9 +54,27 @@ public sealed class BackendPoolBuilder
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(client);
         ArgumentException.ThrowIfNullOrWhiteSpace(backend.Name, nameof(backend));
-        _backends.Add((backend, client));
+        _backends.Add((backend, client, null));
         return this;
     }
+
+    /// <summary>
+    /// Adds a backend whose endpoint names several servers (<see cref="BackendOptions.Discovery"/>): the pool makes one
+    /// member per address, each client created by <paramref name="createClient"/> from the member's settings.
+    /// </summary>
+    /// <param name="backend">The configured backend, with an endpoint whose host is a name.</param>
+    /// <param name="createClient">Creates a member's client (the provider's factory, with any <c>ConfigureBackend</c> middleware around it).</param>
+    /// <returns>This builder.</returns>
+    internal BackendPoolBuilder AddDiscoveredBackend(BackendOptions backend, Func<BackendOptions, IChatClient> createClient)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(backend.Name, nameof(backend));
+        ArgumentNullException.ThrowIfNull(backend.Endpoint);
+        _backends.Add((backend, null, createClient));
+        return this;
+    }
+
+    /// <summary>Gets or sets the lookup of discovered backends' names; the system's DNS servers when <see langword="null"/>.</summary>
+    internal IBackendAddressResolver? Resolver { get; set; }
 
     /// <summary>Adds a backend known only by its name.</summary>
     /// <param name="name">The backend's name, as outcomes, metrics and status report it.</param>
@@ -80,39 +98,75 @@ public sealed class BackendPoolBuilder
         var metrics = ChainServices.Metrics(services);
         var logger = ChainServices.Logger<BackendPoolBuilder>(services);
         var laneOptions = _lane == BackendLane.Local ? (BackendLaneOptions)_options.Local : _options.Cloud;
-        List<BackendInfo> infos = new(_backends.Count);
-        foreach (var (backend, client) in _backends)
+        List<BackendInfo> fixedInfos = [];
+        foreach (var (backend, client, _) in _backends)
         {
-            // Fill in what the settings left open from what the client says of itself.
-            var metadata = client.GetService<ChatClientMetadata>();
-            infos.Add(new BackendInfo(backend.Name, _lane, backend.Provider ?? metadata?.ProviderName ?? "unknown", backend.Model ?? metadata?.DefaultModelId, backend.ContextWindow)
+            if (client is not null)
             {
-                Weight = backend.Weight,
-                Capabilities = Fold(backend.Capabilities),
-                Quantization = Quantizations.TryParse(backend.Quantization, out var quantization) || backend.Quantization is null
-                    ? quantization
-                    : throw new ArgumentException($"Backend '{backend.Name}' has a Quantization this version does not know; use one of {Quantizations.Known}.", nameof(backend)),
-                MaxConcurrentRequests = backend.MaxConcurrentRequests,
-                Timeout = backend.Timeout ?? Defaults.BackendTimeout(_lane),
-                TimeoutKey = laneOptions.Backends.IndexOf(backend) is var index and >= 0
-                    ? $"HybridInference:{_lane}:Backends:{index}:Timeout (backend '{backend.Name}')"
-                    : BackendInfo.DefaultTimeoutKey(backend.Name, _lane),
-            });
+                fixedInfos.Add(Describe(backend, backend, client, discovered: false, laneOptions));
+            }
         }
 
-        var costs = Costs ?? new CostCalculator(_options, CloudBackends(infos), services.GetService(typeof(ITokenCounterProvider)) as ITokenCounterProvider);
-        var clients = new List<BackendChatClient>(_backends.Count);
-        for (var i = 0; i < _backends.Count; i++)
+        var costs = Costs ?? new CostCalculator(_options, CloudBackends(fixedInfos), services.GetService(typeof(ITokenCounterProvider)) as ITokenCounterProvider);
+        BackendChatClient Member(IChatClient client, BackendInfo info) =>
+            new(client, info, new BackendState(time, laneOptions.FailuresBeforeEjection, laneOptions.EjectionDuration), costs, metrics, time);
+
+        var slots = new List<(BackendChatClient? Fixed, DiscoveredBackend? Discovered)>(_backends.Count);
+        var fixedIndex = 0;
+        foreach (var (backend, client, create) in _backends)
         {
-            var state = new BackendState(time, laneOptions.FailuresBeforeEjection, laneOptions.EjectionDuration);
-            clients.Add(new BackendChatClient(_backends[i].Client, infos[i], state, costs, metrics, time));
+            if (client is not null)
+            {
+                slots.Add((Member(client, fixedInfos[fixedIndex++]), null));
+                continue;
+            }
+
+            var configured = backend;
+            slots.Add((null, new DiscoveredBackend(
+                configured,
+                member => create!(member) is { } memberClient
+                    ? Member(memberClient, Describe(member, configured, memberClient, discovered: true, laneOptions))
+                    : throw new InvalidOperationException($"The client factory of backend '{configured.Name}' returned null."),
+                Resolver ?? DnsBackendAddressResolver.System,
+                time,
+                logger)));
         }
 
+        var membership = new PoolMembership(slots, metrics);
+        var clients = membership.Members();
         metrics.ObserveBackends(clients);
+        List<BackendInfo> infos = [.. clients.Select(c => c.Info)];
         var windows = new LaneContextWindows(infos, logger);
         var monitor = BackendHealthMonitor.Start(clients, laneOptions.HealthCheckInterval, time, logger, windows);
         var models = _lane == BackendLane.Local ? LocalModelCatalog.Create(infos) : null;
-        return new BackendPoolChatClient(_lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor, laneOptions.TimeToFirstToken, windows, models);
+        var pool = new BackendPoolChatClient(_lane, clients, laneOptions.LoadBalancing, logger, random: null, monitor, laneOptions.TimeToFirstToken, windows, models);
+        if (membership.Discovered.Any())
+        {
+            membership.Start(pool);
+        }
+
+        return pool;
+    }
+
+    /// <summary>What the pool knows of a backend (or of a member of a discovered one): the settings, and what the client says of itself where they are silent.</summary>
+    private BackendInfo Describe(BackendOptions backend, BackendOptions configured, IChatClient client, bool discovered, BackendLaneOptions laneOptions)
+    {
+        var metadata = client.GetService<ChatClientMetadata>();
+        return new BackendInfo(backend.Name, _lane, backend.Provider ?? metadata?.ProviderName ?? "unknown", backend.Model ?? metadata?.DefaultModelId, backend.ContextWindow)
+        {
+            ConfiguredName = configured.Name,
+            Discovered = discovered,
+            Weight = backend.Weight,
+            Capabilities = Fold(backend.Capabilities),
+            Quantization = Quantizations.TryParse(backend.Quantization, out var quantization) || backend.Quantization is null
+                ? quantization
+                : throw new ArgumentException($"Backend '{backend.Name}' has a Quantization this version does not know; use one of {Quantizations.Known}.", nameof(backend)),
+            MaxConcurrentRequests = backend.MaxConcurrentRequests,
+            Timeout = backend.Timeout ?? Defaults.BackendTimeout(_lane),
+            TimeoutKey = laneOptions.Backends.IndexOf(configured) is var index and >= 0
+                ? $"HybridInference:{_lane}:Backends:{index}:Timeout (backend '{configured.Name}')"
+                : BackendInfo.DefaultTimeoutKey(configured.Name, _lane),
+        };
     }
 
     private static ModelCapabilities Fold(IList<ModelCapabilities> capabilities)

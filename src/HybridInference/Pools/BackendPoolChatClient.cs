@@ -16,10 +16,13 @@ namespace HybridInference.Pools;
 /// </remarks>
 internal sealed class BackendPoolChatClient : IChatClient
 {
-    private readonly BackendChatClient[] _backends;
-    private readonly BackendSelector _selector;
-    private readonly BackendSelector[]? _modelSelectors;
+    private readonly LoadBalancingStrategy _strategy;
+    private readonly Random? _random;
+    private readonly bool _byModel;
     private readonly ILogger _logger;
+
+    /// <summary>The members now: an immutable snapshot read once per request and swapped whole when membership changes.</summary>
+    private volatile PoolMembers _members;
     private ChatClientMetadata? _metadata;
 
     public BackendPoolChatClient(
@@ -33,33 +36,25 @@ internal sealed class BackendPoolChatClient : IChatClient
         }
 
         Lane = lane;
-        _backends = [.. backends];
-        _selector = new BackendSelector(_backends, strategy, random);
+        _strategy = strategy;
+        _random = random;
+        _byModel = models is not null;
         _logger = logger;
         Monitor = monitor;
         TimeToFirstToken = timeToFirstToken;
-        Windows = windows ?? new LaneContextWindows([.. _backends.Select(b => b.Info)], logger);
-        Models = models;
-        if (models is { Models.Length: > 1 })
-        {
-            // Pools per model: failover among the backends of one model first, each model balanced on its own.
-            _modelSelectors = new BackendSelector[models.Models.Length];
-            for (var m = 0; m < _modelSelectors.Length; m++)
-            {
-                var members = models.Models[m].Backends;
-                var clients = new BackendChatClient[members.Length];
-                for (var j = 0; j < members.Length; j++)
-                {
-                    clients[j] = _backends[members[j]];
-                }
-
-                _modelSelectors[m] = new BackendSelector(clients, strategy, random);
-            }
-        }
+        Windows = windows ?? new LaneContextWindows([.. backends.Select(b => b.Info)], logger);
+        _members = new PoolMembers([.. backends], strategy, random, models);
     }
 
-    /// <summary>Gets the lane's models formed from its backends (local lane only), which the router chooses among.</summary>
-    public LocalModelCatalog? Models { get; }
+    /// <summary>Gets the members' changes (a discovered backend's), when the pool has any; it is disposed with the pool.</summary>
+    public PoolMembership? Membership { get; set; }
+
+    /// <summary>
+    /// Gets the lane's models formed from its backends (local lane only), which the router chooses among. When members
+    /// come and go the catalog is formed again, with the same models in the same order (every configured backend keeps
+    /// at least one member), so a <see cref="ModelChoice"/> the router read from an earlier one stays valid.
+    /// </summary>
+    public LocalModelCatalog? Models => _members.Models;
 
     /// <summary>Gets the backends' context windows (configured or reported by their servers), which the router reads.</summary>
     public LaneContextWindows Windows { get; }
@@ -72,26 +67,45 @@ internal sealed class BackendPoolChatClient : IChatClient
 
     public BackendLane Lane { get; }
 
-    public IReadOnlyList<BackendChatClient> Backends => _backends;
+    /// <summary>Gets the members now, in configuration order (a discovered backend's in address order, where it is configured).</summary>
+    public IReadOnlyList<BackendChatClient> Backends => _members.Backends;
+
+    /// <summary>
+    /// Makes <paramref name="backends"/> the members: requests that start from now on see them; those under way finish
+    /// on the members they chose. The caller keeps the windows, probes and metrics in step and disposes members it removed.
+    /// </summary>
+    /// <param name="backends">The new members, in configuration order; at least one.</param>
+    public void SetMembers(IReadOnlyList<BackendChatClient> backends)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(backends.Count);
+        var infos = new BackendInfo[backends.Count];
+        for (var i = 0; i < infos.Length; i++)
+        {
+            infos[i] = backends[i].Info;
+        }
+
+        _members = new PoolMembers([.. backends], _strategy, _random, _byModel ? LocalModelCatalog.Create(infos) : null);
+    }
 
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var request = RequestState.Find(options);
         var required = request?.Profile?.RequiredContextTokens ?? 0;
+        var members = _members;
 
         // One backend that fits: nothing to fail over to, so no failover machinery (one async layer less per call).
-        return _backends.Length == 1 && Fits(_backends[0], required)
-            ? _backends[0].GetResponseAsync(messages, options, cancellationToken)
-            : GetResponseWithFailoverAsync(messages, options, required, request?.ToolLoop, cancellationToken);
+        return members.Backends.Length == 1 && Fits(members.Backends[0], required)
+            ? members.Backends[0].GetResponseAsync(messages, options, cancellationToken)
+            : GetResponseWithFailoverAsync(members, messages, options, required, request?.ToolLoop, cancellationToken);
     }
 
     private async Task<ChatResponse> GetResponseWithFailoverAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options, int required, ToolLoops.ToolLoopLane? loop, CancellationToken cancellationToken)
+        PoolMembers members, IEnumerable<ChatMessage> messages, ChatOptions? options, int required, ToolLoops.ToolLoopLane? loop, CancellationToken cancellationToken)
     {
-        var order = PreferLoop(ModelOrder(options, required), loop);
+        var order = PreferLoop(members, ModelOrder(members, options, required), loop);
         for (var k = 0; k < order.Length; k++)
         {
-            var backend = _backends[order[k]];
+            var backend = members.Backends[order[k]];
             try
             {
                 return await backend.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
@@ -102,7 +116,7 @@ internal sealed class BackendPoolChatClient : IChatClient
             }
         }
 
-        throw NoBackendFits(required);
+        throw NoBackendFits(members, required);
     }
 
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
@@ -114,10 +128,11 @@ internal sealed class BackendPoolChatClient : IChatClient
     {
         var request = RequestState.Find(options);
         var required = request?.Profile?.RequiredContextTokens ?? 0;
-        var order = PreferLoop(ModelOrder(options, required), request?.ToolLoop);
+        var members = _members;
+        var order = PreferLoop(members, ModelOrder(members, options, required), request?.ToolLoop);
         for (var k = 0; k < order.Length; k++)
         {
-            var backend = _backends[order[k]];
+            var backend = members.Backends[order[k]];
 
             // Until the first token the attempt also ends when the time-to-first-token limit passes: the backend
             // then fails with a timeout (and the time counts against its health), so the next one is tried.
@@ -138,26 +153,26 @@ internal sealed class BackendPoolChatClient : IChatClient
             Log.FailingOver(_logger, backend.Info.Name, Log.Describe(error), Lane);
         }
 
-        throw NoBackendFits(required);
+        throw NoBackendFits(members, required);
     }
 
     /// <summary>
     /// Orders the backends for one request: with a choice of models (the router's, <see cref="RequestState.LocalModels"/>)
     /// the backends of the best model first, balanced among themselves, then those of the next-best; else all as one pool.
     /// </summary>
-    private int[] ModelOrder(ChatOptions? options, int required)
+    private static int[] ModelOrder(PoolMembers members, ChatOptions? options, int required)
     {
-        if (_modelSelectors is null || RequestState.Find(options)?.LocalModels is not { } choice)
+        if (members.ModelSelectors is null || RequestState.Find(options)?.LocalModels is not { } choice)
         {
-            return _selector.Order(required);
+            return members.Selector.Order(required);
         }
 
-        var models = Models!.Models;
-        var order = new List<int>(_backends.Length);
+        var models = members.Models!.Models;
+        var order = new List<int>(members.Backends.Length);
         for (var k = 0; k < choice.Tried; k++)
         {
             var model = choice.Order[k];
-            foreach (var member in _modelSelectors[model].Order(required))
+            foreach (var member in members.ModelSelectors[model].Order(required))
             {
                 order.Add(models[model].Backends[member]);
             }
@@ -171,7 +186,7 @@ internal sealed class BackendPoolChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(serviceType);
         return serviceKey is not null ? null
             : serviceType.IsInstanceOfType(this) ? this
-            : serviceType == typeof(ChatClientMetadata) ? _metadata ??= new ChatClientMetadata(_backends[0].Info.Provider, providerUri: null, _backends[0].Info.Model)
+            : serviceType == typeof(ChatClientMetadata) ? _metadata ??= new ChatClientMetadata(Backends[0].Info.Provider, providerUri: null, Backends[0].Info.Model)
             : serviceType == typeof(LaneHealthSignal) ? Monitor?.Signal
             : serviceType == typeof(LocalModelCatalog) ? Models
             : null;
@@ -180,7 +195,8 @@ internal sealed class BackendPoolChatClient : IChatClient
     public void Dispose()
     {
         Monitor?.Dispose();
-        foreach (var backend in _backends)
+        Membership?.Dispose();
+        foreach (var backend in _members.Backends)
         {
             backend.Dispose();
         }
@@ -190,7 +206,7 @@ internal sealed class BackendPoolChatClient : IChatClient
     /// Puts a tool loop's backend first in a request's order while it is ready (the loop keeps its model), else leaves
     /// the usual order (the loop then moves to the one that answers).
     /// </summary>
-    private int[] PreferLoop(int[] order, ToolLoops.ToolLoopLane? loop)
+    private int[] PreferLoop(PoolMembers members, int[] order, ToolLoops.ToolLoopLane? loop)
     {
         if (loop is null || loop.Lane != Lane)
         {
@@ -199,7 +215,7 @@ internal sealed class BackendPoolChatClient : IChatClient
 
         for (var k = 1; k < order.Length; k++)
         {
-            var backend = _backends[order[k]];
+            var backend = members.Backends[order[k]];
             if (loop.RunsOn(backend.Info))
             {
                 if (backend.State.IsReady(backend.Info.MaxConcurrentRequests))
@@ -222,10 +238,10 @@ internal sealed class BackendPoolChatClient : IChatClient
     private static bool CanFailOver(Exception exception, CancellationToken cancellationToken) =>
         !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested);
 
-    private ContextWindowExceededException NoBackendFits(int requiredTokens)
+    private ContextWindowExceededException NoBackendFits(PoolMembers members, int requiredTokens)
     {
         var largest = 0;
-        foreach (var backend in _backends)
+        foreach (var backend in members.Backends)
         {
             largest = Math.Max(largest, backend.Info.Window ?? 0);
         }

@@ -31,6 +31,12 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
     private bool? _lastProbeHealthy;
     private int _reportedQueue;
 
+    /// <summary>
+    /// Gets or sets what is told when the backend is ejected (not again while it stays ejected): a discovered backend
+    /// looks its name up early then. Called outside the state's lock, on the thread that recorded the failure.
+    /// </summary>
+    public Action? Ejected { get; set; }
+
     /// <summary>Gets the number of requests in flight.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -152,6 +158,7 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
     {
         var now = timeProvider.GetUtcNow();
         var description = Log.Describe(error);
+        var ejected = false;
         lock (_gate)
         {
             _lastError = description;
@@ -166,9 +173,23 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
             var onProbation = Volatile.Read(ref _ejectedUntilTicks) != 0;
             if (onProbation || _consecutiveFailures >= failuresBeforeEjection)
             {
-                Volatile.Write(ref _ejectedUntilTicks, (now + ejectionDuration).UtcTicks);
+                ejected = Eject(now);
             }
         }
+
+        if (ejected)
+        {
+            Ejected?.Invoke();
+        }
+    }
+
+    /// <summary>Sets the backend aside until <paramref name="now"/> + the ejection duration; under the lock.</summary>
+    /// <returns>Whether it was not ejected before (so <see cref="Ejected"/> is told).</returns>
+    private bool Eject(DateTimeOffset now)
+    {
+        var wasEjected = Volatile.Read(ref _ejectedUntilTicks) > now.UtcTicks;
+        Volatile.Write(ref _ejectedUntilTicks, (now + ejectionDuration).UtcTicks);
+        return !wasEjected;
     }
 
     /// <summary>
@@ -185,6 +206,7 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
     {
         var now = timeProvider.GetUtcNow();
         Volatile.Write(ref _reportedQueue, Math.Max(0, queueDepth ?? 0));
+        var ejected = false;
         lock (_gate)
         {
             _lastProbeAt = now;
@@ -193,7 +215,7 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
             {
                 _lastError = failure is null ? "health probe: unhealthy" : $"health probe: {Log.Describe(failure)}";
                 _lastErrorAt = now;
-                Volatile.Write(ref _ejectedUntilTicks, (now + ejectionDuration).UtcTicks);
+                ejected = Eject(now);
             }
             else
             {
@@ -205,6 +227,11 @@ internal sealed class BackendState(TimeProvider timeProvider, int failuresBefore
                     Volatile.Write(ref _ejectedUntilTicks, now.UtcTicks);
                 }
             }
+        }
+
+        if (ejected)
+        {
+            Ejected?.Invoke();
         }
     }
 

@@ -12,7 +12,7 @@ namespace HybridInference.Pools;
 /// <remarks>Thread-safe: probes write, requests read.</remarks>
 internal sealed class LaneContextWindows
 {
-    private readonly BackendInfo[] _backends;
+    private volatile BackendInfo[] _backends;
     private readonly ILogger _logger;
     private volatile int _largest;
     private int _warnedLimitAt;
@@ -36,6 +36,15 @@ internal sealed class LaneContextWindows
     /// configured windows; a reported window is known only at run time).
     /// </summary>
     public int? ConfiguredLimit { get; set; }
+
+    /// <summary>Makes <paramref name="backends"/> the lane's backends (a discovered backend's members changed) and recomputes the largest window.</summary>
+    /// <param name="backends">The lane's backends now.</param>
+    public void SetBackends(IReadOnlyList<BackendInfo> backends)
+    {
+        BackendInfo[] copy = [.. backends];
+        _backends = copy;
+        _largest = LargestOf(copy);
+    }
 
     /// <summary>Records the window a backend's server reported; logs when it changes what the backend uses.</summary>
     /// <param name="backend">The backend.</param>

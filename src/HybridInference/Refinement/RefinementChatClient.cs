@@ -36,7 +36,7 @@ internal sealed class RefinementChatClient(IChatClient inner, RefinementCoordina
     private async Task<ChatResponse> RefineAsync(IReadOnlyList<ChatMessage> messages, ChatOptions? options, bool asked, CancellationToken cancellationToken)
     {
         var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        if (response.GetRouteOutcome() is { } outcome && (asked || coordinator.IsDefault(outcome.Category)) && !AsksForTools(response.Messages))
+        if (response.GetRouteOutcome() is { DecisionReason: not RouteReason.Deferred } outcome && (asked || coordinator.IsDefault(outcome.Category)) && !AsksForTools(response.Messages))
         {
             (response.AdditionalProperties ??= [])[RefinementExtensions.HandleKey] = coordinator.Queue(messages, response.Text, outcome);
         }
@@ -53,7 +53,7 @@ internal sealed class RefinementChatClient(IChatClient inner, RefinementCoordina
         {
             text.Append(update.Text);
             toolCall |= update.Contents.Any(static c => c is FunctionCallContent);
-            if (update.GetRouteOutcome() is { } outcome && (asked || coordinator.IsDefault(outcome.Category)) && !toolCall)
+            if (update.GetRouteOutcome() is { DecisionReason: not RouteReason.Deferred } outcome && (asked || coordinator.IsDefault(outcome.Category)) && !toolCall)
             {
                 // Queued before the last update reaches the caller: the refinement is in the outbox when the stream ends.
                 (update.AdditionalProperties ??= [])[RefinementExtensions.HandleKey] = coordinator.Queue(messages, text.ToString(), outcome);

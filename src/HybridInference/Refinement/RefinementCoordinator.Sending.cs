@@ -46,10 +46,10 @@ internal sealed partial class RefinementCoordinator
         {
             Interlocked.Add(ref _waiting, -expired.Count);
             Interlocked.Add(ref _expired, expired.Count);
-            _expiredCounter.Add(expired.Count, new KeyValuePair<string, object?>(Telemetry.HybridInferenceTelemetry.ReasonTag, "age"));
             RefinementLog.ExpiredByAge(_logger, expired.Count, _options.Outbox.MaxAge);
             foreach (var item in expired)
             {
+                _expiredCounter.Add(1, KindTag(item), new KeyValuePair<string, object?>(Telemetry.HybridInferenceTelemetry.ReasonTag, "age"));
                 Tell(Ending(item, RefinementStatus.Expired, $"It waited longer than Refinement:Outbox:MaxAge ({_options.Outbox.MaxAge}).", response: null));
             }
         }
@@ -82,7 +82,8 @@ internal sealed partial class RefinementCoordinator
             try
             {
                 var messages = JsonSerializer.Deserialize(item.Messages, MessagesJson) ?? throw new JsonException("The stored conversation is null.");
-                response = await cloud.Sender.GetResponseAsync(messages, new ChatOptions().WithTaskCategory(item.Category), cancellationToken).ConfigureAwait(false);
+                var options = item.Kind == OutboxKind.Deferred ? DeferredSettings.Restore(item.Settings) : new ChatOptions();
+                response = await cloud.Sender.GetResponseAsync(messages, options.WithTaskCategory(item.Category), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -98,7 +99,7 @@ internal sealed partial class RefinementCoordinator
             _store.Finish(item.Id, OutboxEnding.Delivered, sent.Sends, _time.GetUtcNow(), reason: null);
             Interlocked.Decrement(ref _waiting);
             Interlocked.Increment(ref _delivered);
-            _deliveredCounter.Add(1);
+            _deliveredCounter.Add(1, KindTag(item));
             delivered++;
             Tell(Ending(sent, RefinementStatus.Delivered, reason: null, response));
         }
@@ -122,7 +123,7 @@ internal sealed partial class RefinementCoordinator
             _store.Finish(item.Id, OutboxEnding.Failed, sent.Sends, _time.GetUtcNow(), reason);
             Interlocked.Decrement(ref _waiting);
             Interlocked.Increment(ref _failed);
-            _failedCounter.Add(1);
+            _failedCounter.Add(1, KindTag(item));
             RefinementLog.ItemFailed(_logger, item.RequestId, sent.Sends, reason);
             Tell(Ending(sent, RefinementStatus.Failed, reason, response: null));
             return true;
@@ -132,7 +133,7 @@ internal sealed partial class RefinementCoordinator
         var exponent = Math.Min(sent.Sends - 1, 30);
         var delay = TimeSpan.FromTicks((long)Math.Min(_options.Outbox.RetryDelay.Ticks * Math.Pow(2, exponent), _options.Outbox.MaxRetryDelay.Ticks));
         _store.Reschedule(item.Id, sent.Sends, sent.Refusals, _time.GetUtcNow() + delay);
-        _retriesCounter.Add(1);
+        _retriesCounter.Add(1, KindTag(item));
         RefinementLog.SendFailed(_logger, exception.GetType().Name, delay);
         return false;
     }

@@ -34,6 +34,7 @@ internal sealed partial class RefinementCoordinator
     private readonly ILogger _logger;
     private readonly IServiceProvider? _services;
     private readonly bool[] _defaults = new bool[3];
+    private readonly bool[] _deferrableDefaults = new bool[3];
     private readonly ConcurrentDictionary<string, TaskCompletionSource<RefinementOutcome>> _handles = new(StringComparer.Ordinal);
     private readonly Counter<long> _queuedCounter;
     private readonly Counter<long> _deliveredCounter;
@@ -61,6 +62,14 @@ internal sealed partial class RefinementCoordinator
         _time = time;
         _logger = logger;
         _services = services;
+        foreach (var category in options.DeferrableCategories)
+        {
+            if ((uint)category < (uint)_deferrableDefaults.Length)
+            {
+                _deferrableDefaults[(int)category] = true;
+            }
+        }
+
         foreach (var category in options.Categories)
         {
             if ((uint)category < (uint)_defaults.Length)
@@ -125,9 +134,14 @@ internal sealed partial class RefinementCoordinator
         }
 
         List<ChatMessage> conversation = [.. prompt, new ChatMessage(ChatRole.Assistant, draft), new ChatMessage(ChatRole.User, _options.Instruction)];
-        item = item with { Messages = JsonSerializer.Serialize(conversation, MessagesJson) };
+        return Add(item with { Messages = JsonSerializer.Serialize(conversation, MessagesJson) });
+    }
+
+    /// <summary>Writes an item to the outbox; when it cannot be written (the outbox full, the store failing) its handle is complete and its ending told.</summary>
+    private RefinementHandle Add(OutboxItem item)
+    {
         var completion = new TaskCompletionSource<RefinementOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _handles[requestId] = completion;
+        _handles[item.RequestId] = completion;
         long? id;
         try
         {
@@ -135,26 +149,30 @@ internal sealed partial class RefinementCoordinator
         }
         catch (Exception ex)
         {
-            _handles.TryRemove(requestId, out _);
-            RefinementLog.QueueFailed(_logger, requestId, ex.GetType().Name);
+            _handles.TryRemove(item.RequestId, out _);
+            RefinementLog.QueueFailed(_logger, item.RequestId, ex.GetType().Name);
             Interlocked.Increment(ref _failed);
-            _failedCounter.Add(1);
-            return Completed(item, RefinementStatus.Failed, "The refinement could not be written to the outbox.");
+            _failedCounter.Add(1, KindTag(item));
+            return Completed(item, RefinementStatus.Failed, "The item could not be written to the outbox.");
         }
 
         if (id is null)
         {
-            _handles.TryRemove(requestId, out _);
+            _handles.TryRemove(item.RequestId, out _);
             Interlocked.Increment(ref _fullSinceLog);
             Interlocked.Increment(ref _expired);
-            _expiredCounter.Add(1, new KeyValuePair<string, object?>(HybridInferenceTelemetry.ReasonTag, "capacity"));
+            _expiredCounter.Add(1, KindTag(item), new KeyValuePair<string, object?>(HybridInferenceTelemetry.ReasonTag, "capacity"));
             return Completed(item, RefinementStatus.Expired, $"The outbox was full (Refinement:Outbox:Capacity {_options.Outbox.Capacity}).");
         }
 
         Interlocked.Increment(ref _waiting);
-        _queuedCounter.Add(1);
-        return new RefinementHandle(requestId, completion.Task);
+        _queuedCounter.Add(1, KindTag(item));
+        return new RefinementHandle(item.RequestId, completion.Task);
     }
+
+    /// <summary>The metric tag that tells the outbox's two kinds of work apart: <c>refinement</c> or <c>deferred</c>.</summary>
+    private static KeyValuePair<string, object?> KindTag(OutboxItem item) =>
+        new(HybridInferenceTelemetry.KindTag, item.Kind == OutboxKind.Deferred ? "deferred" : "refinement");
 
     /// <summary>Takes a snapshot of the outbox for the status.</summary>
     public OutboxStatus Snapshot()
@@ -188,6 +206,7 @@ internal sealed partial class RefinementCoordinator
         Response = response,
         Refinement = response?.GetRouteOutcome(),
         Sends = item.Sends,
+        Deferred = item.Kind == OutboxKind.Deferred,
         Reason = reason,
         QueuedAt = item.QueuedAt,
         FinishedAt = _time.GetUtcNow(),

@@ -18,6 +18,14 @@ public sealed class RefinementOptions
     public IList<TaskCategory> Categories { get; } = [];
 
     /// <summary>
+    /// Gets the task categories whose requests are deferrable by default, as if each asked with
+    /// <see cref="HybridChatOptionsExtensions.AsDeferrable"/> (a request's own <c>AsDeferrable(false)</c> wins): when such a
+    /// request must go to the cloud (it may not run locally) and the cloud cannot take it, it waits in the outbox and the
+    /// caller gets a response that says so (<see cref="RouteReason.Deferred"/>). Default none.
+    /// </summary>
+    public IList<TaskCategory> DeferrableCategories { get; } = [];
+
+    /// <summary>
     /// Gets or sets the instruction the cloud is sent after the original prompt and the local draft (as a user message).
     /// Default: improve the draft, keep its format, answer with the improved text only. Not empty.
     /// </summary>

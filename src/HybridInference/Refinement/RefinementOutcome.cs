@@ -17,10 +17,17 @@ public sealed class RefinementOutcome
     /// <summary>Gets the task category of the drafted request.</summary>
     public TaskCategory Category { get; init; }
 
-    /// <summary>Gets the local draft's text, the answer the caller got at once.</summary>
+    /// <summary>
+    /// Gets a value indicating whether this is deferred work (<see cref="HybridChatOptionsExtensions.AsDeferrable"/>):
+    /// the caller got no answer at once, only a response that said so, and <see cref="Response"/> is the answer itself
+    /// (<see cref="Draft"/> is empty). <see langword="false"/> for a refinement of a local draft.
+    /// </summary>
+    public bool Deferred { get; init; }
+
+    /// <summary>Gets the local draft's text, the answer the caller got at once; empty for deferred work.</summary>
     public required string Draft { get; init; }
 
-    /// <summary>Gets what the draft cost in US dollars (its <see cref="RouteOutcome.CostUsd"/>).</summary>
+    /// <summary>Gets what the draft cost in US dollars (its <see cref="RouteOutcome.CostUsd"/>); 0 for deferred work.</summary>
     public double DraftCostUsd { get; init; }
 
     /// <summary>Gets the refined answer; <see langword="null"/> unless <see cref="Status"/> is <see cref="RefinementStatus.Delivered"/>.</summary>

@@ -4,8 +4,11 @@ namespace HybridInference;
 /// What a request whose category sent it to the cloud does when the cloud cannot answer it: unreachable, timing out,
 /// 5xx, 429, its budget full or its breaker open (configuration section <c>HybridInference:Routing:OnCloudUnavailable</c>).
 /// Degrading applies to requests that may run locally: sent to the cloud by their category or a policy (not by their
-/// size), not <see cref="DataPolicy.LocalOnly"/> (those never reach the cloud), fitting the largest local window, and
-/// with the local circuit breaker closed. Cloud refinements are never degraded: they are cloud work by nature.
+/// size), not <see cref="DataPolicy.LocalOnly"/> (those never reach the cloud), fitting the largest local window (with its
+/// history reduced by <c>Local:History</c> if need be), and
+/// with the local circuit breaker closed. Cloud refinements are never degraded: they are cloud work by nature. A
+/// request that may not degrade but is deferrable (<see cref="HybridChatOptionsExtensions.AsDeferrable"/>) waits in
+/// the outbox instead of failing.
 /// </summary>
 /// <remarks>
 /// The same setting decides what the router does before a call: a category set to <see cref="CloudUnavailableAction.Fail"/>

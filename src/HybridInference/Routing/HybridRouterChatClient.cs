@@ -42,9 +42,10 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
     /// <param name="logger">The logger for decisions.</param>
     /// <param name="onCloudUnavailable">Which categories run locally when the cloud cannot answer them.</param>
     /// <param name="metrics">Where degradations are counted.</param>
+    /// <param name="deferrals">The outbox deferrable work waits in when the cloud cannot take it, or <see langword="null"/> for none.</param>
     public HybridRouterChatClient(
         IChatClient localLane, IChatClient? cloudLane, IRoutingPolicy policy, LaneContextWindows? localWindows, TaskClassifier? classifier, ILogger logger,
-        CloudUnavailableOptions onCloudUnavailable, HybridInferenceMetrics metrics)
+        CloudUnavailableOptions onCloudUnavailable, HybridInferenceMetrics metrics, Refinement.RefinementCoordinator? deferrals = null)
     {
         ArgumentNullException.ThrowIfNull(localLane);
         ArgumentNullException.ThrowIfNull(policy);
@@ -60,7 +61,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         _cloudCircuit = cloudLane?.GetService<LaneCircuit>() is { Lane: BackendLane.Cloud } cloud ? cloud : null;
         _cloudBudget = cloudLane?.GetService<CloudRateLimiter>();
         _degrades = onCloudUnavailable.DegradingCategories();
-        _degrading = cloudLane is null ? null : new CloudDegradation(cloudLane, localLane, _degrades, _localCircuit, localWindows, metrics, logger);
+        _degrading = cloudLane is null ? null : new CloudDegradation(cloudLane, localLane, _degrades, _localCircuit, localWindows, metrics, logger, deferrals);
 
         // The models the lanes serve: the local pool's (chosen among by capability) and the cloud backends' names.
         _models = localLane.GetService<LocalModelCatalog>();
@@ -142,7 +143,7 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         {
             // The caller's model decides the lane, and the local model.
             state.LocalModels = named.Models;
-            return new ValueTask<IChatClient>(Commit(profile, named.Decision, state));
+            return new ValueTask<IChatClient>(Commit(profile, named.Decision, state, options));
         }
 
         var preferred = _policy.Decide(profile);
@@ -152,17 +153,17 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
         var mayWait = loop is null ? preferred is { Target: RouteTarget.Cloud, Reason: RouteReason.Category or RouteReason.Policy } && Degrades(profile) : loop == BackendLane.Cloud;
         var waitForBudget = _cloudBudget is not null && mayWait && !_cloudBudget.HasRoomNow(profile.BudgetTokens);
         return waitForBudget
-            ? DecideAfterBudgetAsync(profile, preferred, state, cancellationToken)
-            : new ValueTask<IChatClient>(Commit(profile, preferred, LaneStates.Read(_cloudLane is not null, _localCircuit, _cloudCircuit, _localWindows, cloudHasRoom: true), state));
+            ? DecideAfterBudgetAsync(profile, preferred, state, options, cancellationToken)
+            : new ValueTask<IChatClient>(Commit(profile, preferred, LaneStates.Read(_cloudLane is not null, _localCircuit, _cloudCircuit, _localWindows, cloudHasRoom: true), state, options));
     }
 
-    private async ValueTask<IChatClient> DecideAfterBudgetAsync(TaskProfile profile, RouteDecision preferred, RequestState state, CancellationToken cancellationToken)
+    private async ValueTask<IChatClient> DecideAfterBudgetAsync(TaskProfile profile, RouteDecision preferred, RequestState state, ChatOptions options, CancellationToken cancellationToken)
     {
         var hasRoom = await _cloudBudget!.WaitForRoomAsync(profile.BudgetTokens, cancellationToken).ConfigureAwait(false);
-        return Commit(profile, preferred, LaneStates.Read(_cloudLane is not null, _localCircuit, _cloudCircuit, _localWindows, hasRoom), state);
+        return Commit(profile, preferred, LaneStates.Read(_cloudLane is not null, _localCircuit, _cloudCircuit, _localWindows, hasRoom), state, options);
     }
 
-    private IChatClient Commit(TaskProfile profile, RouteDecision preferred, in LaneStates lanes, RequestState state)
+    private IChatClient Commit(TaskProfile profile, RouteDecision preferred, in LaneStates lanes, RequestState state, ChatOptions options)
     {
         var decision = RouteConstraints.Decide(profile, preferred, lanes, state.Sequence, state.ToolLoop?.Lane, Degrades(profile));
         if (_models is { Active: true })
@@ -170,19 +171,19 @@ internal sealed class HybridRouterChatClient : RoutingChatClient
             (decision, state.LocalModels, state.NoCapableLocalModel) = ModelRouting.Choose(profile, decision, lanes, _models);
         }
 
-        return Commit(profile, decision, state);
+        return Commit(profile, decision, state, options);
     }
 
-    private IChatClient Commit(TaskProfile profile, RouteDecision decision, RequestState state)
+    private IChatClient Commit(TaskProfile profile, RouteDecision decision, RequestState state, ChatOptions options)
     {
         state.Decision = decision;
         Log.Routed(_logger, profile.Category, profile.EstimatedPromptTokens, decision.Target, decision.Reason);
 
-        // Work that may run locally goes through the degradation, which answers it locally when the cloud cannot (or
-        // fails it with a typed error when its category may not degrade); work the cloud alone may do goes straight.
+        // Work that may run locally, or wait in the outbox, goes through the degradation, which answers it locally when
+        // the cloud cannot (or defers it, or fails it with a typed error); work the cloud alone may do goes straight.
         return decision.Target != RouteTarget.Cloud ? _localLane
             : decision.Reason is RouteReason.Category or RouteReason.Policy or RouteReason.CircuitRecovering ? _degrading!
-            : _cloudLane!;
+            : _degrading!.Defers(options, profile, state) ? _degrading : _cloudLane!;
     }
 
     /// <summary>Whether <c>Routing:OnCloudUnavailable</c> lets the request's category run locally when the cloud cannot take it.</summary>

@@ -28,7 +28,12 @@ public static class HybridRouterChatClientBuilderExtensions
     /// the defaults (routine and complex work degrade, safety-critical work fails) when <see langword="null"/>.
     /// </param>
     /// <returns><paramref name="builder"/>.</returns>
-    public static ChatClientBuilder UseHybridRouter(this ChatClientBuilder builder, IChatClient? cloudLane, IRoutingPolicy? policy = null, CloudUnavailableOptions? onCloudUnavailable = null)
+    public static ChatClientBuilder UseHybridRouter(this ChatClientBuilder builder, IChatClient? cloudLane, IRoutingPolicy? policy = null, CloudUnavailableOptions? onCloudUnavailable = null) =>
+        UseHybridRouter(builder, cloudLane, policy, onCloudUnavailable, deferrals: null);
+
+    /// <summary>Adds the router, with the outbox that deferrable work waits in when the cloud cannot take it (<c>AddHybridInference</c> gives it).</summary>
+    internal static ChatClientBuilder UseHybridRouter(
+        this ChatClientBuilder builder, IChatClient? cloudLane, IRoutingPolicy? policy, CloudUnavailableOptions? onCloudUnavailable, Refinement.RefinementCoordinator? deferrals)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Use((inner, services) =>
@@ -42,7 +47,8 @@ public static class HybridRouterChatClientBuilderExtensions
                 new TaskClassifier(new ClassificationOptions(), ChainServices.TokenCounter(services)),
                 ChainServices.Logger<HybridRouterChatClient>(services),
                 onCloudUnavailable ?? new CloudUnavailableOptions(),
-                ChainServices.Metrics(services));
+                ChainServices.Metrics(services),
+                deferrals);
         });
     }
 }

@@ -45,7 +45,9 @@ internal static class RouteConstraints
         }
 
         // Sent to the cloud by its category or a policy, not its size: it may run locally when the cloud cannot take it.
-        var mayRunLocally = toCloud && categoryDegrades && preferred.Reason is RouteReason.Category or RouteReason.Policy;
+        // One too long for every local window stays on the cloud path: if the cloud fails it, its history is fitted then.
+        var mayRunLocally = toCloud && categoryDegrades && preferred.Reason is RouteReason.Category or RouteReason.Policy
+            && (lanes.LargestLocalWindow is not { } largest || profile.RequiredContextTokens <= largest);
         if (mayRunLocally && lanes.CloudRejecting && !lanes.LocalRejecting)
         {
             return new RouteDecision(RouteTarget.Local, RouteReason.CloudCircuitOpen);
@@ -95,17 +97,22 @@ internal static class RouteConstraints
 
     /// <summary>
     /// Whether a request the cloud failed (before any output, in a way that says it is away) is answered locally:
-    /// <see langword="null"/> when it is, else why not, in words for its <see cref="CloudUnavailableException"/>.
+    /// <see langword="null"/> when it is, else why not, in words for its <see cref="CloudUnavailableException"/>. The
+    /// size asked about is what history fitting could reach: the profile after fitting, when the request was fitted.
     /// </summary>
-    /// <param name="profile">The request's profile.</param>
+    /// <param name="profile">The request's profile (with the reduced prompt's size when its history was fitted).</param>
     /// <param name="categoryDegrades">Whether <c>Routing:OnCloudUnavailable</c> lets its category degrade.</param>
     /// <param name="localRejecting">Whether the local breaker would reject a call now.</param>
     /// <param name="largestLocalWindow">The largest known local context window, if any is known.</param>
-    public static string? WhyNotDegraded(TaskProfile profile, bool categoryDegrades, bool localRejecting, int? largestLocalWindow) =>
+    /// <param name="historyFitted">Whether history fitting tried to reduce the request to that window (it is on, and the request was too long).</param>
+    public static string? WhyNotDegraded(TaskProfile profile, bool categoryDegrades, bool localRejecting, int? largestLocalWindow, bool historyFitted = false) =>
         !categoryDegrades ? $"HybridInference:Routing:OnCloudUnavailable:{profile.Category} is {CloudUnavailableAction.Fail}"
         : profile.DataPolicy == DataPolicy.LocalOnly ? "it is local-only" // never sent to the cloud: listed for completeness
         : localRejecting ? "the local circuit breaker is open too"
         : largestLocalWindow is { } window && profile.RequiredContextTokens > window
-            ? $"it needs {profile.RequiredContextTokens} tokens (prompt and output budget), more than the largest local context window ({window})"
+            ? $"it needs {profile.RequiredContextTokens} tokens (prompt and output budget), more than the largest local context window ({window}), "
+              + (historyFitted
+                  ? "even with its history reduced: its last turn (the last user message and what follows it) alone does not fit"
+                  : "and its history was not reduced (HybridInference:Local:History:Mode is Off)")
         : null;
 }

@@ -36,7 +36,10 @@ public enum RouteReason
     /// <summary>The policy chose the cloud, but the cloud circuit breaker is open after repeated cloud failures: local instead.</summary>
     CloudCircuitOpen = 10,
 
-    /// <summary>A cloud refinement of a local draft (<see cref="HybridChatOptionsExtensions.WithRefinement"/>): cloud only, never answered locally.</summary>
+    /// <summary>
+    /// Cloud work sent from the outbox: a cloud refinement of a local draft (<see cref="HybridChatOptionsExtensions.WithRefinement"/>),
+    /// or deferred work (<see cref="HybridChatOptionsExtensions.AsDeferrable"/>). Cloud only, never answered locally.
+    /// </summary>
     Refinement = 11,
 
     /// <summary>
@@ -61,4 +64,11 @@ public enum RouteReason
     /// by the local lane instead.
     /// </summary>
     CloudUnavailable = 15,
+
+    /// <summary>
+    /// The request is deferrable (<see cref="HybridChatOptionsExtensions.AsDeferrable"/>), had to go to the cloud, and
+    /// the cloud could not take it: it waits in the outbox, and the response carries no answer, only the handle of the
+    /// cloud's later one (<see cref="RefinementExtensions.GetDeferral(Microsoft.Extensions.AI.ChatResponse)"/>).
+    /// </summary>
+    Deferred = 16,
 }

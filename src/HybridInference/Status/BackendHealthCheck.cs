@@ -10,10 +10,27 @@ internal sealed class BackendHealthCheck(IHybridInferenceStatus status, string b
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var snapshot = status.GetStatus().Backends.FirstOrDefault(b => string.Equals(b.Name, backend, StringComparison.OrdinalIgnoreCase));
+        var backends = status.GetStatus().Backends;
+        var snapshot = backends.FirstOrDefault(b => string.Equals(b.Name, backend, StringComparison.OrdinalIgnoreCase));
         if (snapshot is null)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy($"Backend '{backend}' is not part of the hybrid client."));
+            // A discovered backend (Discovery) is its members, named backend/address:port: the healthiest speaks for it.
+            var members = backends.Where(b => b.Name.StartsWith(backend + "/", StringComparison.OrdinalIgnoreCase)).ToList();
+            if (members.Count == 0)
+            {
+                return Task.FromResult(HealthCheckResult.Unhealthy($"Backend '{backend}' is not part of the hybrid client."));
+            }
+
+            snapshot = members.MinBy(m => m.Health switch { BackendHealth.Healthy => 0, BackendHealth.Probation => 1, _ => 2 })!;
+            var healthy = members.Count(m => m.Health == BackendHealth.Healthy);
+            var summary = $"{backend} ({snapshot.Lane}): {healthy} of {members.Count} members healthy";
+            var memberData = new Dictionary<string, object> { ["lane"] = snapshot.Lane.ToString(), ["members"] = members.Count, ["healthy_members"] = healthy };
+            return Task.FromResult(snapshot.Health switch
+            {
+                BackendHealth.Healthy => HealthCheckResult.Healthy(summary, memberData),
+                BackendHealth.Probation => HealthCheckResult.Degraded(summary, data: memberData),
+                _ => HealthCheckResult.Unhealthy(summary, data: memberData),
+            });
         }
 
         var data = new Dictionary<string, object>

@@ -25,6 +25,7 @@ internal sealed class HybridInferenceMetrics
     private CircuitBreakerStateProvider? _localCircuit;
     private CircuitBreakerStateProvider? _cloudCircuit;
     private volatile Pools.BackendChatClient[] _backends = [];
+    private readonly Lock _observedGate = new();
     private readonly Counter<long> _degradations;
 
     public HybridInferenceMetrics(IMeterFactory meterFactory)
@@ -72,7 +73,22 @@ internal sealed class HybridInferenceMetrics
     }
 
     /// <summary>Adds the backends of a pool to the active-requests instrument.</summary>
-    public void ObserveBackends(IEnumerable<Pools.BackendChatClient> backends) => _backends = [.. _backends, .. backends];
+    public void ObserveBackends(IEnumerable<Pools.BackendChatClient> backends)
+    {
+        lock (_observedGate)
+        {
+            _backends = [.. _backends, .. backends];
+        }
+    }
+
+    /// <summary>Removes backends from the active-requests instrument (members a discovered backend no longer has).</summary>
+    public void ForgetBackends(IReadOnlyCollection<Pools.BackendChatClient> backends)
+    {
+        lock (_observedGate)
+        {
+            _backends = Array.FindAll(_backends, b => !backends.Contains(b));
+        }
+    }
 
     /// <summary>Makes <paramref name="stateProvider"/> the source of the local lane's circuit-state gauge.</summary>
     public void ObserveLocalCircuit(CircuitBreakerStateProvider stateProvider) => _localCircuit = stateProvider;

@@ -49,6 +49,9 @@ internal static class HybridInferenceTelemetry
     /// <summary>The dispatch tag naming the sensitive topic (<c>Privacy:Topics</c>) a request touched; only on such requests' dispatches.</summary>
     public const string SensitiveTopicTag = "sensitive_topic";
     public const string ReasonTag = "reason";
+
+    /// <summary>The tag of the outbox's counters that tells its work apart: <c>refinement</c> or <c>deferred</c>.</summary>
+    public const string KindTag = "kind";
     public const string LaneTag = "lane";
 
     public const string GenAiOperationName = "gen_ai.operation.name";

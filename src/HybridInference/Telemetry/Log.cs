@@ -106,4 +106,7 @@ internal static partial class Log
 
     [LoggerMessage(191, LogLevel.Warning, "The cloud could not answer a {Category} request ({Failure}) and it is not answered locally: {Why}.")]
     public static partial void CloudUnavailable(ILogger logger, TaskCategory category, string failure, string why);
+
+    [LoggerMessage(192, LogLevel.Warning, "The cloud could not answer a deferrable {Category} request ({Failure}); it waits in the outbox as {RequestId}.")]
+    public static partial void Deferred(ILogger logger, TaskCategory category, string failure, string requestId);
 }

@@ -1,7 +1,6 @@
 using HybridInference.DependencyInjection;
 using HybridInference.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace HybridInference.Tests.DependencyInjection;
 
@@ -19,15 +18,7 @@ public sealed class BackendEndpointValidationTests
             .AddLocalBackend("local", _ => new FakeChatClient("local"))
             .AddCloudBackend("cloud", _ => new FakeChatClient("cloud"));
         using var provider = services.BuildServiceProvider();
-        try
-        {
-            provider.GetRequiredService<IStartupValidator>().Validate();
-            return [];
-        }
-        catch (OptionsValidationException ex)
-        {
-            return [.. ex.Failures];
-        }
+        return provider.StartupFailures();
     }
 
     private static IReadOnlyList<string> LocalAt(string endpoint) =>

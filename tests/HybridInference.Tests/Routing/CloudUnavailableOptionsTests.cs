@@ -47,10 +47,19 @@ public sealed class CloudUnavailableOptionsTests
     [InlineData(true, false, 8192, 100, null)]
     [InlineData(false, false, 8192, 100, "HybridInference:Routing:OnCloudUnavailable:Complex is Fail")]
     [InlineData(true, true, 8192, 100, "the local circuit breaker is open too")]
-    [InlineData(true, false, 1000, 100, "it needs 1124 tokens (prompt and output budget), more than the largest local context window (1000)")]
+    [InlineData(true, false, 1000, 100, "it needs 1124 tokens (prompt and output budget), more than the largest local context window (1000), and its history was not reduced (HybridInference:Local:History:Mode is Off)")]
     public void WhyNotDegraded_IsNullOnlyWhenTheCategoryDegrades_LocalIsUp_AndTheRequestFits(bool degrades, bool localRejecting, int? window, int promptTokens, string? expected)
     {
         Assert.Equal(expected, RouteConstraints.WhyNotDegraded(Profile(TaskCategory.Complex, promptTokens), degrades, localRejecting, window));
+    }
+
+    [Fact]
+    public void WhyNotDegraded_AfterHistoryFitting_AsksAboutTheSizeTheFitterReached_AndSaysWhenEvenThatIsTooLong()
+    {
+        Assert.Null(RouteConstraints.WhyNotDegraded(Profile(TaskCategory.Complex, 100), categoryDegrades: true, localRejecting: false, 8192, historyFitted: true));
+        Assert.Equal(
+            "it needs 9124 tokens (prompt and output budget), more than the largest local context window (8192), even with its history reduced: its last turn (the last user message and what follows it) alone does not fit",
+            RouteConstraints.WhyNotDegraded(Profile(TaskCategory.Complex, 8100), categoryDegrades: true, localRejecting: false, 8192, historyFitted: true));
     }
 
     [Fact]
