@@ -43,7 +43,9 @@ internal sealed partial class CircuitBreakerChatClient : DelegatingChatClient
     /// <param name="timeProvider">The clock.</param>
     /// <param name="logger">The logger for state changes.</param>
     /// <param name="lane">The lane guarded.</param>
-    public CircuitBreakerChatClient(IChatClient innerClient, RoutingOptions options, TimeProvider timeProvider, ILogger logger, BackendLane lane = BackendLane.Local)
+    /// <param name="shared">The replicas' shared breaker decisions, joined when given.</param>
+    public CircuitBreakerChatClient(
+        IChatClient innerClient, RoutingOptions options, TimeProvider timeProvider, ILogger logger, BackendLane lane = BackendLane.Local, ISharedCircuitState? shared = null)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -93,23 +95,38 @@ internal sealed partial class CircuitBreakerChatClient : DelegatingChatClient
                 SamplingDuration = TimeSpan.FromDays(1),
                 BreakDuration = options.BreakDuration,
                 StateProvider = circuit.Polly,
+                ManualControl = _control,
                 ShouldHandle = args => Judge(args.Outcome, args.Context),
                 OnOpened = args =>
                 {
+                    if (args.IsManual)
+                    {
+                        // Another replica's decision (the only manual opening): rejecting until it ends.
+                        circuit.Isolated();
+                        Log.CircuitOpenedByOtherReplica(logger, lane, FollowedBreak);
+                        return default;
+                    }
+
                     var cause = _ratio.CircuitState is CircuitState.Open ? "failures passed the threshold over the sampling window"
                         : circuit.State is CircuitState.HalfOpen ? "the trial request failed"
                         : $"{_failuresBeforeBreak} attempts failed in a row";
                     Volatile.Write(ref _failuresInARow, 0);
                     circuit.Opened(args.BreakDuration);
                     Log.CircuitOpened(logger, lane, args.BreakDuration, Log.Describe(args.Outcome.Exception), cause);
+                    _shared?.PublishOpened(lane, args.BreakDuration);
                     return default;
                 },
-                OnClosed = _ =>
+                OnClosed = args =>
                 {
                     Volatile.Write(ref _failuresInARow, 0);
                     Volatile.Write(ref _successHandedAtTicks, 0);
                     circuit.Closed();
                     Log.CircuitClosed(logger, lane);
+                    if (!args.IsManual)
+                    {
+                        _shared?.PublishClosed(lane);
+                    }
+
                     return new ValueTask(ratioControl.CloseAsync());
                 },
                 OnHalfOpened = _ =>
@@ -120,6 +137,13 @@ internal sealed partial class CircuitBreakerChatClient : DelegatingChatClient
                 },
             })
             .Build();
+        if (shared is not null)
+        {
+            _shared = shared;
+            _followedBreakTimer = clock.CreateTimer(
+                static state => ((CircuitBreakerChatClient)state!).FollowedBreakEnded(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _subscription = shared.Subscribe(lane, FollowOpened, FollowClosed);
+        }
     }
 
     /// <summary>Gets the breaker's state.</summary>
@@ -195,6 +219,12 @@ internal sealed partial class CircuitBreakerChatClient : DelegatingChatClient
     protected override void Dispose(bool disposing)
     {
         _disposed = true;
+        if (disposing)
+        {
+            _subscription?.Dispose();
+            _followedBreakTimer?.Dispose();
+        }
+
         base.Dispose(disposing);
     }
 

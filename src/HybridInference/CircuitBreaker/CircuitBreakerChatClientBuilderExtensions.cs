@@ -1,6 +1,7 @@
 using HybridInference.CircuitBreaker;
 using HybridInference.Internal;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridInference;
 
@@ -24,7 +25,11 @@ public static class CircuitBreakerChatClientBuilderExtensions
     /// <paramref name="options"/> (or on new defaults) before the breaker is made. Optional.
     /// </param>
     /// <returns><paramref name="builder"/>.</returns>
-    /// <remarks>Time comes from the <see cref="TimeProvider"/> in the services, so tests can drive it.</remarks>
+    /// <remarks>
+    /// Time comes from the <see cref="TimeProvider"/> in the services, so tests can drive it. With an
+    /// <see cref="ISharedCircuitState"/> in the services, the breaker publishes its openings and closings to the app's
+    /// other replicas and follows theirs; it still counts only its own failures.
+    /// </remarks>
     public static ChatClientBuilder UseCircuitBreaker(this ChatClientBuilder builder, RoutingOptions? options = null, BackendLane lane = BackendLane.Local, Action<RoutingOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -33,7 +38,8 @@ public static class CircuitBreakerChatClientBuilderExtensions
             var thresholds = options ?? new RoutingOptions();
             configure?.Invoke(thresholds);
             var breaker = new CircuitBreakerChatClient(
-                inner, thresholds, ChainServices.Time(services), ChainServices.Logger<CircuitBreakerChatClient>(services), lane);
+                inner, thresholds, ChainServices.Time(services), ChainServices.Logger<CircuitBreakerChatClient>(services), lane,
+                services.GetService<ISharedCircuitState>());
             var metrics = ChainServices.Metrics(services);
             if (lane == BackendLane.Local)
             {

@@ -116,6 +116,12 @@ internal sealed class LaneCircuit
         }
     }
 
+    /// <summary>
+    /// Records that the circuit was opened on another replica's decision (Polly's isolation): it rejects until that
+    /// replica closes it or the breaker lets the isolation end.
+    /// </summary>
+    internal void Isolated() => _state = (int)CircuitState.Isolated;
+
     /// <summary>Records that the circuit closed: the recovery ramp starts.</summary>
     internal void Closed()
     {

@@ -1,6 +1,7 @@
 using HybridInference.Internal;
 using HybridInference.RateLimiting;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HybridInference;
 
@@ -21,7 +22,11 @@ public static class CloudRateLimitChatClientBuilderExtensions
     /// <paramref name="options"/> (or on new defaults) before the budget is made. Optional.
     /// </param>
     /// <returns><paramref name="builder"/>.</returns>
-    /// <remarks>The windows move on the <see cref="TimeProvider"/> in the services.</remarks>
+    /// <remarks>
+    /// The windows move on the <see cref="TimeProvider"/> in the services. With an <see cref="ISharedCloudBudget"/> in
+    /// the services (the replicas' one budget), each request takes its permit there first; the lane's own windows
+    /// decide whenever it cannot answer.
+    /// </remarks>
     public static ChatClientBuilder UseCloudBudget(this ChatClientBuilder builder, CloudLaneOptions? options = null, Action<CloudLaneOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -30,7 +35,8 @@ public static class CloudRateLimitChatClientBuilderExtensions
             var budget = options ?? new CloudLaneOptions();
             configure?.Invoke(budget);
             return new CloudRateLimitChatClient(
-                inner, new CloudRateLimiter(budget.RequestsPerMinute, budget.TokensPerMinute, budget.RateLimitQueueTime, ChainServices.Time(services)));
+                inner, new CloudRateLimiter(
+                    budget.RequestsPerMinute, budget.TokensPerMinute, budget.RateLimitQueueTime, ChainServices.Time(services), services.GetService<ISharedCloudBudget>()));
         });
     }
 }

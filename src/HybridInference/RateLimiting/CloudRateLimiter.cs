@@ -5,9 +5,11 @@ namespace HybridInference.RateLimiting;
 /// <summary>
 /// The cloud budget: requests per minute and, optionally, tokens per minute, as sliding-window
 /// System.Threading.RateLimiting limiters (<see cref="SlidingWindowBudget"/>) whose windows move on a
-/// <see cref="TimeProvider"/> timer, so that tests run them on a fake clock.
+/// <see cref="TimeProvider"/> timer, so that tests run them on a fake clock. With a <see cref="ISharedCloudBudget"/>
+/// (the replicas' one budget), each request takes its permit there first and is counted in the local windows as well;
+/// whenever the shared budget cannot answer, the local windows decide alone.
 /// </summary>
-internal sealed class CloudRateLimiter : IDisposable
+internal sealed partial class CloudRateLimiter : IDisposable
 {
     private readonly SlidingWindowBudget _requests;
     private readonly SlidingWindowBudget? _tokens;
@@ -15,9 +17,12 @@ internal sealed class CloudRateLimiter : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly int _tokenLimit;
 
-    public CloudRateLimiter(int requestsPerMinute, int? tokensPerMinute, TimeSpan queueTime, TimeProvider timeProvider)
+    public CloudRateLimiter(int requestsPerMinute, int? tokensPerMinute, TimeSpan queueTime, TimeProvider timeProvider, ISharedCloudBudget? shared = null)
     {
         QueueTime = queueTime;
+        _shared = shared;
+        _requestLimit = requestsPerMinute;
+        _tokensPerMinute = tokensPerMinute;
         _timeProvider = timeProvider;
         _requests = Create(requestsPerMinute);
         _tokens = tokensPerMinute is { } tokens ? Create(tokens) : null;
@@ -35,6 +40,15 @@ internal sealed class CloudRateLimiter : IDisposable
     public async ValueTask<IDisposable?> AcquireAsync(int tokens, CancellationToken cancellationToken)
     {
         var permits = Math.Clamp(tokens, 1, _tokenLimit);
+        if (_shared is not null)
+        {
+            var (answered, lease) = await AcquireSharedAsync(_shared, permits, cancellationToken).ConfigureAwait(false);
+            if (answered)
+            {
+                return lease;
+            }
+        }
+
         if (QueueTime <= TimeSpan.Zero)
         {
             return TryAcquireNow(permits);
@@ -80,7 +94,8 @@ internal sealed class CloudRateLimiter : IDisposable
     /// without taking one: the router's input (reading it changes nothing).
     /// </summary>
     public bool HasRoomNow(int tokens) =>
-        _requests.Available >= 1 && (_tokens is null || _tokens.Available >= Math.Clamp(tokens, 1, _tokenLimit));
+        _shared?.HasRoom(tokens) != false
+        && _requests.Available >= 1 && (_tokens is null || _tokens.Available >= Math.Clamp(tokens, 1, _tokenLimit));
 
     /// <summary>
     /// Waits up to <see cref="QueueTime"/> for the budget to have room for a request of about <paramref name="tokens"/>

@@ -30,6 +30,12 @@ internal static partial class Log
     [LoggerMessage(20, LogLevel.Information, "The {Lane} circuit breaker's break ends early: a health probe of a backend in the lane passed since it opened; the next request is the trial.")]
     public static partial void CircuitBreakEndedByProbe(ILogger logger, BackendLane lane);
 
+    [LoggerMessage(21, LogLevel.Warning, "The {Lane} circuit breaker opened on another replica's decision, for {BreakDuration}; routable requests go to the other lane.")]
+    public static partial void CircuitOpenedByOtherReplica(ILogger logger, BackendLane lane, TimeSpan breakDuration);
+
+    [LoggerMessage(22, LogLevel.Information, "The {Lane} circuit breaker closes: no replica closed nor reopened the circuit another one opened within twice its break.")]
+    public static partial void FollowedBreakEnded(ILogger logger, BackendLane lane);
+
     [LoggerMessage(7, LogLevel.Warning, "Backend {Backend} failed ({Failure}); trying the next backend of the {Lane} lane.")]
     public static partial void FailingOver(ILogger logger, string backend, string failure, BackendLane lane);
 
