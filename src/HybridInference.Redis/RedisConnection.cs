@@ -121,17 +121,26 @@ internal sealed class RedisConnection : IDisposable
     {
         lock (_gate)
         {
-            if (_disposed || (!_up && _downSince != 0))
+            if (_disposed || _downSince != 0)
             {
                 return;
             }
 
-            _up = false;
             _downSince = TimeProvider.System.GetTimestamp();
         }
 
+        // Counted and warned before the replica is seen to be down, so that whoever reads a fallback (a request on its
+        // own budget) also reads the outage and its warning.
         _outages.Add(1);
         RedisLog.Unreachable(_logger, Endpoints, failure);
+        lock (_gate)
+        {
+            // Unless a probe has rejoined meanwhile (it clears the outage's start): possible only while starting down.
+            if (_downSince != 0)
+            {
+                _up = false;
+            }
+        }
     }
 
     /// <summary>Asks Redis for an answer while it is marked unreachable (every <c>ReconnectInterval</c>); the first answer rejoins.</summary>
